@@ -1,0 +1,51 @@
+"""Where things live. One place for every path and connection setting.
+
+Everything hangs off ``SEHAT_HOME`` (default: ``<repo>/.sehat``) so a fresh
+checkout works with no configuration, and every setting can be overridden by
+an environment variable so the same code runs in Airflow, in tests and in
+docker-compose.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    data_dir: Path  # generated / landed source files (CleverTap exports, API pages, production DB)
+    warehouse_path: Path  # the single-writer DuckDB file
+    reader_path: Path  # read-only snapshot for analysts, checks and the API
+    publish_dir: Path  # published segments and artifacts
+    production_url: str  # sqlite:///path or postgresql://...
+
+    @property
+    def clevertap_export_dir(self) -> Path:
+        return self.data_dir / "clevertap" / "export"
+
+    @property
+    def clevertap_api_dir(self) -> Path:
+        return self.data_dir / "clevertap" / "api"
+
+    @property
+    def truth_dir(self) -> Path:
+        return self.data_dir / "truth"
+
+
+def settings() -> Settings:
+    """Read settings from the environment (cheap; call it where you need it)."""
+    home = Path(os.environ.get("SEHAT_HOME", REPO_ROOT / ".sehat")).resolve()
+    data_dir = Path(os.environ.get("SEHAT_DATA_DIR", home / "data"))
+    warehouse = Path(os.environ.get("SEHAT_WAREHOUSE", home / "warehouse" / "sehat.duckdb"))
+    reader = Path(os.environ.get("SEHAT_READER", warehouse.parent / "sehat_read.duckdb"))
+    publish = Path(os.environ.get("SEHAT_PUBLISH_DIR", home / "published"))
+    production = os.environ.get(
+        "SEHAT_PRODUCTION_URL", f"sqlite:///{data_dir / 'production' / 'production.sqlite'}"
+    )
+    return Settings(home, data_dir, warehouse, reader, publish, production)

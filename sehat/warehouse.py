@@ -1,0 +1,125 @@
+"""DuckDB access: the single writer, the read-only snapshot, source attachments.
+
+DuckDB allows one writer per file and not even a read-only reader beside it,
+so Sehat keeps two files:
+
+* ``warehouse_path``: written only by pipeline tasks, serialised by the Airflow
+  pool ``duckdb_writer`` (one slot);
+* ``reader_path``: a snapshot refreshed after each transform by copying the
+  checkpointed writer file to a temporary name and renaming it into place
+  (atomic on POSIX). Analysts, quality gates and the API open it read-only; an
+  open reader keeps the old inode, so a refresh never breaks a running query.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from sehat.config import Settings, settings
+
+# DuckDB extensions cannot be downloaded on these machines; they ship as PyPI
+# wheels (duckdb-extension-<name>) holding the binary for duckdb 1.5.5.
+_EXTENSION_PACKAGES = {
+    "postgres_scanner": "duckdb_extension_postgres_scanner",
+    "sqlite_scanner": "duckdb_extension_sqlite_scanner",
+}
+
+
+def load_extension(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Load a bundled DuckDB extension (``postgres_scanner`` or ``sqlite_scanner``)."""
+    package = _EXTENSION_PACKAGES[name]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(f"DuckDB extension package {package!r} is not installed")
+    root = Path(next(iter(spec.submodule_search_locations)))
+    binary = next(root.rglob(f"{name}.duckdb_extension"), None)
+    if binary is None:
+        raise RuntimeError(f"{package} holds no {name}.duckdb_extension for duckdb {duckdb.__version__}")
+    con.execute(f"LOAD '{binary}'")
+
+
+def attach_source(con: duckdb.DuckDBPyConnection, url: str, alias: str = "src", read_only: bool = True) -> str:
+    """ATTACH a production database given as ``sqlite:///path`` or ``postgresql://...``.
+
+    Returns the schema prefix to use in queries (``src`` for SQLite,
+    ``src.<schema>`` for PostgreSQL, where the schema comes from the URL's
+    ``options=-csearch_path=<schema>`` and defaults to ``public``).
+    """
+    mode = " READ_ONLY" if read_only else ""
+    if url.startswith("sqlite:///"):
+        load_extension(con, "sqlite_scanner")
+        path = url.removeprefix("sqlite:///")
+        con.execute(f"ATTACH '{path}' AS {alias} (TYPE sqlite{',' + mode if mode else ''})")
+        return alias
+    if url.startswith(("postgresql://", "postgres://")):
+        load_extension(con, "postgres_scanner")
+        con.execute(f"ATTACH '{_libpq_dsn(url)}' AS {alias} (TYPE postgres{',' + mode if mode else ''})")
+        return f"{alias}.{postgres_schema(url)}"
+    raise ValueError(f"unsupported production database URL {url!r}: use sqlite:///path or postgresql://...")
+
+
+def postgres_schema(url: str) -> str:
+    """The schema a PostgreSQL URL selects with ``options=-csearch_path=<schema>`` (else ``public``)."""
+    from urllib.parse import parse_qs, urlsplit
+
+    for option in parse_qs(urlsplit(url).query).get("options", []):
+        for part in option.split():
+            if part.startswith("-csearch_path="):
+                return part.split("=", 1)[1].split(",")[0]
+    return "public"
+
+
+def _libpq_dsn(url: str) -> str:
+    # postgresql+psycopg://... (SQLAlchemy spelling) -> postgresql://...
+    scheme, rest = url.split("://", 1)
+    return "postgresql://" + rest
+
+
+@contextmanager
+def writer(cfg: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The writer connection. Only pipeline tasks in the ``duckdb_writer`` pool use it."""
+    cfg = cfg or settings()
+    cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(cfg.warehouse_path))
+    try:
+        yield con
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+@contextmanager
+def reader(cfg: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the published snapshot (never blocks on the writer)."""
+    cfg = cfg or settings()
+    if not cfg.reader_path.exists():
+        raise FileNotFoundError(
+            f"no warehouse snapshot at {cfg.reader_path}: run the pipeline first (sehat run --help)"
+        )
+    con = duckdb.connect(str(cfg.reader_path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def refresh_reader(cfg: Settings | None = None) -> Path:
+    """Publish the writer file as the read-only snapshot, atomically.
+
+    Must run while holding the writer slot (nothing else writes meanwhile).
+    """
+    cfg = cfg or settings()
+    with writer(cfg):
+        pass  # open + CHECKPOINT + close: the file is self-contained, no WAL left
+    tmp = cfg.reader_path.with_name(f".{cfg.reader_path.name}.{uuid.uuid4().hex}.tmp")
+    shutil.copyfile(cfg.warehouse_path, tmp)
+    os.replace(tmp, cfg.reader_path)
+    return cfg.reader_path

@@ -1,0 +1,57 @@
+"""Shared test fixtures: an isolated SEHAT_HOME per test and the PostgreSQL URL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from sehat.config import settings
+
+POSTGRES_URL = os.environ.get("SEHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def sehat_home(tmp_path, monkeypatch):
+    """Point every Sehat path at a fresh temporary home; returns its Settings."""
+    for var in ("SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "SEHAT_PUBLISH_DIR", "SEHAT_PRODUCTION_URL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("SEHAT_HOME", str(tmp_path / "home"))
+    return settings()
+
+
+def _postgres_reachable(url: str) -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{type(exc).__name__}: {exc}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of a real PostgreSQL server; skips (or fails under CI=true) when unreachable."""
+    problem = _postgres_reachable(POSTGRES_URL)
+    if problem:
+        message = f"PostgreSQL at {POSTGRES_URL} is not reachable ({problem}); set SEHAT_TEST_POSTGRES_URL"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_schema(postgres_url):
+    """A fresh schema on the test server, dropped afterwards; yields its name."""
+    import psycopg
+
+    name = f"sehat_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {name}")
+    yield name
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {name} CASCADE")
