@@ -1,0 +1,103 @@
+"""The gate decides; publishing is atomic; a failed gate leaves the last good publication live."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from sehat.gate import GateFailed, validate_segment
+from sehat.publish import NotValidated, current_publication, publish_segment, segment_dir
+
+SEG = "consulted_no_order_30d"
+
+
+def _snapshot(cfg, rows):
+    """Write a reader snapshot holding the segment table with ``rows``."""
+    cfg.reader_path.parent.mkdir(parents=True, exist_ok=True)
+    cfg.reader_path.unlink(missing_ok=True)
+    with duckdb.connect(str(cfg.reader_path)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute(
+            "CREATE TABLE marts.seg_consulted_no_order_30d (customer_key VARCHAR, user_id BIGINT,"
+            " last_consultation_at TIMESTAMP, days_since_consultation INTEGER, as_of_date DATE)"
+        )
+        if rows:
+            con.executemany(
+                "INSERT INTO marts.seg_consulted_no_order_30d VALUES (?, ?, TIMESTAMP '2026-11-01 10:00', 3, DATE '2026-11-04')",
+                rows,
+            )
+
+
+def test_passing_gate_publishes_files_with_manifest_and_checksums(sehat_home):
+    cfg = sehat_home
+    _snapshot(cfg, [("k1", 1), ("k2", 2)])
+    result = validate_segment(SEG, "2026-11-04", "scheduled__2026-11-04T00:00:00+00:00", cfg)
+    assert result.passed and result.rows == 2
+    manifest = publish_segment(SEG, "scheduled__2026-11-04T00:00:00+00:00", cfg)
+    live = current_publication(SEG, cfg)
+    assert live == manifest
+    pub = segment_dir(cfg, SEG) / manifest["publication_id"]
+    assert sorted(p.name for p in pub.iterdir()) == [
+        "manifest.json",
+        "members.csv",
+        "members.parquet",
+    ]
+    assert manifest["rows"] == 2
+    import hashlib
+
+    for name, meta in manifest["files"].items():
+        assert hashlib.sha256((pub / name).read_bytes()).hexdigest() == meta["sha256"]
+
+
+@pytest.mark.parametrize(
+    "bad_rows, failing",
+    [
+        ([("k1", 1), ("k1", 2)], "expect_column_values_to_be_unique"),
+        ([], "expect_table_row_count_to_be_between"),
+        ([(None, 1)], "expect_column_values_to_not_be_null"),
+    ],
+)
+def test_failed_gate_publishes_nothing_and_keeps_the_previous_publication(
+    sehat_home, bad_rows, failing
+):
+    cfg = sehat_home
+    _snapshot(cfg, [("k1", 1), ("k2", 2)])
+    validate_segment(SEG, "2026-11-04", "run1", cfg)
+    good = publish_segment(SEG, "run1", cfg)
+    before = sorted(p.name for p in segment_dir(cfg, SEG).iterdir())
+
+    _snapshot(cfg, bad_rows)
+    with pytest.raises(GateFailed) as err:
+        validate_segment(SEG, "2026-11-05", "run2", cfg)
+    assert failing in {c["expectation"] for c in err.value.result.failures()}
+    with pytest.raises(NotValidated):
+        publish_segment(SEG, "run2", cfg)
+
+    assert current_publication(SEG, cfg) == good
+    assert sorted(p.name for p in segment_dir(cfg, SEG).iterdir()) == before
+
+
+def test_a_pii_column_fails_the_gate(sehat_home):
+    cfg = sehat_home
+    _snapshot(cfg, [("k1", 1)])
+    with duckdb.connect(str(cfg.reader_path)) as con:
+        con.execute("ALTER TABLE marts.seg_consulted_no_order_30d ADD COLUMN phone VARCHAR")
+    with pytest.raises(GateFailed, match="expect_table_columns_to_match_set"):
+        validate_segment(SEG, "2026-11-04", "run1", cfg)
+
+
+def test_size_change_against_the_last_publication_is_bounded(sehat_home):
+    cfg = sehat_home
+    _snapshot(cfg, [(f"k{i}", i) for i in range(40)])
+    validate_segment(SEG, "2026-11-04", "run1", cfg)
+    publish_segment(SEG, "run1", cfg)
+    _snapshot(cfg, [("k1", 1), ("k2", 2)])  # 40 -> 2 rows: a 20x drop
+    with pytest.raises(GateFailed) as err:
+        validate_segment(SEG, "2026-11-05", "run2", cfg)
+    validation = json.loads(
+        (cfg.publish_dir / ".candidates" / SEG / "run2" / "validation.json").read_text()
+    )
+    assert validation["passed"] is False and validation["previous_rows"] == 40
+    assert err.value.result.rows == 2
