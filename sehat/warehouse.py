@@ -123,3 +123,21 @@ def refresh_reader(cfg: Settings | None = None) -> Path:
     shutil.copyfile(cfg.warehouse_path, tmp)
     os.replace(tmp, cfg.reader_path)
     return cfg.reader_path
+
+
+LAYERS = ("raw", "staging", "intermediate", "marts")
+
+
+def layer_counts(cfg: Settings | None = None) -> list[tuple[str, str, int]]:
+    """(schema, relation, rows) for every table and view of the snapshot, layer by layer."""
+    with reader(cfg) as con:
+        relations = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ?"
+            " UNION ALL SELECT schema_name, view_name FROM duckdb_views() WHERE schema_name IN ? AND NOT internal",
+            [list(LAYERS), list(LAYERS)],
+        ).fetchall()
+        order = {s: i for i, s in enumerate(LAYERS)}
+        return [
+            (schema, name, con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0])
+            for schema, name in sorted(relations, key=lambda r: (order[r[0]], r[1]))
+        ]

@@ -48,7 +48,7 @@ def extract_day(day: date, cfg: Settings | None = None, tables: list[str] | None
     with writer(cfg) as con:
         con.execute(QUARANTINE_DDL)
         prefix = attach_source(con, cfg.production_url)
-        reports = [_extract_table(con, prefix, name, day) for name in (tables or TABLES)]
+        reports = [extract_table(con, prefix, name, TABLES[name], day) for name in (tables or TABLES)]
         con.execute("DETACH src")
     return reports
 
@@ -57,9 +57,9 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()]
 
 
-def _extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, day: date) -> LoadReport:
+def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: str, day: date) -> LoadReport:
+    """Extract one attached source table's batch for ``day`` into ``raw.prod_<name>``."""
     started = time.perf_counter()
-    pk = TABLES[name]
     source = f"{prefix}.{name}"
     target = f"raw.prod_{name}"
     upper = day + timedelta(days=1)

@@ -1,0 +1,38 @@
+# Sehat: the two commands a newcomer needs are `make demo` and `make test`.
+# Both create the virtual environment themselves from the committed lock file.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test bench lint clean help
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(STAMP): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q uv
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv from requirements.lock (uv)
+
+demo: setup  ## main job: generate a sample and run the daily pipeline through Airflow, then print a summary
+	$(BIN)/sehat demo
+
+test: setup  ## the test suite (CI runs exactly this)
+	$(BIN)/python -m pytest
+
+bench: setup  ## benchmarks: prints figures and writes them to benchmarks/results/
+	$(BIN)/sehat bench
+
+lint: setup  ## ruff
+	$(BIN)/ruff check sehat ml dags plugins tests
+
+lock:  ## re-resolve requirements.lock after editing pyproject.toml
+	$(BIN)/uv pip compile pyproject.toml --extra orchestration --extra dev --python-version 3.11 -o requirements.lock
+
+clean:  ## remove generated data, warehouse and publications (keeps .venv)
+	rm -rf .sehat

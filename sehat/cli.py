@@ -1,0 +1,210 @@
+"""The ``sehat`` command line. ``sehat --help`` lists the commands; each has ``--help``.
+
+Paths come from the environment (``SEHAT_HOME`` and friends, see
+``sehat.config``); ``sehat where`` prints them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import date, datetime
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sehat.config import settings
+
+app = typer.Typer(
+    help="Sehat: the tele-health data warehouse (CleverTap + production DB -> DuckDB -> dbt -> gated publishing).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+DEFAULT_START = date(2026, 11, 1)
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-01") from None
+
+
+def _days(day: Optional[str], start: Optional[str], end: Optional[str]) -> list[date]:
+    from sehat.pipeline import days_between
+
+    if day and (start or end):
+        raise typer.BadParameter("give --date or --start/--end, not both")
+    if day:
+        return [_parse_day(day)]
+    if start and end:
+        return days_between(_parse_day(start), _parse_day(end))
+    raise typer.BadParameter("give --date YYYY-MM-DD, or --start and --end")
+
+
+@app.command()
+def where() -> None:
+    """Print where Sehat keeps its data, warehouse, snapshot and publications."""
+    cfg = settings()
+    for field in ("home", "data_dir", "warehouse_path", "reader_path", "publish_dir", "production_url"):
+        console.print(f"[bold]{field}[/]: {getattr(cfg, field)}")
+
+
+@app.command()
+def generate(
+    customers: int = typer.Option(2000, help="Number of customers to simulate."),
+    days: int = typer.Option(7, help="Number of days of activity."),
+    start: str = typer.Option(DEFAULT_START.isoformat(), help="First day (YYYY-MM-DD)."),
+    seed: int = typer.Option(42, help="Random seed: same seed, same data."),
+    production_url: Optional[str] = typer.Option(
+        None, help="Write the production DB here (postgresql://...); default: a SQLite file under the data dir."
+    ),
+) -> None:
+    """Generate CleverTap exports, API pages and a production database (deterministic)."""
+    from sehat.generate import GenerateConfig, generate as run_generate
+
+    cfg = settings()
+    config = GenerateConfig(
+        customers=customers,
+        days=days,
+        start=_parse_day(start),
+        seed=seed,
+        data_dir=cfg.data_dir,
+        production_url=production_url,
+    )
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = progress.add_task(step, total=total)
+            progress.update(tasks[step], completed=done, total=total)
+
+        summary = run_generate(config, progress=report)
+    console.print_json(json.dumps(summary, default=str))
+
+
+@app.command()
+def run(
+    day: Optional[str] = typer.Option(None, "--date", help="One logical date (YYYY-MM-DD)."),
+    start: Optional[str] = typer.Option(None, help="First date of a range (backfill)."),
+    end: Optional[str] = typer.Option(None, help="Last date of a range (inclusive)."),
+    mode: str = typer.Option(
+        "airflow",
+        help="airflow: the real scheduler runs the Asset-chained DAGs; "
+        "dags-test: `airflow dags test` per DAG; inprocess: the same steps without Airflow.",
+    ),
+) -> None:
+    """Run the daily pipeline (ingest -> dbt -> gate -> publish) for a date or a range."""
+    days = _days(day, start, end)
+    started = time.perf_counter()
+    if mode == "airflow":
+        from sehat.orchestrate import run_through_scheduler
+
+        states = run_through_scheduler(days)
+        console.print(states)
+    elif mode == "dags-test":
+        from sehat.orchestrate import run_day_dags_test
+
+        for d in days:
+            run_day_dags_test(d)
+    elif mode == "inprocess":
+        from sehat.pipeline import run_day
+
+        for d in days:
+            run_day(d, log=console.print)
+    else:
+        raise typer.BadParameter(f"unknown mode {mode!r}: airflow, dags-test or inprocess")
+    console.print(f"pipeline for {len(days)} day(s) took {time.perf_counter() - started:.1f}s")
+    _print_summary()
+
+
+@app.command()
+def sql(
+    query: str = typer.Argument(..., help="SQL to run against the read-only warehouse snapshot."),
+    limit: int = typer.Option(50, help="Rows to show at most."),
+) -> None:
+    """Query the warehouse snapshot (read-only; safe while the pipeline runs)."""
+    from sehat.warehouse import reader
+
+    with reader() as con:
+        rel = con.execute(query)
+        columns = [d[0] for d in rel.description]
+        rows = rel.fetchmany(limit)
+    table = Table(*columns)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+@app.command()
+def published() -> None:
+    """Show what is live in the publication area (per segment: rows, as-of date, files)."""
+    from sehat.publish import list_publications
+
+    pubs = list_publications()
+    if not pubs:
+        console.print("nothing published yet")
+        return
+    table = Table("segment", "as of", "rows", "published at", "path")
+    for p in pubs:
+        table.add_row(p["segment"], p["as_of"], str(p["rows"]), p["published_at"], p["path"])
+    console.print(table)
+
+
+@app.command()
+def status() -> None:
+    """Rows per layer in the warehouse snapshot, the last loads, and what is published."""
+    _print_summary()
+
+
+def _print_summary() -> None:
+    from sehat.publish import list_publications
+    from sehat.warehouse import layer_counts, reader
+
+    cfg = settings()
+    table = Table("layer", "relation", "rows", title="Warehouse (read-only snapshot)")
+    for schema, name, rows in layer_counts(cfg):
+        table.add_row(schema, name, f"{rows:,}")
+    console.print(table)
+    with reader(cfg) as con:
+        loads = con.execute(
+            "SELECT source, count(*) AS days, sum(read), sum(loaded), sum(quarantined)"
+            " FROM raw.load_log GROUP BY ALL ORDER BY source"
+        ).fetchall()
+    lt = Table("source", "days", "read", "loaded", "quarantined", title="Loads (read = loaded + quarantined)")
+    for row in loads:
+        lt.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    console.print(lt)
+    pubs = list_publications(cfg)
+    for p in pubs:
+        console.print(f"published [bold]{p['segment']}[/] as of {p['as_of']}: {p['rows']} rows -> {p['path']}")
+    console.print(
+        f"query it: [bold].venv/bin/sehat sql \"SELECT * FROM marts.dim_customers LIMIT 5\"[/]"
+        f"  or  duckdb -readonly {cfg.reader_path}"
+    )
+
+
+@app.command()
+def demo(
+    customers: int = typer.Option(2000, help="Customers in the sample."),
+    days: int = typer.Option(5, help="Days in the sample (each one runs through Airflow)."),
+    seed: int = typer.Option(42, help="Random seed."),
+    mode: str = typer.Option("airflow", help="How to run the days: airflow, dags-test or inprocess."),
+) -> None:
+    """The main job: generate a sample, run every day through Airflow, print the summary."""
+    started = time.perf_counter()
+    generate(customers=customers, days=days, start=DEFAULT_START.isoformat(), seed=seed, production_url=None)
+    end = DEFAULT_START.fromordinal(DEFAULT_START.toordinal() + days - 1)
+    run(day=None, start=DEFAULT_START.isoformat(), end=end.isoformat(), mode=mode)
+    console.print(f"[bold green]demo finished in {time.perf_counter() - started:.0f}s[/]")
+
+
+if __name__ == "__main__":
+    app()
