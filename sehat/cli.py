@@ -192,6 +192,47 @@ def _print_summary() -> None:
 
 
 @app.command()
+def bench(
+    what: str = typer.Argument("all", help="extraction | ingest | all"),
+    customers: int = typer.Option(10_000, help="Customers generated for the ingest benchmark."),
+    days: int = typer.Option(3, help="Days generated for the ingest benchmark."),
+    rows: int = typer.Option(2_000_000, help="Rows in the PostgreSQL extraction table."),
+    postgres_url: str = typer.Option(
+        "postgresql://postgres@127.0.0.1:5432/test", envvar="SEHAT_TEST_POSTGRES_URL", help="Server to extract from."
+    ),
+) -> None:
+    """Measure generation, CleverTap ingest (vs the DuckDB ceiling and pandas) and PostgreSQL extraction."""
+    import os
+    import tempfile
+
+    from sehat import bench as b
+    from sehat.pipeline import days_between
+
+    command = f"sehat bench {what} --customers {customers} --days {days} --rows {rows}"
+    if what in ("extraction", "all"):
+        with console.status(f"extracting {rows:,} rows from PostgreSQL"):
+            figures = b.bench_extraction(postgres_url, rows=rows)
+        console.print_json(json.dumps(figures))
+        console.print(f"written to {b.write_results('extraction', figures, command)}")
+    if what in ("ingest", "all"):
+        with tempfile.TemporaryDirectory(prefix="sehat-bench-") as home:
+            os.environ["SEHAT_HOME"] = home
+            for var in ("SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "SEHAT_PRODUCTION_URL"):
+                os.environ.pop(var, None)
+            t = time.perf_counter()
+            generate(customers=customers, days=days, start=DEFAULT_START.isoformat(), seed=7, production_url=None)
+            gen_seconds = time.perf_counter() - t
+            day_list = days_between(DEFAULT_START, DEFAULT_START.fromordinal(DEFAULT_START.toordinal() + days - 1))
+            with console.status("ingesting CleverTap files, then the DuckDB ceiling and the pandas loader"):
+                figures = b.bench_clevertap_ingest(settings(), day_list)
+            figures["customers"] = customers
+            figures["generate_seconds"] = round(gen_seconds, 2)
+            figures["generated_events_per_s"] = round(figures["records_read"] / gen_seconds)
+        console.print_json(json.dumps(figures))
+        console.print(f"written to {b.write_results('ingest', figures, command)}")
+
+
+@app.command()
 def demo(
     customers: int = typer.Option(2000, help="Customers in the sample."),
     days: int = typer.Option(5, help="Days in the sample (each one runs through Airflow)."),
