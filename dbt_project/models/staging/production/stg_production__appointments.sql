@@ -1,0 +1,28 @@
+-- Latest version of each production appointment row (one row per appointment).
+-- raw.prod_appointments is append-only: keep the newest row per appointment_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_appointments'), 'appointment_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(appointment_id as bigint) as appointment_id,
+        cast(user_id as bigint) as user_id,
+        cast(hospital as varchar) as hospital,
+        cast(speciality as varchar) as speciality,
+        cast(scheduled_at as timestamp) as scheduled_at,
+        cast(status as varchar) as status,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,27 @@
+-- Latest version of each production chat_message row (one row per chat message).
+-- raw.prod_chat_messages is append-only: keep the newest row per message_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_chat_messages'), 'message_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(message_id as bigint) as message_id,
+        cast(consultation_id as bigint) as consultation_id,
+        cast(sender_role as varchar) as sender_role,
+        cast(sent_at as timestamp) as sent_at,
+        cast(body as varchar) as body,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

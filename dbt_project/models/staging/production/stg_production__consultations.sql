@@ -1,0 +1,30 @@
+-- Latest version of each production consultation row (one row per consultation).
+-- raw.prod_consultations is append-only: keep the newest row per consultation_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_consultations'), 'consultation_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(consultation_id as bigint) as consultation_id,
+        cast(user_id as bigint) as user_id,
+        cast(doctor_id as bigint) as doctor_id,
+        cast(speciality as varchar) as speciality,
+        cast(started_at as timestamp) as started_at,
+        cast(ended_at as timestamp) as ended_at,
+        cast(status as varchar) as status,
+        cast(fee as decimal(18, 2)) as fee,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

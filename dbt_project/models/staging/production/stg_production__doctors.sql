@@ -1,0 +1,29 @@
+-- Latest version of each production doctor row (one row per doctor).
+-- raw.prod_doctors is append-only: keep the newest row per doctor_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_doctors'), 'doctor_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(doctor_id as bigint) as doctor_id,
+        cast(name as varchar) as name,
+        cast(speciality as varchar) as speciality,
+        cast(gender as varchar) as gender,
+        cast(birth_date as date) as birth_date,
+        cast(city as varchar) as city,
+        cast(joined_at as timestamp) as joined_at,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,27 @@
+-- Latest version of each production lab_booking row (one row per lab booking).
+-- raw.prod_lab_bookings is append-only: keep the newest row per booking_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_lab_bookings'), 'booking_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(booking_id as bigint) as booking_id,
+        cast(user_id as bigint) as user_id,
+        cast(lab_test_id as bigint) as lab_test_id,
+        cast(booked_at as timestamp) as booked_at,
+        cast(status as varchar) as status,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

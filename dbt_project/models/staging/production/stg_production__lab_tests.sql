@@ -1,0 +1,26 @@
+-- Latest version of each production lab_test row (one row per lab test).
+-- raw.prod_lab_tests is append-only: keep the newest row per lab_test_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_lab_tests'), 'lab_test_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(lab_test_id as bigint) as lab_test_id,
+        cast(name as varchar) as name,
+        cast(category as varchar) as category,
+        cast(price as decimal(18, 2)) as price,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

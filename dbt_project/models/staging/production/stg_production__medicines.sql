@@ -1,0 +1,32 @@
+-- Latest version of each production medicine row (one row per catalogue medicine).
+-- raw.prod_medicines is append-only: keep the newest row per medicine_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_medicines'), 'medicine_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(medicine_id as bigint) as medicine_id,
+        cast(name as varchar) as name,
+        cast(brand as varchar) as brand,
+        {{ json_text_to_list('molecules') }} as molecules,
+        cast(molecules as varchar) as molecules_json,
+        cast(strength as varchar) as strength,
+        cast(form as varchar) as form,
+        cast(pack as varchar) as pack,
+        cast(manufacturer as varchar) as manufacturer,
+        cast(price as decimal(18, 2)) as price,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,27 @@
+-- Latest version of each production order_item row (one row per order line).
+-- raw.prod_order_items is append-only: keep the newest row per order_item_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_order_items'), 'order_item_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(order_item_id as bigint) as order_item_id,
+        cast(order_id as bigint) as order_id,
+        cast(product_id as bigint) as product_id,
+        cast(quantity as bigint) as quantity,
+        cast(unit_price as decimal(18, 2)) as unit_price,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,28 @@
+-- Latest version of each production order row (one row per order).
+-- raw.prod_orders is append-only: keep the newest row per order_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_orders'), 'order_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(order_id as bigint) as order_id,
+        cast(user_id as bigint) as user_id,
+        cast(status as varchar) as status,
+        cast(ordered_at as timestamp) as ordered_at,
+        cast(total_amount as decimal(18, 2)) as total_amount,
+        cast(channel as varchar) as channel,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

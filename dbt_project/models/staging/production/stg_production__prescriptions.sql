@@ -1,0 +1,38 @@
+-- Latest version of each production prescription row (one row per prescription).
+-- raw.prod_prescriptions is append-only: keep the newest row per prescription_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_prescriptions'), 'prescription_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(prescription_id as bigint) as prescription_id,
+        cast(consultation_id as bigint) as consultation_id,
+        cast(doctor_id as bigint) as doctor_id,
+        cast(user_id as bigint) as user_id,
+        cast(prescribed_at as timestamp) as prescribed_at,
+        {{ json_text_to_list('complaints') }} as complaints,
+        cast(complaints as varchar) as complaints_json,
+        {{ json_text_to_list('diagnoses') }} as diagnoses,
+        cast(diagnoses as varchar) as diagnoses_json,
+        {{ json_text_to_list('medicines') }} as medicines,
+        cast(medicines as varchar) as medicines_json,
+        {{ json_text_to_list('lab_tests') }} as lab_tests,
+        cast(lab_tests as varchar) as lab_tests_json,
+        {{ json_text_to_list('advice') }} as advice,
+        cast(advice as varchar) as advice_json,
+        cast(notes as varchar) as notes,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,28 @@
+-- Latest version of each production product row (one row per shop product).
+-- raw.prod_products is append-only: keep the newest row per product_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_products'), 'product_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(product_id as bigint) as product_id,
+        cast(sku as varchar) as sku,
+        cast(name as varchar) as name,
+        cast(category as varchar) as category,
+        cast(price as decimal(18, 2)) as price,
+        cast(medicine_id as bigint) as medicine_id,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,31 @@
+-- Latest version of each production user row (one row per user).
+-- raw.prod_users is append-only: keep the newest row per user_id (updated_at, then _extracted_at).
+
+with source as (
+
+    {{ latest_row_per_key(source('production', 'prod_users'), 'user_id',
+        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+
+),
+
+renamed as (
+
+    select
+        cast(user_id as bigint) as user_id,
+        cast(identity as varchar) as identity,
+        cast(name as varchar) as name,
+        cast(email as varchar) as email,
+        cast(phone as varchar) as phone,
+        cast(gender as varchar) as gender,
+        cast(birth_date as date) as birth_date,
+        cast(city as varchar) as city,
+        cast(signup_at as timestamp) as signup_at,
+        cast(created_at as timestamp) as created_at,
+        cast(updated_at as timestamp) as updated_at,
+        cast(_batch_date as date) as batch_date,
+        cast(_extracted_at as timestamp) as extracted_at
+    from source
+
+)
+
+select * from renamed

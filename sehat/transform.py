@@ -1,0 +1,308 @@
+"""Run the dbt project (``dbt_project/``) as a subprocess.
+
+Why a subprocess: DuckDB allows one writer per file, and in-process dbt keeps its
+connection (and its lock) for as long as the Python process lives. A child process
+releases the file the moment it exits, so the caller can open the warehouse right
+after (reader snapshot, quality gate) and one Airflow worker can run many builds.
+
+* :func:`dbt_build` runs ``dbt build`` (models, data tests, unit tests, in DAG order)
+  against the warehouse named by :func:`sehat.config.settings`, streams dbt's log lines,
+  and returns the counts read from ``target/run_results.json``; it raises
+  :class:`DbtBuildError` naming the failing nodes when anything errors or fails.
+* :func:`dbt_parse` writes ``target/manifest.json`` without touching the warehouse
+  (Cosmos loads the project from it: ``LoadMode.DBT_MANIFEST``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sehat.config import DBT_PROJECT_DIR, Settings, settings
+
+log = logging.getLogger(__name__)
+
+# statuses in run_results.json
+_OK = {"success", "pass"}
+_FAILED = {"error", "fail", "runtime error"}
+
+
+class DbtError(RuntimeError):
+    """dbt could not run, or a run ended with errors / failing tests."""
+
+    def __init__(self, message: str, result: DbtResult | None = None):
+        super().__init__(message)
+        self.result = result
+
+
+class DbtBuildError(DbtError):
+    """``dbt build`` finished with failing nodes (``.result.failed_nodes``)."""
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One line of ``run_results.json``."""
+
+    unique_id: str  # model.sehat.dim_customers, test.sehat.unique_..., unit_test.sehat....
+    status: str  # success / error / skipped (models); pass / fail / warn / error / skipped (tests)
+    message: str | None = None
+    failures: int | None = None  # failing rows of a test
+
+    @property
+    def resource_type(self) -> str:
+        return self.unique_id.split(".", 1)[0]
+
+    @property
+    def name(self) -> str:
+        return self.unique_id.split(".", 2)[-1]
+
+
+@dataclass(frozen=True)
+class DbtResult:
+    """What a dbt invocation did, from its exit code and ``run_results.json``."""
+
+    command: tuple[str, ...]
+    returncode: int
+    elapsed_seconds: float
+    nodes: tuple[NodeResult, ...] = ()
+    output: str = field(default="", repr=False)
+    run_results_path: Path | None = None
+
+    def _count(self, resource_types: set[str], statuses: set[str]) -> int:
+        return sum(
+            1 for n in self.nodes if n.resource_type in resource_types and n.status in statuses
+        )
+
+    @property
+    def models(self) -> int:
+        """Models built successfully (views and tables)."""
+        return self._count({"model"}, _OK)
+
+    @property
+    def models_failed(self) -> int:
+        return self._count({"model"}, _FAILED)
+
+    @property
+    def tests_passed(self) -> int:
+        """Data tests and unit tests that passed."""
+        return self._count({"test", "unit_test"}, _OK)
+
+    @property
+    def tests_failed(self) -> int:
+        return self._count({"test", "unit_test"}, _FAILED)
+
+    @property
+    def tests_warned(self) -> int:
+        return self._count({"test", "unit_test"}, {"warn"})
+
+    @property
+    def unit_tests_passed(self) -> int:
+        return self._count({"unit_test"}, _OK)
+
+    @property
+    def unit_tests_failed(self) -> int:
+        return self._count({"unit_test"}, _FAILED)
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for n in self.nodes if n.status == "skipped")
+
+    @property
+    def failed_nodes(self) -> tuple[NodeResult, ...]:
+        return tuple(n for n in self.nodes if n.status in _FAILED)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.failed_nodes
+
+    @property
+    def success(self) -> bool:
+        return self.ok
+
+    def as_dict(self) -> dict[str, object]:
+        """Compact, JSON-friendly counts (what an Airflow task returns as XCom; no log text)."""
+        return {
+            "success": self.ok,
+            "returncode": self.returncode,
+            "elapsed_seconds": round(self.elapsed_seconds, 2),
+            "models": self.models,
+            "models_failed": self.models_failed,
+            "tests_passed": self.tests_passed,
+            "tests_failed": self.tests_failed,
+            "tests_warned": self.tests_warned,
+            "unit_tests_passed": self.unit_tests_passed,
+            "skipped": self.skipped,
+            "failed_nodes": [n.unique_id for n in self.failed_nodes],
+        }
+
+    def summary(self) -> str:
+        return (
+            f"dbt: {self.models} models, {self.tests_passed} tests passed "
+            f"({self.unit_tests_passed} unit), {self.tests_failed} failed, {self.tests_warned} warned, "
+            f"{self.skipped} skipped in {self.elapsed_seconds:.1f}s"
+        )
+
+
+def dbt_executable() -> Path:
+    """The ``dbt`` installed next to the running interpreter (the project's venv)."""
+    candidate = Path(sys.executable).parent / ("dbt.exe" if os.name == "nt" else "dbt")
+    if candidate.exists():
+        return candidate
+    found = shutil.which("dbt")
+    if found:
+        return Path(found)
+    raise DbtError(
+        f"dbt not found next to {sys.executable} nor on PATH: install the project with "
+        "its orchestration extra (pip install -e '.[orchestration]')"
+    )
+
+
+def dbt_build(
+    select: str | None = None,
+    vars: Mapping[str, object] | None = None,
+    target: str = "duckdb",
+    cfg: Settings | None = None,
+    *,
+    target_path: Path | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> DbtResult:
+    """``dbt build`` the project against the Sehat warehouse; raise on any failure.
+
+    ``select`` is a dbt selector (``"marts"``, ``"+dim_customers"``, ...), ``vars``
+    becomes ``--vars`` (e.g. ``{"as_of_date": "2025-11-30"}``). ``target_path``
+    redirects dbt's artifacts (default ``dbt_project/target``). Each output line is
+    passed to ``on_line`` (default: this module's logger).
+    """
+    cfg = cfg or settings()
+    if target == "duckdb":
+        cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    args = ["build"]
+    if select:
+        args += ["--select", select]
+    if vars:
+        args += ["--vars", json.dumps(dict(vars), default=str)]
+    result = _run_dbt(args, target=target, cfg=cfg, target_path=target_path, on_line=on_line)
+    if not result.ok:
+        raise DbtBuildError(_failure_message(result), result)
+    log.info(result.summary())
+    return result
+
+
+def dbt_parse(
+    target: str = "duckdb",
+    cfg: Settings | None = None,
+    *,
+    target_path: Path | None = None,
+    on_line: Callable[[str], None] | None = None,
+) -> Path:
+    """``dbt parse``: write ``manifest.json`` (no warehouse connection); return its path."""
+    cfg = cfg or settings()
+    result = _run_dbt(["parse"], target=target, cfg=cfg, target_path=target_path, on_line=on_line)
+    manifest = _target_dir(target_path) / "manifest.json"
+    if result.returncode != 0 or not manifest.exists():
+        raise DbtError(_failure_message(result), result)
+    return manifest
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _target_dir(target_path: Path | None) -> Path:
+    return Path(target_path) if target_path else DBT_PROJECT_DIR / "target"
+
+
+def _run_dbt(
+    args: list[str],
+    *,
+    target: str,
+    cfg: Settings,
+    target_path: Path | None,
+    on_line: Callable[[str], None] | None,
+) -> DbtResult:
+    target_dir = _target_dir(target_path)
+    command = [
+        str(dbt_executable()),
+        *args,
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target", target,
+        "--target-path", str(target_dir),
+    ]  # fmt: skip
+    env = {
+        **os.environ,
+        "SEHAT_WAREHOUSE": str(cfg.warehouse_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DBT_USE_COLORS": "false",
+    }
+    run_results = target_dir / "run_results.json"
+    run_results.unlink(missing_ok=True)  # never report a previous run's results
+    emit = on_line or (lambda line: log.info("%s", line))
+
+    log.info("running %s", " ".join(command))
+    started = time.monotonic()
+    lines: list[str] = []
+    try:
+        proc = subprocess.Popen(
+            command,
+            cwd=DBT_PROJECT_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+        )
+    except OSError as exc:
+        raise DbtError(f"could not start dbt: {exc}") from exc
+    assert proc.stdout is not None
+    with proc.stdout:
+        for line in proc.stdout:
+            line = line.rstrip("\n")
+            lines.append(line)
+            emit(line)
+    returncode = proc.wait()
+    return DbtResult(
+        command=tuple(command),
+        returncode=returncode,
+        elapsed_seconds=time.monotonic() - started,
+        nodes=_read_run_results(run_results),
+        output="\n".join(lines),
+        run_results_path=run_results if run_results.exists() else None,
+    )
+
+
+def _read_run_results(path: Path) -> tuple[NodeResult, ...]:
+    if not path.exists():
+        return ()
+    data = json.loads(path.read_text())
+    return tuple(
+        NodeResult(
+            unique_id=r["unique_id"],
+            status=str(r.get("status", "")).lower(),
+            message=r.get("message"),
+            failures=r.get("failures"),
+        )
+        for r in data.get("results", [])
+    )
+
+
+def _failure_message(result: DbtResult) -> str:
+    verb = result.command[1] if len(result.command) > 1 else "dbt"
+    head = f"dbt {verb} failed (exit code {result.returncode})"
+    if result.failed_nodes:
+        details = "\n".join(
+            f"  - {n.resource_type} {n.name}: {n.status}"
+            + (f" ({n.failures} failing rows)" if n.failures else "")
+            + (f": {n.message.strip()}" if n.message else "")
+            for n in result.failed_nodes
+        )
+        return f"{head}; failing nodes:\n{details}"
+    tail = "\n".join(result.output.splitlines()[-25:])
+    return f"{head} before running any node; last output:\n{tail}"

@@ -1,0 +1,79 @@
+"""dbt parse produces the manifest Cosmos loads; the project's metadata stays in sync."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytest.importorskip("dbt.adapters.duckdb", reason="dbt-duckdb is in the orchestration extra")
+
+from sehat.config import DBT_PROJECT_DIR
+from sehat.sources.clevertap import EVENTS
+from sehat.transform import dbt_parse
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("parse")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SEHAT_WAREHOUSE", str(tmp / "never-opened.duckdb"))
+        path = dbt_parse(target_path=tmp / "target")
+    assert path == tmp / "target" / "manifest.json"
+    assert not (tmp / "never-opened.duckdb").exists()  # parse does not connect
+    return json.loads(path.read_text())
+
+
+def test_manifest_has_the_layers(manifest):
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    production = [m for m in models if m.startswith("stg_production__")]
+    assert len(production) == 13 and "stg_clevertap__events" in models
+    assert {models[m]["schema"] for m in models if m.startswith("stg_")} == {"staging"}
+    assert {models[m]["schema"] for m in models if m.startswith("int_")} == {"intermediate"}
+    assert (
+        models["dim_customers"]["schema"]
+        == models["seg_consulted_no_order_30d"]["schema"]
+        == "marts"
+    )
+    assert models["dim_customers"]["config"]["materialized"] == "table"
+    assert models["stg_clevertap__events"]["config"]["materialized"] == "view"
+
+
+def test_only_staging_reads_sources(manifest):
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model" and node["depends_on"]["nodes"]:
+            reads_source = any(d.startswith("source.") for d in node["depends_on"]["nodes"])
+            assert reads_source == node["name"].startswith("stg_"), node["name"]
+
+
+def test_sources_have_freshness(manifest):
+    tables = {s["name"]: s for s in manifest["sources"].values()}
+    assert tables["clevertap_events"]["loaded_at_field"] == "loaded_at"
+    assert tables["prod_users"]["loaded_at_field"] == "_extracted_at"
+    assert tables["prod_orders"]["freshness"]["error_after"]["count"] == 72
+
+
+def test_exposure_and_unit_tests_are_declared(manifest):
+    assert any(
+        e["name"] == "segment_consulted_no_order_30d_file_drop"
+        for e in manifest["exposures"].values()
+    )
+    assert len(manifest["unit_tests"]) >= 6
+
+
+def test_known_events_match_the_clevertap_contract():
+    models = yaml.safe_load(
+        (DBT_PROJECT_DIR / "models/staging/clevertap/_clevertap__models.yml").read_text()
+    )
+    column = next(c for c in models["models"][0]["columns"] if c["name"] == "event_name")
+    accepted = next(t["accepted_values"] for t in column["data_tests"] if isinstance(t, dict))
+    assert accepted["arguments"]["values"] == list(EVENTS)
+
+
+def test_profiles_default_path_is_relative_to_the_project():
+    profiles = yaml.safe_load(Path(DBT_PROJECT_DIR / "profiles.yml").read_text())
+    duck = profiles["sehat"]["outputs"]["duckdb"]
+    assert "'../.sehat/warehouse/sehat.duckdb'" in duck["path"]
+    assert duck["threads"] == 1 and duck["keep_open"] is False

@@ -1,0 +1,58 @@
+"""The same dbt project, unchanged, on PostgreSQL (the `postgres` target in profiles.yml).
+
+Uses the server named by SEHAT_TEST_POSTGRES_URL (default: the local one; see the
+``postgres_url`` fixture: skipped when unreachable, failing under CI=true); it creates
+and drops a scratch database there.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytest.importorskip("dbt.adapters.postgres", reason="dbt-postgres is in the orchestration extra")
+psycopg = pytest.importorskip("psycopg")
+
+from sehat.transform import dbt_build
+
+FIXTURE = Path(__file__).parent / "fixtures" / "raw_small.sql"
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def scratch_database(monkeypatch, postgres_url):
+    url = urlsplit(postgres_url.replace("postgresql+psycopg://", "postgresql://"))
+    name = f"sehat_dbt_{uuid.uuid4().hex[:8]}"
+    admin = url._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as con:
+        con.execute(f'create database "{name}"')
+    try:
+        with psycopg.connect(url._replace(path=f"/{name}").geturl(), autocommit=True) as con:
+            con.execute(FIXTURE.read_text())
+        monkeypatch.setenv("SEHAT_DBT_PG_HOST", url.hostname or "127.0.0.1")
+        monkeypatch.setenv("SEHAT_DBT_PG_PORT", str(url.port or 5432))
+        monkeypatch.setenv("SEHAT_DBT_PG_USER", url.username or "postgres")
+        monkeypatch.setenv("SEHAT_DBT_PG_PASSWORD", url.password or "")
+        monkeypatch.setenv("SEHAT_DBT_PG_DBNAME", name)
+        yield url._replace(path=f"/{name}").geturl()
+    finally:
+        with psycopg.connect(admin, autocommit=True) as con:
+            con.execute(f'drop database if exists "{name}" with (force)')
+
+
+def test_project_builds_on_postgres(scratch_database, tmp_path):
+    result = dbt_build(target="postgres", target_path=tmp_path / "target")
+    assert result.ok and result.models == 19 and result.unit_tests_passed >= 6
+    with psycopg.connect(scratch_database) as con:
+        segment = con.execute(
+            "select user_id, days_since_consultation from marts.seg_consulted_no_order_30d order by user_id"
+        ).fetchall()
+        customers = con.execute(
+            "select count(*), count(user_id) from marts.dim_customers"
+        ).fetchone()
+    assert segment == [(1, 9), (5, 1)]
+    assert customers == (7, 5)
