@@ -126,7 +126,7 @@ SELECT *,
         WHEN event_name IS NULL THEN 'missing_event_name'
         WHEN event_name NOT IN (SELECT name FROM _known_events) THEN 'unknown_event'
         WHEN f[3] IS NULL OR json_type(f[3]) <> 'OBJECT' THEN 'missing_profile'
-        WHEN object_id IS NULL AND identity IS NULL THEN 'missing_profile_id'
+        WHEN object_id IS NULL THEN 'missing_profile_object_id'
         WHEN event_props IS NOT NULL AND json_type(event_props) <> 'OBJECT' THEN 'event_props_not_an_object'
     END AS reason
 FROM flat

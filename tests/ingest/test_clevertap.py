@@ -91,7 +91,7 @@ def test_every_bad_line_is_quarantined_with_its_reason(sehat_home):
         "missing_ts": 1,
         "invalid_json": 1,
         "unknown_event": 1,
-        "missing_profile_id": 1,
+        "missing_profile_object_id": 1,
         "event_props_not_an_object": 1,
         "not_a_json_object": 1,
         "truncated_gzip": 1,
