@@ -141,3 +141,12 @@ def layer_counts(cfg: Settings | None = None) -> list[tuple[str, str, int]]:
             (schema, name, con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0])
             for schema, name in sorted(relations, key=lambda r: (order[r[0]], r[1]))
         ]
+
+
+def table_checksum(con: duckdb.DuckDBPyConnection, relation: str, exclude: tuple[str, ...] = ()) -> str:
+    """Order-independent checksum of a relation's rows (columns in ``exclude`` ignored)."""
+    cols = "*" + (f" EXCLUDE ({', '.join(exclude)})" if exclude else "")
+    return con.execute(
+        f"SELECT md5(coalesce(string_agg(x::VARCHAR, chr(10) ORDER BY x::VARCHAR), ''))"
+        f" FROM (SELECT {cols} FROM {relation}) x"
+    ).fetchone()[0]

@@ -1,0 +1,83 @@
+"""
+### sehat_ingest: land one export day in the warehouse's `raw` schema
+
+Loads the CleverTap files of one export day (cloud export chunks and Get Events
+API pages) and extracts the production tables changed up to the end of that
+day, both into the single-writer DuckDB file. When both loads succeed it
+announces the asset `sehat://warehouse/raw` with `{"day": "YYYY-MM-DD"}`, which
+schedules `sehat_transform`.
+
+* **Which day**: the run's logical date. The schedule is a daily *data
+  interval*, so the run for day D starts after D ends and its logical date is D.
+  A manual run may pass `{"day": "YYYY-MM-DD"}` instead.
+* **Writers**: both load tasks run in pool `duckdb_writer` (one slot).
+* **Re-runs** are safe: both loads are idempotent per day.
+* **Failures** are retried with exponential backoff, then recorded in
+  `$SEHAT_HOME/alerts/alerts.jsonl`.
+"""
+
+from __future__ import annotations
+
+from airflow.sdk import Param, dag, get_current_context, task
+from sehat_airflow.common import (
+    POOL,
+    RAW,
+    START_DATE,
+    as_plain,
+    default_args,
+    ingest_schedule,
+    resolve_days,
+)
+
+
+@dag(
+    dag_id="sehat_ingest",
+    schedule=ingest_schedule(),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    tags=["sehat", "ingest", "duckdb-writer"],
+    doc_md=__doc__,
+    params={
+        "day": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Export day to load (default: the logical date)",
+        )
+    },
+)
+def sehat_ingest():
+    @task(pool=POOL)
+    def ingest_clevertap() -> dict:
+        """CleverTap export files + API pages of the day -> raw.clevertap_events / quarantine."""
+        from datetime import date
+
+        from sehat.ingest.clevertap import ingest_day
+
+        (day,) = resolve_days(get_current_context())
+        return as_plain(ingest_day(date.fromisoformat(day)))
+
+    @task(pool=POOL)
+    def extract_production() -> list:
+        """Production tables changed before day+1 -> raw.prod_<table> (one batch per day)."""
+        from datetime import date
+
+        from sehat.ingest.production import extract_day
+
+        (day,) = resolve_days(get_current_context())
+        return as_plain(extract_day(date.fromisoformat(day)))
+
+    @task(outlets=[RAW])
+    def announce_raw(clevertap: dict, production: list) -> str:
+        """Emit the raw asset event (once, after both loads) with the day in its extra."""
+        context = get_current_context()
+        (day,) = resolve_days(context)
+        context["outlet_events"][RAW].extra = {"day": day, "run_id": context["run_id"]}
+        return day
+
+    announce_raw(ingest_clevertap(), extract_production())
+
+
+sehat_ingest()

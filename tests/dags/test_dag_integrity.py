@@ -1,0 +1,171 @@
+"""Every DAG file loads, is wired as designed and parses fast.
+
+DagBag runs in a subprocess (``dagbag_report.py``) with an environment built
+here from scratch (``sehat.orchestrate.airflow_env`` on a temporary
+SEHAT_HOME): nothing depends on the shell's AIRFLOW_* variables and the test
+process never imports Airflow.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from sehat.config import REPO_ROOT, settings
+from sehat.orchestrate import airflow_env
+
+pytestmark = pytest.mark.airflow
+
+DAGS = REPO_ROOT / "dags"
+EXPECTED = {"sehat_ingest", "sehat_transform", "sehat_publish"}
+# Every task that writes the DuckDB file must hold the single writer slot.
+WRITER_TASKS = {
+    "sehat_ingest": {"ingest_clevertap", "extract_production"},
+    "sehat_transform": {"dbt_build", "refresh_reader"},
+}
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory) -> dict[str, str]:
+    """The Airflow environment of a fresh local deployment, independent of the shell's."""
+    home = tmp_path_factory.mktemp("sehat_home")
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SEHAT_", "AIRFLOW"))}
+    base["SEHAT_HOME"] = str(home)
+    with pytest.MonkeyPatch.context() as mp:
+        for name in [k for k in os.environ if k.startswith("SEHAT_")]:
+            mp.delenv(name)
+        mp.setenv("SEHAT_HOME", str(home))
+        cfg = settings()
+    return airflow_env(cfg, base_env=base)
+
+
+def _python(code_or_script: list[str], env: dict[str, str]) -> str:
+    proc = subprocess.run(
+        [sys.executable, *code_or_script],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO_ROOT,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def report(env) -> dict:
+    out = _python([str(Path(__file__).with_name("dagbag_report.py")), str(DAGS)], env)
+    line = next(line for line in out.splitlines() if line.startswith("DAGBAG_REPORT "))
+    report = json.loads(line.removeprefix("DAGBAG_REPORT "))
+    print(
+        f"\nDAG parse: {report['dagbag_seconds']:.3f}s for {len(report['files'])} files "
+        f"(per file: {report['per_file_seconds']}); importing Airflow itself: {report['airflow_import_seconds']:.2f}s"
+    )
+    return report
+
+
+def test_no_import_errors_and_every_file_holds_a_dag(report):
+    assert report["import_errors"] == {}
+    assert set(report["dags"]) == EXPECTED
+    assert {Path(d["fileloc"]).name for d in report["dags"].values()} == {
+        Path(f).name for f in report["files"]
+    }
+
+
+def test_parse_is_fast_and_light(report):
+    # Generous bound: the DAG processor re-parses these files constantly.
+    assert report["dagbag_seconds"] < 5, report["per_file_seconds"]
+    # Wiring only: domain code and heavy libraries are imported inside task bodies.
+    assert report["heavy_modules_loaded"] == []
+
+
+@pytest.mark.parametrize("dag_id", sorted(EXPECTED))
+def test_dag_conventions(report, dag_id):
+    dag = report["dags"][dag_id]
+    assert dag["tags"] and "sehat" in dag["tags"]
+    assert len(dag["doc_md"].strip()) > 200, "the module docstring is the DAG's doc_md"
+    assert dag["max_active_runs"] == 1
+    assert dag["catchup"] is False
+    for task_id, task in dag["tasks"].items():
+        assert task["owner"] == "sehat-data", task_id
+        assert task["retries"] >= 1, task_id
+        assert task["retry_exponential_backoff"] > 0, task_id
+        assert task["retry_delay_seconds"] > 0, task_id
+        assert "record_failure" in task["on_failure_callback"], task_id
+    for task_id in WRITER_TASKS.get(dag_id, ()):
+        assert dag["tasks"][task_id]["pool"] == "duckdb_writer", task_id
+
+
+def test_asset_chain(report):
+    dags = report["dags"]
+
+    def outlets(dag_id):
+        return [uri for task in dags[dag_id]["tasks"].values() for uri in task["outlets"]]
+
+    # Each DAG emits its asset from exactly one task (one event per run, one downstream run).
+    assert outlets("sehat_ingest") == ["sehat://warehouse/raw"]
+    assert outlets("sehat_transform") == ["sehat://warehouse/marts"]
+    assert outlets("sehat_publish") == ["sehat://published/segments"]
+    assert "CronDataIntervalTimetable" in dags["sehat_ingest"]["schedule"]
+    assert "sehat://warehouse/raw" in dags["sehat_transform"]["schedule"]
+    assert "sehat://warehouse/marts" in dags["sehat_publish"]["schedule"]
+    # The raw event is announced only after both loads succeeded.
+    assert dags["sehat_ingest"]["tasks"]["announce_raw"]["upstream"] == [
+        "extract_production",
+        "ingest_clevertap",
+    ]
+    assert dags["sehat_publish"]["tasks"]["publish_segment"]["upstream"] == ["validate_segment"]
+
+
+def test_day_rule_and_failure_alert(env, tmp_path):
+    """The day a run is about, and the alert line written when a task fails."""
+    code = textwrap.dedent(
+        """
+        import json, os
+        from datetime import datetime, timezone
+        from types import SimpleNamespace as NS
+        from sehat_airflow.common import RAW, days_from_extras, resolve_days
+        from sehat_airflow.callbacks import alerts_path, record_failure
+
+        events = {RAW: [NS(extra={"day": "2025-11-03"}), NS(extra={"day": "2025-11-02", "days": ["2025-11-01"]}), NS(extra={})]}
+        assert resolve_days({"triggering_asset_events": events}, RAW) == ["2025-11-01", "2025-11-02", "2025-11-03"]
+        # no events (airflow dags test, manual run): conf, then logical date
+        assert resolve_days({"triggering_asset_events": {}, "dag_run": NS(conf={"day": "2025-11-05"})}, RAW) == ["2025-11-05"]
+        assert resolve_days({"params": {"day": None}, "dag_run": NS(conf={}),
+                             "logical_date": datetime(2025, 11, 6, tzinfo=timezone.utc)}) == ["2025-11-06"]
+        try:
+            resolve_days({"dag_run": NS(conf={}), "logical_date": None})
+            raise SystemExit("expected ValueError")
+        except ValueError:
+            pass
+        assert days_from_extras([None, {"day": "2025-11-01T00:00:00+00:00"}]) == ["2025-11-01"]
+
+        ti = NS(dag_id="sehat_publish", task_id="validate_segment", run_id="r1", try_number=1, max_tries=0)
+        record_failure({"ti": ti, "exception": RuntimeError("quality gate failed")})
+        record_failure({"ti": ti, "exception": RuntimeError("again")})
+        lines = alerts_path().read_text().splitlines()
+        print("ALERTS", json.dumps([json.loads(l) for l in lines]))
+        """
+    )
+    out = _python(["-c", code], {**env, "SEHAT_HOME": str(tmp_path)})
+    alerts = json.loads(
+        next(l for l in out.splitlines() if l.startswith("ALERTS ")).removeprefix("ALERTS ")
+    )
+    assert (tmp_path / "alerts" / "alerts.jsonl").exists()
+    assert [a["exception"] for a in alerts] == [
+        "RuntimeError: quality gate failed",
+        "RuntimeError: again",
+    ]
+    assert set(alerts[0]) >= {"dag", "task", "run", "try", "exception", "time"}
+    assert (
+        alerts[0]["dag"] == "sehat_publish"
+        and alerts[0]["task"] == "validate_segment"
+        and alerts[0]["try"] == 1
+    )
