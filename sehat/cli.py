@@ -107,13 +107,23 @@ def run(
     if mode == "airflow":
         from sehat.orchestrate import run_through_scheduler
 
-        states = run_through_scheduler(days)
-        console.print(states)
+        result = run_through_scheduler(days)
+        table = Table("DAG", "run", "state", title="Airflow runs")
+        for dag_id, runs in result.states.items():
+            for run_id, state in runs.items():
+                table.add_row(dag_id, run_id, state)
+        console.print(table)
+        if not result.ok:
+            console.print(f"[bold red]pipeline failed[/]: {result.failures} (logs: {result.logs_dir})")
+            raise typer.Exit(1)
     elif mode == "dags-test":
         from sehat.orchestrate import run_day_dags_test
 
         for d in days:
-            run_day_dags_test(d)
+            result = run_day_dags_test(d)
+            if not result.ok:
+                console.print(f"[bold red]pipeline failed for {d}[/]\n{result.failure_report()}")
+                raise typer.Exit(1)
     elif mode == "inprocess":
         from sehat.pipeline import run_day
 
