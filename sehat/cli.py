@@ -257,5 +257,10 @@ def demo(
     console.print(f"[bold green]demo finished in {time.perf_counter() - started:.0f}s[/]")
 
 
+# Sub-commands owned by the model packages (each a typer app with its own --help).
+from ml.prescriptions.cli import app as _prescriptions_app  # noqa: E402
+
+app.add_typer(_prescriptions_app, name="prescriptions")
+
 if __name__ == "__main__":
     app()

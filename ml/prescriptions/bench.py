@@ -1,0 +1,142 @@
+"""Benchmarks behind ``sehat prescriptions bench``: accuracy, training at scale, suggestion latency."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def bench_accuracy(work: Path, n: int = 60_000) -> dict:
+    from ml.prescriptions.evaluate import evaluate
+    from ml.prescriptions.synth import synthesise
+
+    s = synthesise(work / f"synth{n}", n=n)
+    r = evaluate(s["prescriptions"], test_days=30, catalogue=s["catalogue"], truth_dir=s["truth_dir"], max_rows=3000)
+    out = {"prescriptions": n, "fields": r["fields"]}
+    out["gap_to_best_one"] = {f: round(v["best_achievable_one"] - v["model_one"], 2) for f, v in r["fields"].items()}
+    out["lift_over_popularity_one"] = {f: round(v["model_one"] - v["popularity_one"], 2) for f, v in r["fields"].items()}
+    return out
+
+
+def _fit_child(path: str, catalogue: str, out: str) -> None:  # run in a subprocess to measure peak memory
+    from ml.prescriptions import artifact
+    from ml.prescriptions.model import PrescriptionRecommender
+
+    t = time.perf_counter()
+    m = PrescriptionRecommender(catalogue=catalogue).fit(path)
+    artifact.save(m, Path(out))
+    print(f"{time.perf_counter() - t:.2f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
+
+
+def bench_training(work: Path, n: int = 1_000_000) -> dict:
+    from ml.prescriptions.synth import synthesise
+
+    t = time.perf_counter()
+    s = synthesise(work / f"synth{n}", n=n)
+    synth_s = time.perf_counter() - t
+    model = work / "model_1m.pkl"
+    res = subprocess.run([sys.executable, "-c", f"from ml.prescriptions.bench import _fit_child; "
+                          f"_fit_child({str(s['prescriptions'])!r}, {str(s['catalogue'])!r}, {str(model)!r})"],
+                         capture_output=True, text=True, check=True)
+    seconds, rss_kb = res.stdout.strip().splitlines()[-1].split()
+    return {"prescriptions": n, "synthesise_s": round(synth_s, 1), "fit_s": float(seconds),
+            "peak_rss_gb": round(int(rss_kb) / 1024 ** 2, 2), "model_mb": round(model.stat().st_size / 1e6, 1),
+            "model_path": str(model)}
+
+
+def _sample_requests(n: int = 500) -> list[dict]:
+    from sehat.generate.clinical import DIAGNOSES, MEDICINES
+
+    r = np.random.default_rng(3)
+    reqs = []
+    for i in range(n):
+        d = DIAGNOSES[r.integers(len(DIAGNOSES))]
+        stage = i % 4
+        reqs.append({"doctor_id": int(r.integers(1, 80)), "patient_age": int(r.integers(1, 80)), "patient_gender": "F",
+                     "speciality": "general practitioner",
+                     "complaints": [d.complaints[0]] if stage >= 1 else [],
+                     "diagnoses": [d.code] if stage >= 2 else [],
+                     "medicines": [MEDICINES[r.integers(len(MEDICINES))].name] if stage >= 3 else [],
+                     "notes": f"pt c/o {d.complaints[0]}" if stage >= 1 else None})
+    return reqs
+
+
+def bench_suggest(model_path: Path, n: int = 2000) -> dict:
+    from ml.prescriptions import artifact
+    from ml.prescriptions.suggest import load_rules, suggest
+
+    model, rules = artifact.load(model_path), load_rules()
+    reqs = _sample_requests()
+    for r in reqs[:50]:
+        suggest(model, r, rules=rules)
+    times = []
+    for i in range(n):
+        t = time.perf_counter()
+        suggest(model, reqs[i % len(reqs)], rules=rules)
+        times.append(time.perf_counter() - t)
+    ms = np.array(times) * 1000
+    return {"calls": n, "p50_ms": round(float(np.percentile(ms, 50)), 3), "p99_ms": round(float(np.percentile(ms, 99)), 3)}
+
+
+def bench_http(model_path: Path, requests: int = 2000, clients: int = 20) -> dict:
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "SEHAT_RX_MODEL": str(model_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "ml.prescriptions.api:app", "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "warning"], env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/health", timeout=1).json().get("status") == "ok":
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        reqs = _sample_requests()
+        lat: list[float] = []
+
+        async def client(k: int, c: httpx.AsyncClient):
+            for i in range(k, requests, clients):
+                t = time.perf_counter()
+                r = await c.post(f"{url}/suggest", json=reqs[i % len(reqs)])
+                lat.append(time.perf_counter() - t)
+                r.raise_for_status()
+
+        async def main():
+            async with httpx.AsyncClient(timeout=10, limits=httpx.Limits(max_connections=clients)) as c:
+                await asyncio.gather(*(client(k, c) for k in range(min(clients, 50))))  # warm-up
+                lat.clear()
+                t = time.perf_counter()
+                await asyncio.gather(*(client(k, c) for k in range(clients)))
+                return time.perf_counter() - t
+
+        wall = asyncio.run(main())
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    ms = np.array(lat) * 1000
+    return {"requests": len(lat), "clients": clients, "p50_ms": round(float(np.percentile(ms, 50)), 2),
+            "p99_ms": round(float(np.percentile(ms, 99)), 2), "throughput_rps": round(len(lat) / wall, 1)}
+
+
+def run_all(work: Path, n: int = 1_000_000, eval_n: int = 60_000, log=print) -> dict:
+    work = Path(work)
+    work.mkdir(parents=True, exist_ok=True)
+    log("accuracy vs best achievable ...")
+    acc = bench_accuracy(work, eval_n)
+    log(f"training on {n} prescriptions ...")
+    train = bench_training(work, n)
+    log("suggest latency ...")
+    return {"accuracy": acc, "training": train, "suggest_in_process": bench_suggest(Path(train["model_path"])),
+            "suggest_http": bench_http(Path(train["model_path"]))}

@@ -1,0 +1,367 @@
+"""PrescriptionRecommender: weighted ensemble of recency-frequency models + Naive Bayes on notes.
+
+* **Recency-frequency (RF) models**: for each target field and each conditioning
+  feature (none = the global prior, context such as doctor or speciality, the
+  values of other fields, and specific combinations such as diagnosis x doctor)
+  the co-occurrence counts are weighted by ``0.5 ** (age_days / half_life_days)``
+  and divided by the total weight of the condition: a probability distribution.
+  All counting is DuckDB SQL over the ``rx``/``items`` tables (see ``data.load``);
+  Python keeps the top ``top_k_stored`` values per condition.
+* **Naive Bayes** (multinomial, Laplace ``nb_alpha``) on the note tokens, per target.
+* **Ensemble**: per target a logistic regression over the models' probabilities,
+  learned on the latest ``validation_share`` of the training period (counts
+  re-done on the earlier part), then the counts are redone on everything. The
+  learned coefficients are the ensemble weights (``weights_``).
+* **ICD-10 back-off**: a diagnosis with fewer than ``backoff_min_support``
+  weighted records borrows from its ICD-10 category (siblings + parent), then
+  block, with weight ``backoff_discount``.
+* **Two-step medicines**: molecules from the clinical context, then brands from
+  each molecule and the prescribing doctor's own history, then catalogue
+  strings from the brand and the patient's age band.
+* **Doctor input**: rules (diagnosis, field, value, always/sometimes/never) applied last.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.linear_model import LogisticRegression
+
+from ml.prescriptions import data as rxdata
+from ml.prescriptions.features import BACKOFF, FEATURE_FIELD, FEATURE_SQL, MODELS, RF_TARGETS, Query, \
+    dx_backoff_codes, query_features
+
+# fields an entry-order step may see when predicting each target (the evaluation protocol)
+VISIBLE_BEFORE = {
+    "complaint": set(),
+    "diagnosis": {"complaint"},
+    "molecule": {"complaint", "diagnosis"},
+    "lab_test": {"complaint", "diagnosis", "molecule", "brand", "medicine"},
+    "advice": {"complaint", "diagnosis", "molecule", "brand", "medicine", "lab_test"},
+}
+NOTES_VISIBLE = {"complaint": False, "diagnosis": True, "molecule": True, "lab_test": True, "advice": True}
+
+
+@dataclass
+class Table:
+    """Counts of one (target, feature): fv -> (weight of the condition, value ids, co-occurrence weights)."""
+
+    rows: dict[str, tuple[float, np.ndarray, np.ndarray]]
+
+
+class PrescriptionRecommender(BaseEstimator):
+    def __init__(self, half_life_days: float = 120.0, top_k_stored: int = 60, smoothing: float = 1.0,
+                 backoff_min_support: float = 5.0, backoff_discount: float = 0.5, validation_share: float = 0.15,
+                 max_validation: int = 2500, nb_alpha: float = 0.1, nb_min_df: int = 2, C: float = 1.0,
+                 catalogue=None, random_state: int = 0):
+        self.half_life_days = half_life_days
+        self.top_k_stored = top_k_stored
+        self.smoothing = smoothing
+        self.backoff_min_support = backoff_min_support
+        self.backoff_discount = backoff_discount
+        self.validation_share = validation_share
+        self.max_validation = max_validation
+        self.nb_alpha = nb_alpha
+        self.nb_min_df = nb_min_df
+        self.C = C
+        self.catalogue = catalogue
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y=None, con: duckdb.DuckDBPyConnection | None = None):
+        """Learn from prescriptions ``X`` (path, DataFrame or relation name in ``con``) in the input format."""
+        t0 = time.perf_counter()
+        own = con is None
+        con = con or duckdb.connect()
+        try:
+            self.data_summary_ = rxdata.load(con, X, self.catalogue)
+            rxdata.build_note_tokens(con)
+            self._dx_parents(con)
+            n = self.data_summary_["prescriptions"]
+            cut = int(n * (1 - self.validation_share)) if self.validation_share > 0 else n
+            self.timing_ = {"load_s": round(time.perf_counter() - t0, 2)}
+            if 0 < cut < n:
+                self._count(con, cut)
+                self.weights_ = self._learn_weights(con, cut, n)
+            else:
+                self.weights_ = None
+            self.timing_["weights_s"] = round(time.perf_counter() - t0 - self.timing_["load_s"], 2)
+            self._count(con, n)
+            self._display(con)
+            if self.weights_ is None:  # no validation period: generic -> specific by hand as a last resort
+                self.weights_ = {t: (np.array([0.2] + [1.0 + i for i in range(len(MODELS[t]))] + [1.0]), -4.0)
+                                 for t in RF_TARGETS}
+            self.period_ = [str(v) for v in con.execute("SELECT min(prescribed_at), max(prescribed_at) FROM rx").fetchone()]
+            self.timing_["total_s"] = round(time.perf_counter() - t0, 2)
+        finally:
+            if own:
+                con.close()
+        return self
+
+    def _dx_parents(self, con) -> None:
+        codes = [r[0] for r in con.execute("SELECT DISTINCT value FROM items WHERE field = 'diagnosis'").fetchall()]
+        pairs = [dx_backoff_codes(c) for c in codes]
+        con.register("_dxp", pd.DataFrame({"code": codes, "cat": [p[0] for p in pairs], "block": [p[1] for p in pairs]}))
+        con.execute("CREATE OR REPLACE TABLE dx_parents AS SELECT * FROM _dxp")
+
+    def _count(self, con, upto: int) -> None:
+        """All count tables on prescriptions with pid <= upto, recency-weighted."""
+        hl = float(self.half_life_days)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE w AS
+            SELECT pid, exp(-ln(2) * (epoch(ref) - epoch(prescribed_at)) / 86400.0 / {hl}) AS w
+            FROM rx, (SELECT max(prescribed_at) AS ref FROM rx WHERE pid <= {upto}) WHERE pid <= {upto}""")
+        con.execute("CREATE OR REPLACE TEMP TABLE it AS SELECT pid, field, value FROM items JOIN w USING (pid)")
+        # vocabularies: value ids ordered by weighted frequency
+        vocab = con.execute("""SELECT field, value, sum(w) AS n FROM items JOIN w USING (pid)
+                               GROUP BY ALL ORDER BY field, n DESC, value""").fetchdf()
+        total = con.execute("SELECT sum(w) FROM w").fetchone()[0] or 1.0
+        self.total_weight_ = float(total)
+        self.vocab_, self.index_, self.prior_ = {}, {}, {}
+        for f, g in vocab.groupby("field", sort=False):
+            values = g["value"].tolist()
+            self.vocab_[f] = values
+            self.index_[f] = {v: i for i, v in enumerate(values)}
+            self.prior_[f] = (g["n"].to_numpy() / total).astype(np.float32)
+        feats = sorted({f for t in RF_TARGETS for f in MODELS[t]} | set(BACKOFF))
+        con.execute("CREATE OR REPLACE TEMP TABLE feats AS " + " UNION ALL ".join(
+            f"SELECT pid, '{f}' AS f, fv FROM ({FEATURE_SQL[f]}) JOIN w USING (pid)" for f in feats))
+        pairs = [(t, f) for t in RF_TARGETS for f in MODELS[t] + (BACKOFF if "diagnosis" in MODELS[t] else ())]
+        con.register("_pairs", pd.DataFrame(pairs, columns=["t", "f"]))
+        k = int(self.top_k_stored)
+        counts = con.execute(f"""
+            WITH den AS (SELECT f, fv, sum(w) AS den FROM feats JOIN w USING (pid) GROUP BY ALL),
+            num AS (SELECT p.t, x.f, x.fv, i.value AS v, sum(w.w) AS n
+                    FROM feats x JOIN _pairs p ON p.f = x.f JOIN it i ON i.pid = x.pid AND i.field = p.t
+                    JOIN w ON w.pid = x.pid GROUP BY ALL),
+            ranked AS (SELECT *, row_number() OVER (PARTITION BY t, f, fv ORDER BY n DESC, v) AS r FROM num)
+            SELECT t, f, fv, any_value(den) AS den, list(v ORDER BY r) AS vs, list(n ORDER BY r) AS ns
+            FROM ranked JOIN den USING (f, fv) WHERE r <= {k} GROUP BY t, f, fv""").fetchall()
+        tables: dict[tuple[str, str], dict] = {}
+        for t, f, fv, den, vs, ns in counts:
+            idx = self.index_[t]
+            tables.setdefault((t, f), {})[fv] = (float(den), np.fromiter((idx[v] for v in vs), np.int32, len(vs)),
+                                                 np.asarray(ns, np.float32))
+        self.tables_ = tables
+        # two-step: brand | molecule (global and per doctor), catalogue string | brand (global and per age band)
+        self.brand_given_ = self._cond(con, """SELECT mm.molecule AS c, mm.brand AS v, w FROM it
+            JOIN medicine_map mm ON mm.raw = it.value JOIN w USING (pid) WHERE it.field = 'medicine'""", "brand")
+        self.brand_given_doctor_ = self._cond(con, """SELECT mm.molecule || '|' || rx.doctor_id AS c, mm.brand AS v, w
+            FROM it JOIN medicine_map mm ON mm.raw = it.value JOIN w USING (pid) JOIN rx USING (pid)
+            WHERE it.field = 'medicine'""", "brand")
+        self.medicine_given_ = self._cond(con, """SELECT mm.brand AS c, it.value AS v, w FROM it
+            JOIN medicine_map mm ON mm.raw = it.value JOIN w USING (pid) WHERE it.field = 'medicine'""", "medicine")
+        self.medicine_given_age_ = self._cond(con, """SELECT mm.brand || '|' || split_part(rx.agegender, ':', 1) AS c,
+            it.value AS v, w FROM it JOIN medicine_map mm ON mm.raw = it.value JOIN w USING (pid) JOIN rx USING (pid)
+            WHERE it.field = 'medicine'""", "medicine")
+        self.molecule_of_ = dict(con.execute("SELECT raw, molecule FROM medicine_map").fetchall())
+        self.brand_of_ = dict(con.execute("SELECT raw, brand FROM medicine_map").fetchall())
+        self._naive_bayes(con)
+
+    def _cond(self, con, sql: str, target: str) -> dict:
+        rows = con.execute(f"""SELECT c, sum(n) AS den, list(v ORDER BY n DESC), list(n ORDER BY n DESC)
+            FROM (SELECT c, v, sum(w) AS n FROM ({sql}) GROUP BY ALL) GROUP BY c""").fetchall()
+        idx = self.index_.get(target, {})
+        return {c: (float(den), np.fromiter((idx[v] for v in vs), np.int32, len(vs)), np.asarray(ns, np.float32))
+                for c, den, vs, ns in rows}
+
+    def _naive_bayes(self, con) -> None:
+        """Multinomial NB per target on note tokens: log prior and log likelihood matrix (values x tokens)."""
+        tok = con.execute(f"""SELECT token FROM note_tokens nt JOIN w USING (pid) GROUP BY token
+                              HAVING count(*) >= {int(self.nb_min_df)} ORDER BY token""").fetchall()
+        self.nb_vocab_ = {t[0]: i for i, t in enumerate(tok)}
+        con.register("_tok", pd.DataFrame({"token": list(self.nb_vocab_), "j": range(len(self.nb_vocab_))}))
+        self.nb_ = {}
+        a = float(self.nb_alpha)
+        for t in RF_TARGETS:
+            V, T = len(self.vocab_.get(t, [])), len(self.nb_vocab_)
+            if V == 0 or T == 0:
+                continue
+            cnt = np.zeros((V, T), np.float32)
+            rows = con.execute(f"""SELECT i.value, tk.j, sum(nt.n) FROM it i JOIN note_tokens nt USING (pid)
+                JOIN _tok tk USING (token) WHERE i.field = '{t}' GROUP BY ALL""").fetchall()
+            if not rows:
+                continue
+            idx = self.index_[t]
+            r = np.fromiter((idx[v] for v, _, _ in rows), np.int64, len(rows))
+            c = np.fromiter((j for _, j, _ in rows), np.int64, len(rows))
+            cnt[r, c] = np.fromiter((n for _, _, n in rows), np.float32, len(rows))
+            docs = dict(con.execute(f"""SELECT i.value, count(DISTINCT i.pid) FROM it i
+                WHERE i.field = '{t}' AND i.pid IN (SELECT pid FROM note_tokens) GROUP BY ALL""").fetchall())
+            prior = np.array([docs.get(v, 0) for v in self.vocab_[t]], np.float32) + 1.0
+            loglik = np.log(cnt + a) - np.log(cnt.sum(axis=1, keepdims=True) + a * T)
+            self.nb_[t] = (np.log(prior / prior.sum()).astype(np.float32), loglik.T.copy())  # tokens x values
+
+    def _display(self, con) -> None:
+        """The most frequent raw text per normalised value (for complaints, lab tests, advice)."""
+        rows = con.execute("""SELECT field, value, arg_max(raw, n) FROM
+            (SELECT field, value, raw, count(*) AS n FROM items WHERE field IN ('complaint', 'lab_test', 'advice')
+             GROUP BY ALL) GROUP BY ALL""").fetchall()
+        self.display_ = {}
+        for f, v, raw in rows:
+            self.display_.setdefault(f, {})[v] = raw
+
+    # ------------------------------------------------------------------ learned weights
+    def _learn_weights(self, con, cut: int, n: int) -> dict:
+        rng = np.random.default_rng(self.random_state)
+        pids = np.arange(cut + 1, n + 1)
+        if len(pids) > self.max_validation:
+            pids = np.sort(rng.choice(pids, self.max_validation, replace=False))
+        queries = self._queries(con, pids)
+        weights = {}
+        for t in RF_TARGETS:
+            Xs, ys = [], []
+            for q in queries:
+                truth = set(q.items.get(t, []))
+                if not truth:
+                    continue
+                for known, notes in ((VISIBLE_BEFORE[t], NOTES_VISIBLE[t]), (set(q.items) - {t}, True)):
+                    x = self._model_matrix(t, q, known, notes)
+                    if x is None:
+                        continue
+                    top = np.argsort(-x.sum(axis=0))[:60]
+                    idx = self.index_[t]
+                    y = np.zeros(len(top), np.int8)
+                    pos = {idx[v] for v in truth if v in idx}
+                    y[[i for i, c in enumerate(top) if c in pos]] = 1
+                    Xs.append(x[:, top].T)
+                    ys.append(y)
+            if not Xs or len({int(v) for y in ys for v in y}) < 2:
+                continue
+            lr = LogisticRegression(C=self.C, max_iter=500, random_state=self.random_state)
+            lr.fit(np.vstack(Xs), np.concatenate(ys))
+            weights[t] = (lr.coef_[0].astype(np.float32), float(lr.intercept_[0]))
+        for t in RF_TARGETS:
+            weights.setdefault(t, (np.array([0.2] + [1.0 + i for i in range(len(MODELS[t]))] + [1.0], np.float32), -4.0))
+        return weights
+
+    def _queries(self, con, pids: np.ndarray) -> list[Query]:
+        con.register("_vp", pd.DataFrame({"pid": pids}))
+        rx = con.execute("""SELECT pid, doctor_id, patient_id, speciality, agegender, month FROM rx
+                            JOIN _vp USING (pid) ORDER BY pid""").fetchall()
+        qs = {p: Query(doctor=d, patient=u, speciality=s, agegender=a, month=m) for p, d, u, s, a, m in rx}
+        for p, f, v in con.execute("SELECT pid, field, value FROM items JOIN _vp USING (pid)").fetchall():
+            qs[p].items.setdefault(f, []).append(v)
+        for p, tok, cnt in con.execute("SELECT pid, token, n FROM note_tokens JOIN _vp USING (pid)").fetchall():
+            qs[p].tokens += [tok] * int(cnt)
+        return [qs[p] for p in sorted(qs)]
+
+    # ------------------------------------------------------------------ prediction
+    def _lookup(self, t: str, f: str, fvals: list[str]) -> tuple[np.ndarray | None, float]:
+        """Mean smoothed distribution over the feature values found (None if none found), and support."""
+        table = self.tables_.get((t, f))
+        if not table or not fvals:
+            return None, 0.0
+        V, a, prior = len(self.vocab_[t]), self.smoothing, self.prior_[t]
+        acc, found, support = None, 0, 0.0
+        for fv in fvals:
+            row = table.get(fv)
+            den, ids, ns = row if row else (0.0, None, None)
+            if f == "diagnosis" and den < self.backoff_min_support:
+                vec = self._backoff(t, fv, row)
+                if vec is None:
+                    continue
+            elif row is None:
+                continue
+            else:
+                vec = prior * (a / (den + a))
+                vec[ids] += ns / (den + a)
+            acc = vec if acc is None else acc + vec
+            found += 1
+            support += den
+        return (acc / found if found else None), support
+
+    def _backoff(self, t: str, code: str, row) -> np.ndarray | None:
+        """A rare/unseen ICD-10 code: its own counts plus its category's (siblings, parent), then block."""
+        V, a, prior = len(self.vocab_[t]), self.smoothing, self.prior_[t]
+        vec = np.zeros(V, np.float32)
+        den = 0.0
+        if row:
+            den, ids, ns = row
+            vec[ids] += ns
+        weight = self.backoff_discount
+        used = den > 0
+        for f, fv in zip(BACKOFF, dx_backoff_codes(code)):
+            prow = self.tables_.get((t, f), {}).get(fv) if fv else None
+            if prow and prow[0] > 0:
+                pden, pids_, pns = prow
+                k = self.backoff_min_support * weight  # pseudo-records borrowed from the parent level
+                vec[pids_] += pns / pden * k
+                den += k
+                used = True
+                break
+            weight *= self.backoff_discount
+        if not used:
+            return None
+        out = prior * (a / (den + a))
+        out += vec / (den + a)
+        return out
+
+    def _nb(self, t: str, tokens: list[str]) -> np.ndarray | None:
+        nb = self.nb_.get(t)
+        if nb is None or not tokens:
+            return None
+        js = [self.nb_vocab_[w] for w in tokens if w in self.nb_vocab_]
+        if not js:
+            return None
+        logp = nb[0] + nb[1][js].sum(axis=0)
+        logp = logp - logp.max()
+        p = np.exp(logp)
+        return p / p.sum()
+
+    def _model_matrix(self, t: str, q: Query, known: set[str] | None, notes: bool) -> np.ndarray | None:
+        """(1 + models + 1) x values: prior, each RF model (zeros when it has no data), Naive Bayes."""
+        if t not in self.vocab_:
+            return None
+        feats = query_features(q, known)
+        V = len(self.vocab_[t])
+        rows = [self.prior_[t]]
+        for f in MODELS[t]:
+            need = FEATURE_FIELD[f]
+            vec, _ = self._lookup(t, f, feats[f]) if (need is None or known is None or need in known) else (None, 0)
+            rows.append(vec if vec is not None else np.zeros(V, np.float32))
+        nb = self._nb(t, q.tokens) if notes else None
+        rows.append(nb if nb is not None else np.zeros(V, np.float32))
+        return np.vstack(rows)
+
+    def predict_target(self, q: Query, t: str, known: set[str] | None = None, notes: bool = True) -> np.ndarray | None:
+        """Probability that each value of target ``t`` belongs in the prescription (None: nothing known)."""
+        if t == "brand":
+            return self._brands(q, known, notes)
+        x = self._model_matrix(t, q, known, notes)
+        if x is None:
+            return None
+        coef, b = self.weights_[t]
+        z = coef @ x + b
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def _brands(self, q: Query, known: set[str] | None, notes: bool) -> np.ndarray | None:
+        """Step two: P(brand) = sum over molecules of P(molecule) * P(brand | molecule, doctor)."""
+        if "brand" not in self.vocab_:
+            return None
+        p_mol = self.predict_target(q, "molecule", known, notes)
+        V = len(self.vocab_["brand"])
+        out = np.zeros(V, np.float32)
+        if p_mol is None:
+            return out
+        mol_vocab = self.vocab_["molecule"]
+        a = self.smoothing
+        for m in np.argsort(-p_mol)[:15]:
+            mol = mol_vocab[m]
+            g = self.brand_given_.get(mol)
+            if g is None:
+                continue
+            dist = np.zeros(V, np.float32)
+            dist[g[1]] = g[2] / g[0]
+            d = self.brand_given_doctor_.get(f"{mol}|{q.doctor}")
+            if d is not None:
+                mix = np.zeros(V, np.float32)
+                mix[d[1]] = d[2]
+                dist = (mix + a * dist) / (d[0] + a)
+            out += p_mol[m] * dist
+        return out
