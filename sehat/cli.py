@@ -203,22 +203,49 @@ def _print_summary() -> None:
 
 @app.command()
 def bench(
-    what: str = typer.Argument("all", help="extraction | ingest | all"),
-    customers: int = typer.Option(10_000, help="Customers generated for the ingest benchmark."),
-    days: int = typer.Option(3, help="Days generated for the ingest benchmark."),
+    what: str = typer.Argument("all", help="scale | incremental | extraction | ingest | all"),
+    scales: str = typer.Option(
+        "10000,100000,1000000", help="scale: comma-separated customer counts (e.g. 10000 for a quick run)."
+    ),
+    bench_days: int = typer.Option(1, "--bench-days", help="scale: days generated and run per scale."),
+    customers: int = typer.Option(10_000, help="ingest/incremental: customers generated."),
+    days: int = typer.Option(3, help="ingest: days generated; incremental: days of history (N)."),
     rows: int = typer.Option(2_000_000, help="Rows in the PostgreSQL extraction table."),
     postgres_url: str = typer.Option(
         "postgresql://postgres@127.0.0.1:5432/test", envvar="SEHAT_TEST_POSTGRES_URL", help="Server to extract from."
     ),
 ) -> None:
-    """Measure generation, CleverTap ingest (vs the DuckDB ceiling and pandas) and PostgreSQL extraction."""
+    """Measure the daily run per stage at several scales (time, peak memory, ceilings), the incremental
+    cost of day N+1, CleverTap ingest vs the DuckDB ceiling and PostgreSQL extraction.
+
+    Figures go to benchmarks/results/<name>.json (+ scale.md and scale.png for `scale`).
+    """
     import os
+    import sys
     import tempfile
 
     from sehat import bench as b
     from sehat.pipeline import days_between
 
-    command = f"sehat bench {what} --customers {customers} --days {days} --rows {rows}"
+    argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("sehat") else None
+    command = f"sehat {argv}" if argv else (
+        f"sehat bench {what} --scales {scales} --bench-days {bench_days} --customers {customers}"
+        f" --days {days} --rows {rows}"
+    )
+    if what in ("scale", "all"):
+        results = []
+        for n in [int(x) for x in scales.split(",") if x.strip()]:
+            results.append(b.bench_scale(n, days=bench_days, log=console.print))
+            # written after every scale: a long run keeps what it measured so far
+            b.write_results("scale", {"scales": results}, command)
+            (b.RESULTS_DIR / "scale.md").write_text(b.scale_table(results, command))
+            b.scale_plot(results, b.RESULTS_DIR / "scale.png")
+        console.print(b.scale_table(results, command))
+        console.print(f"written to {b.RESULTS_DIR / 'scale.json'}, scale.md, scale.png")
+    if what in ("incremental", "all"):
+        figures = b.bench_incremental(customers=customers, history_days=days, log=console.print)
+        console.print_json(json.dumps({k: v for k, v in figures.items() if k not in ("fresh_day", "day_n_plus_1")}))
+        console.print(f"written to {b.write_results('incremental', figures, command)}")
     if what in ("extraction", "all"):
         with console.status(f"extracting {rows:,} rows from PostgreSQL"):
             figures = b.bench_extraction(postgres_url, rows=rows)
@@ -259,7 +286,9 @@ def demo(
 
 # Sub-commands owned by the model packages (each a typer app with its own --help).
 from ml.prescriptions.cli import app as _prescriptions_app  # noqa: E402
+from sehat.orchestrate import app as _airflow_app  # noqa: E402
 
+app.add_typer(_airflow_app, name="airflow")
 app.add_typer(_prescriptions_app, name="prescriptions")
 
 if __name__ == "__main__":

@@ -685,3 +685,137 @@ def run_through_scheduler(
     return SchedulerRunResult(
         day_list, states, ok, round(startup, 1), round(seconds, 1), logs_dir, failures
     )
+
+
+# --------------------------------------------------------------------------- standalone and backfills
+
+
+def standalone_env(cfg: Settings | None = None, *, port: int = 8080, **kwargs) -> dict[str, str]:
+    """:func:`airflow_env` for ``airflow standalone``: API/UI on 127.0.0.1:``port``, two parallel tasks."""
+    env = airflow_env(cfg, api_port=port, **kwargs)
+    env["AIRFLOW__CORE__PARALLELISM"] = "2"  # 2 shared cores; the writer pool serialises DuckDB anyway
+    env["AIRFLOW__STANDALONE__HOST"] = "127.0.0.1"  # honoured by recent Airflow; API__HOST does the binding
+    return env
+
+
+def standalone(cfg: Settings | None = None, *, port: int = 8080, env: Mapping[str, str] | None = None) -> Components:
+    """``airflow standalone`` (scheduler, DAG processor, triggerer, API server in one command) bound to
+    127.0.0.1, in its own process group. Use as a context manager; leaving it stops the whole group.
+
+        with standalone(port=8080) as af:
+            ApiClient("http://127.0.0.1:8080").get("/dags")
+    """
+    env = dict(env or standalone_env(cfg, port=port))
+    init_airflow(env=env)  # db migrate + the one-slot writer pool (standalone would migrate, not add the pool)
+    logs = Path(env["AIRFLOW_HOME"]) / "logs" / "standalone"
+    return Components({"airflow-standalone": [str(airflow_bin_dir() / "airflow"), "standalone"]}, env, logs)
+
+
+def create_backfill(
+    api: ApiClient,
+    start: date,
+    end: date,
+    *,
+    dag_id: str = "sehat_ingest",
+    reprocess: str = "completed",
+    max_active_runs: int = 1,
+) -> dict:
+    """Ask Airflow for a backfill of ``dag_id`` over [start, end] (``POST /api/v2/backfills``).
+
+    The scheduler creates one ``sehat_ingest`` run per day (the DAG's daily data
+    interval); each emits the raw asset, which chains ``sehat_transform`` and
+    ``sehat_publish`` as in daily operation. ``reprocess="completed"`` re-runs days
+    that already ran (loads are idempotent per day); ``max_active_runs=1`` keeps
+    the days in order (the writer pool would serialise them anyway).
+    Equivalent CLI: ``airflow backfill create --dag-id sehat_ingest --from-date START --to-date END
+    --reprocess-behavior completed --max-active-runs 1``.
+    """
+    body = {
+        "dag_id": dag_id,
+        "from_date": datetime(start.year, start.month, start.day, tzinfo=UTC).isoformat(),
+        "to_date": datetime(end.year, end.month, end.day, tzinfo=UTC).isoformat(),
+        "reprocess_behavior": reprocess,
+        "max_active_runs": max_active_runs,
+        "run_backwards": False,
+    }
+    response = api.http.post("/api/v2/backfills", json=body)
+    if response.status_code >= 400:
+        raise RuntimeError(f"backfill refused ({response.status_code}): {response.text[:1000]}")
+    return response.json()
+
+
+def wait_for_backfill(api: ApiClient, backfill: dict, *, timeout: float = 3600) -> dict[str, str]:
+    """Wait until every run of the backfill is finished; return ``{run_id: state}``."""
+    deadline = time.monotonic() + timeout
+    dag_id, backfill_id = backfill["dag_id"], backfill["id"]
+    states: dict[str, str] = {}
+    while time.monotonic() < deadline:
+        runs = api.get(f"/dags/{dag_id}/dagRuns", run_type="backfill", limit=1000)["dag_runs"]
+        states = {r["dag_run_id"]: r["state"] for r in runs}
+        info = api.get(f"/backfills/{backfill_id}")
+        if info.get("completed_at") and states and all(s in TERMINAL for s in states.values()):
+            return states
+        time.sleep(3)
+    raise TimeoutError(f"backfill {backfill_id} of {dag_id} not finished after {timeout:.0f}s: {states}")
+
+
+# --------------------------------------------------------------------------- command line
+
+try:  # typer is a dependency of the sehat CLI; this module stays importable without it
+    import typer
+except ImportError:  # pragma: no cover
+    typer = None
+
+if typer is not None:
+    app = typer.Typer(
+        help="Run Sehat on Airflow: `airflow standalone` on 127.0.0.1, backfills of a date range.",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+
+    @app.command("standalone")
+    def standalone_command(
+        port: int = typer.Option(8080, help="API/UI port on 127.0.0.1."),
+    ) -> None:
+        """Start `airflow standalone` bound to 127.0.0.1 (Ctrl-C stops every component)."""
+        with standalone(port=port) as components:
+            api = ApiClient(f"http://127.0.0.1:{port}")
+            wait_until_ready(api, components, DAG_IDS, timeout=300)
+            typer.echo(f"Airflow is up: http://127.0.0.1:{port} (user admin, all admins). Ctrl-C to stop.")
+            try:
+                while not components.dead():
+                    time.sleep(2)
+            except KeyboardInterrupt:
+                typer.echo("stopping Airflow")
+
+    @app.command("backfill")
+    def backfill_command(
+        start: str = typer.Option(..., help="First day (YYYY-MM-DD)."),
+        end: str = typer.Option(..., help="Last day, inclusive (YYYY-MM-DD)."),
+        api_url: str = typer.Option(
+            "", help="A running deployment's base URL; empty: start `airflow standalone` locally for the backfill."
+        ),
+        port: int = typer.Option(8080, help="Port of the local standalone (when --api-url is empty)."),
+        timeout: float = typer.Option(3600, help="Seconds to wait for the backfill."),
+    ) -> None:
+        """Backfill a date range with one command: Airflow's backfill of sehat_ingest, chaining transform and publish."""
+        day_start, day_end = date.fromisoformat(start), date.fromisoformat(end)
+
+        def run(api: ApiClient) -> dict[str, str]:
+            for dag_id in DAG_IDS:
+                api.unpause(dag_id)
+            created = create_backfill(api, day_start, day_end)
+            typer.echo(f"backfill {created['id']} of sehat_ingest {start}..{end} created")
+            return wait_for_backfill(api, created, timeout=timeout)
+
+        if api_url:
+            states = run(ApiClient(api_url))
+        else:
+            with standalone(port=port) as components:
+                api = ApiClient(f"http://127.0.0.1:{port}")
+                wait_until_ready(api, components, DAG_IDS, timeout=300)
+                states = run(api)
+        for run_id, state in sorted(states.items()):
+            typer.echo(f"{run_id}: {state}")
+        if any(s != "success" for s in states.values()):
+            raise typer.Exit(1)

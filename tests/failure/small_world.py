@@ -1,0 +1,179 @@
+"""One small generated world shared by the failure and security tests (built once per process).
+
+``sources()`` generates CleverTap files and a production SQLite database once;
+``home(name)`` gives a fresh warehouse home reading those same sources;
+``in_order()`` lands every day in order, builds dbt and the snapshot, gates and
+publishes: the reference warehouse the other runs are compared with.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Iterator
+
+from sehat.config import Settings, settings
+
+START = date(2026, 11, 1)
+DAYS = 3
+# the last generated day's late events arrive in the next day's export
+ALL_DAYS = [START + timedelta(days=i) for i in range(DAYS + 1)]
+SEGMENT = "consulted_no_order_30d"
+ENV_VARS = ("SEHAT_HOME", "SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "SEHAT_PUBLISH_DIR",
+            "SEHAT_PRODUCTION_URL")
+# columns that record when a row was loaded, not what it says
+LOAD_TIME_COLUMNS = {"loaded_at", "_extracted_at", "extracted_at", "_batch_date", "batch_date", "seconds", "detail"}
+
+_root: Path | None = None
+_cache: dict[str, object] = {}
+
+
+def set_root(path: Path) -> None:
+    global _root
+    if _root is None:
+        _root = path
+
+
+@contextmanager
+def env_for(home: Path) -> Iterator[Settings]:
+    """Point SEHAT_* at ``home`` (sources shared) for the duration; yields its Settings."""
+    saved = {k: os.environ.get(k) for k in ENV_VARS}
+    try:
+        for k in ENV_VARS:
+            os.environ.pop(k, None)
+        os.environ["SEHAT_HOME"] = str(home)
+        os.environ["SEHAT_DATA_DIR"] = str(sources())
+        yield settings()
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def child_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+    env.update(SEHAT_HOME=str(home), SEHAT_DATA_DIR=str(sources()))
+    return env
+
+
+def sources() -> Path:
+    """The generated data directory (300 customers, 3 days), generated once."""
+    if "sources" not in _cache:
+        from sehat.generate import GenerateConfig, generate
+
+        assert _root is not None, "call set_root() first"
+        data = _root / "sources"
+        _cache["summary"] = generate(GenerateConfig(customers=300, days=DAYS, start=START, seed=11, data_dir=data))
+        _cache["sources"] = data
+    return _cache["sources"]  # type: ignore[return-value]
+
+
+def new_home(name: str) -> Path:
+    assert _root is not None
+    path = _root / name
+    path.mkdir(parents=True, exist_ok=False)
+    return path
+
+
+def land(cfg: Settings, days: list[date]) -> None:
+    from sehat.ingest.clevertap import ingest_day
+    from sehat.ingest.production import extract_day
+
+    for day in days:
+        ingest_day(day, cfg)
+        extract_day(day, cfg)
+
+
+def relations(con) -> list[str]:
+    """Every table and view of the raw, staging, intermediate and marts layers."""
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('raw','staging','intermediate','marts')"
+        " UNION ALL SELECT schema_name, view_name FROM duckdb_views()"
+        " WHERE NOT internal AND schema_name IN ('staging','intermediate','marts')"
+    ).fetchall()
+    return sorted(f"{s}.{t}" for s, t in rows)
+
+
+def checksums(con, names: list[str] | None = None) -> dict[str, str]:
+    from sehat.warehouse import table_checksum
+
+    out = {}
+    for rel in names or relations(con):
+        cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
+        out[rel] = table_checksum(con, rel, tuple(sorted(cols & LOAD_TIME_COLUMNS)))
+    return out
+
+
+_HAMMER = textwrap.dedent(
+    """
+    import json, sys, time
+    from pathlib import Path
+    from sehat.warehouse import reader
+    stop, out = Path(sys.argv[1]), Path(sys.argv[2])
+    ok, errors, seen = 0, [], set()
+    while not stop.exists():
+        try:
+            with reader() as con:
+                n = con.execute("SELECT count(*) FROM raw.clevertap_events").fetchone()[0]
+                con.execute("SELECT count(*), count(DISTINCT event_name) FROM raw.clevertap_events").fetchall()
+            ok += 1
+            seen.add(n)
+        except Exception as exc:
+            errors.append(f"{type(exc).__name__}: {exc}")
+        time.sleep(0.01)
+    out.write_text(json.dumps({"ok": ok, "errors": errors, "distinct_counts": sorted(seen)}))
+    """
+)
+
+
+def reference() -> dict:
+    """The reference warehouse (built once): days landed in order while an analyst process queries
+    the snapshot, dbt built, snapshot refreshed, segment gated and published."""
+    if "reference" in _cache:
+        return _cache["reference"]  # type: ignore[return-value]
+    import json
+    import shutil
+    import subprocess
+    import sys
+    import time
+
+    from sehat.gate import candidate_dir, validate_segment
+    from sehat.publish import publish_segment
+    from sehat.transform import dbt_build
+    from sehat.warehouse import refresh_reader
+
+    w = sys.modules[__name__]
+
+    home = w.new_home("reference")
+    with w.env_for(home) as cfg:
+        w.land(cfg, w.ALL_DAYS[:1])
+        refresh_reader(cfg)  # a first snapshot for the analysts
+        stop, out = home / "stop", home / "hammer.json"
+        hammer = subprocess.Popen([sys.executable, "-c", _HAMMER, str(stop), str(out)], env=w.child_env(home))
+        try:
+            time.sleep(1.0)
+            for day in w.ALL_DAYS[1:]:
+                w.land(cfg, [day])
+                refresh_reader(cfg)
+            dbt_build(vars={"as_of_date": w.ALL_DAYS[-1].isoformat()}, cfg=cfg, on_line=lambda _l: None)
+            refresh_reader(cfg)
+        finally:
+            stop.touch()
+            hammer.wait(timeout=60)
+        tally = json.loads(out.read_text())
+        run_id = "reference_run"
+        gate = validate_segment(w.SEGMENT, w.ALL_DAYS[-1], run_id, cfg)
+        # keep the validated candidate: publishing consumes it, the kill test promotes a copy
+        candidate = home / "validated_candidate"
+        shutil.copytree(candidate_dir(cfg, w.SEGMENT, run_id), candidate)
+        publication = publish_segment(w.SEGMENT, run_id, cfg)
+        result = {"home": home, "cfg": cfg, "tally": tally, "gate": gate, "publication": publication,
+                  "run_id": run_id, "candidate": candidate}
+    _cache["reference"] = result
+    return result
