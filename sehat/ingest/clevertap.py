@@ -90,10 +90,18 @@ _LINES_SCHEMA = pa.schema(
 )
 
 # Validation and flattening, in one pass over the staged lines (_lines).
-# A line is parsed once (json_extract with a list of paths); the reason cascade
-# names the first problem found.
-_PARSE_SQL = """
-CREATE OR REPLACE TEMP TABLE _parsed AS
+# Each line is parsed twice in all: json_extract pulls the JSON-valued fields and
+# json_extract_string every string field (both spellings) with one list of paths.
+# The reason cascade names the first problem found.
+_STRING_PATHS = [
+    "$.eventName", "$.profile.objectId", "$.profile.identity", "$.profile.platform",
+    "$.profile.phone", "$.profile.email", "$.profile.name", "$.profile.push_token",
+    "$.deviceInfo.make", "$.profile.make", "$.deviceInfo.model", "$.profile.model",
+    "$.deviceInfo.appVersion", "$.profile.app_version", "$.deviceInfo.sdkVersion", "$.profile.sdk_version",
+    "$.deviceInfo.osVersion", "$.profile.os_version", "$.deviceInfo.browser", "$.controlGroupName",
+]  # fmt: skip
+
+_PARSE_SELECT = f"""
 WITH base AS (
     SELECT *,
            pre_reason IS NULL AND json_valid(line) AS is_json
@@ -101,18 +109,17 @@ WITH base AS (
 ), fields AS (
     SELECT *,
            CASE WHEN is_json AND json_type(line) = 'OBJECT' THEN json_extract(line, [
-               '$.ts', '$.eventName', '$.profile', '$.deviceInfo',
-               '$.eventProps', '$.event_props', '$.session_props', '$.sessionProps',
-               '$.controlGroupName'
-           ]) END AS f
+               '$.ts', '$.profile', '$.eventProps', '$.event_props', '$.session_props', '$.sessionProps',
+               '$.profile.all_identities'
+           ]) END AS f,
+           CASE WHEN is_json THEN json_extract_string(line, {_STRING_PATHS!r}) END AS s
     FROM base
 ), flat AS (
     SELECT *,
-           coalesce(requested_event, f[2] ->> '$') AS event_name,
-           f[3] ->> 'objectId' AS object_id,
-           f[3] ->> 'identity' AS identity,
-           coalesce(_json_value(f[5]), _json_value(f[6])) AS event_props,
-           coalesce(_json_value(f[7]), _json_value(f[8])) AS session_props
+           coalesce(requested_event, s[1]) AS event_name,
+           s[2] AS object_id,
+           coalesce(_json_value(f[3]), _json_value(f[4])) AS event_props,
+           coalesce(_json_value(f[5]), _json_value(f[6])) AS session_props
     FROM fields
 )
 SELECT *,
@@ -125,40 +132,40 @@ SELECT *,
         WHEN try_strptime(f[1]::VARCHAR, '%Y%m%d%H%M%S') IS NULL THEN 'malformed_ts'
         WHEN event_name IS NULL THEN 'missing_event_name'
         WHEN event_name NOT IN (SELECT name FROM _known_events) THEN 'unknown_event'
-        WHEN f[3] IS NULL OR json_type(f[3]) <> 'OBJECT' THEN 'missing_profile'
+        WHEN f[2] IS NULL OR json_type(f[2]) <> 'OBJECT' THEN 'missing_profile'
         WHEN object_id IS NULL THEN 'missing_profile_object_id'
         WHEN event_props IS NOT NULL AND json_type(event_props) <> 'OBJECT' THEN 'event_props_not_an_object'
     END AS reason
 FROM flat
 """
 
-_DEDUPE_SQL = """
+# A duplicate is a byte-identical record (same requested event for API pages);
+# the first occurrence in file/line order is kept. One materialisation for the
+# whole check: the staged lines are large, copies of them are what costs.
+_CHECK_SQL = f"""
 CREATE OR REPLACE TEMP TABLE _checked AS
+WITH parsed AS ({_PARSE_SELECT}
+), keyed AS (
+    SELECT *, CASE WHEN reason IS NULL THEN md5(coalesce(requested_event, '') || line) END AS event_key
+    FROM parsed
+)
 SELECT *,
-       CASE WHEN reason IS NULL THEN md5(coalesce(requested_event, '') || line::JSON::VARCHAR) END AS event_key,
-       CASE WHEN reason IS NULL AND row_number() OVER (
-                PARTITION BY CASE WHEN reason IS NULL THEN md5(coalesce(requested_event, '') || line::JSON::VARCHAR) END
-                ORDER BY source_format, source_file, line_no) > 1
+       CASE WHEN event_key IS NOT NULL AND row_number() OVER (
+                PARTITION BY event_key ORDER BY source_format, source_file, line_no) > 1
             THEN 'duplicate' ELSE reason END AS final_reason
-FROM _parsed
+FROM keyed
 """
 
 _INSERT_EVENTS_SQL = """
 INSERT INTO raw.clevertap_events
 SELECT $day, source_format, source_file, line_no, event_key, event_name,
        strptime(f[1]::VARCHAR, '%Y%m%d%H%M%S'),
-       object_id, identity,
-       CASE WHEN json_type(f[3], '$.all_identities') = 'ARRAY'
-            THEN json_extract_string(f[3], '$.all_identities[*]') END,
-       f[3] ->> 'platform', f[3] ->> 'phone', f[3] ->> 'email', f[3] ->> 'name', f[3] ->> 'push_token',
-       coalesce(f[4] ->> 'make', f[3] ->> 'make'),
-       coalesce(f[4] ->> 'model', f[3] ->> 'model'),
-       coalesce(f[4] ->> 'appVersion', f[3] ->> 'app_version'),
-       coalesce(f[4] ->> 'sdkVersion', f[3] ->> 'sdk_version'),
-       coalesce(f[4] ->> 'osVersion', f[3] ->> 'os_version'),
-       f[4] ->> 'browser',
-       f[9] ->> '$',
-       event_props, session_props, line::JSON, $now
+       object_id, s[3],
+       CASE WHEN json_type(f[7]) = 'ARRAY' THEN json_extract_string(f[7], '$[*]') END,
+       s[4], s[5], s[6], s[7], s[8],
+       coalesce(s[9], s[10]), coalesce(s[11], s[12]), coalesce(s[13], s[14]),
+       coalesce(s[15], s[16]), coalesce(s[17], s[18]), s[19], s[20],
+       event_props, session_props, line, $now
 FROM _checked WHERE final_reason IS NULL
 """
 
@@ -180,8 +187,7 @@ def ingest_day(day: date, cfg: Settings | None = None) -> LoadReport:
     with writer(cfg) as con:
         con.execute(DDL)
         _stage_lines(con, export_files, api_pages, cfg.data_dir)
-        con.execute(_PARSE_SQL)
-        con.execute(_DEDUPE_SQL)
+        con.execute(_CHECK_SQL)
         counts = dict(
             con.execute(
                 "SELECT coalesce(final_reason, 'loaded'), count(*) FROM _checked GROUP BY ALL"
@@ -209,7 +215,7 @@ def ingest_day(day: date, cfg: Settings | None = None) -> LoadReport:
         )
         record_load(con, report)
         con.execute("COMMIT")
-        con.execute("DROP TABLE _lines; DROP TABLE _parsed; DROP TABLE _checked")
+        con.execute("DROP TABLE _lines; DROP TABLE _checked")
     return report
 
 
