@@ -83,16 +83,13 @@ def _libpq_dsn(url: str) -> str:
     return "postgresql://" + rest
 
 
-# Task logs and the CLI show their own progress; DuckDB's bar would flood them.
-_QUIET = {"enable_progress_bar": False}
-
-
 @contextmanager
 def writer(cfg: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The writer connection. Only pipeline tasks in the ``duckdb_writer`` pool use it."""
     cfg = cfg or settings()
     cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(cfg.warehouse_path), config=_QUIET)
+    con = duckdb.connect(str(cfg.warehouse_path))
+    con.execute("SET enable_progress_bar = false")  # task logs and the CLI show their own progress
     try:
         yield con
         con.execute("CHECKPOINT")
@@ -108,7 +105,8 @@ def reader(cfg: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         raise FileNotFoundError(
             f"no warehouse snapshot at {cfg.reader_path}: run the pipeline first (sehat run --help)"
         )
-    con = duckdb.connect(str(cfg.reader_path), read_only=True, config=_QUIET)
+    con = duckdb.connect(str(cfg.reader_path), read_only=True)
+    con.execute("SET enable_progress_bar = false")
     try:
         yield con
     finally:
