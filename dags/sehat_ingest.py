@@ -10,8 +10,8 @@ schedules `sehat_transform`.
 * **Which day**: the run's logical date. The schedule is a daily *data
   interval*, so the run for day D starts after D ends and its logical date is D.
   A manual run may pass `{"day": "YYYY-MM-DD"}` instead.
-* **Writers**: both load tasks run in pool `duckdb_writer` (one slot).
-* **Re-runs** are safe: both loads are idempotent per day.
+* **Writers**: the three load tasks (CleverTap, production tables, SAPE labels) run in pool `duckdb_writer` (one slot).
+* **Re-runs** are safe: every load is idempotent per day.
 * **Failures** are retried with exponential backoff, then recorded in
   `$SEHAT_HOME/alerts/alerts.jsonl`.
 """
@@ -69,15 +69,25 @@ def sehat_ingest():
         (day,) = resolve_days(get_current_context())
         return as_plain(extract_day(date.fromisoformat(day)))
 
+    @task(pool=POOL)
+    def load_labels() -> list:
+        """The labelling team's SAPE label files -> raw.sape_*_labels (replaced on each load)."""
+        from datetime import date
+
+        from sehat.ingest.labels import ingest_day
+
+        (day,) = resolve_days(get_current_context())
+        return as_plain(ingest_day(date.fromisoformat(day)))
+
     @task(outlets=[RAW])
-    def announce_raw(clevertap: dict, production: list) -> str:
+    def announce_raw(clevertap: dict, production: list, labels: list) -> str:
         """Emit the raw asset event (once, after both loads) with the day in its extra."""
         context = get_current_context()
         (day,) = resolve_days(context)
         context["outlet_events"][RAW].extra = {"day": day, "run_id": context["run_id"]}
         return day
 
-    announce_raw(ingest_clevertap(), extract_production())
+    announce_raw(ingest_clevertap(), extract_production(), load_labels())
 
 
 sehat_ingest()

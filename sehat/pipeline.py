@@ -26,6 +26,7 @@ def days_between(start: date, end: date) -> list[date]:
 def run_day(day: date, cfg: Settings | None = None, log: Callable[[str], None] = print) -> dict:
     """Ingest, transform, gate and publish one day. Returns seconds per stage and the reports."""
     from sehat.gate import validate_segment
+    from sehat.ingest import labels
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
     from sehat.publish import publish_segment
@@ -46,6 +47,7 @@ def run_day(day: date, cfg: Settings | None = None, log: Callable[[str], None] =
 
     out["clevertap"] = stage("ingest_clevertap", lambda: ingest_day(day, cfg)).as_dict()
     out["production"] = [r.as_dict() for r in stage("extract_production", lambda: extract_day(day, cfg))]
+    out["labels"] = [r.as_dict() for r in stage("load_labels", lambda: labels.ingest_day(day, cfg))]
     out["dbt"] = stage("dbt_build", lambda: dbt_build(vars={"as_of_date": day.isoformat()})).as_dict()
     stage("refresh_reader", lambda: refresh_reader(cfg))
     out["gate"] = stage("gate", lambda: validate_segment(SEGMENT, day, run_id, cfg)).as_dict()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from sehat.generate import clevertap, production, truth
+from sehat.generate import clevertap, labels, production, truth
 from sehat.generate.activity import EventBatch, Simulator
 from sehat.generate.config import GenerateConfig, rng
 from sehat.generate.production import TABLES, Rows
@@ -49,6 +49,7 @@ def generate(cfg: GenerateConfig, progress: Progress | None = None) -> dict:
     export, api = _write_clevertap(cfg, world, tables, days, report)
     clock["clevertap"] = time.perf_counter()
     truth.write(cfg, world, export.pop("manifest"))
+    sape_labels = labels.write(cfg, rows)
     report("truth", 1, 1)
     clock["truth"] = time.perf_counter()
 
@@ -61,6 +62,7 @@ def generate(cfg: GenerateConfig, progress: Progress | None = None) -> dict:
         "customers": cfg.customers, "days": cfg.days, "start": cfg.start.isoformat(), "seed": cfg.seed,
         "production_url": cfg.url, "production_schema": cfg.schema,
         "export": export, "api": api, "production": production_rows, "seconds": seconds,
+        "sape_labels": sape_labels,
         "rates": {
             "events_per_s": round(events / max(seconds["total"], 1e-9)),
             "export_lines_per_s_writing": round(export["lines"] / max(seconds["clevertap"], 1e-9)),
