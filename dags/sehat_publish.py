@@ -11,9 +11,16 @@ Scheduled by the asset `sehat://warehouse/marts` (emitted by
    published; the failure is recorded in `$SEHAT_HOME/alerts/alerts.jsonl`.
 2. `publish_segment`: atomically promotes the validated candidate and announces
    `sehat://published/segments` with the day, segment and publication id.
+3. `validate_segments`: the same gate for every other segment declared in
+   `dbt_project/segments/*.yml`, each on its own (one failing segment does not
+   hold back the others).
+4. `publish_segments`: publishes the ones that passed (file drop + the campaign
+   tool's PostgreSQL table when `SEHAT_CAMPAIGN_DB_URL` is set), then fails the
+   task, with an alert, if any segment failed its gate.
 
-Neither task writes the DuckDB file (they read the snapshot), so neither needs
-the writer pool.
+No task writes the DuckDB file (they read the snapshot), so none needs the
+writer pool. Recommendations, content rankings and cohorts are trained and
+published by `sehat_personalisation`.
 """
 
 from __future__ import annotations
@@ -84,7 +91,35 @@ def sehat_publish():
         }
         return {**validated, "publication": publication}
 
-    publish_segment(validate_segment())
+    @task
+    def validate_segments(published: dict) -> dict:
+        """Gate every other declared segment independently; stage the ones that pass."""
+        from datetime import date
+
+        from sehat.gate import validate_many
+        from sehat.segments import segment_names
+
+        others = [name for name in segment_names() if name != SEGMENT]
+        gate = validate_many(others, date.fromisoformat(published["day"]), published["run_id"])
+        return {"day": published["day"], "run_id": published["run_id"], **gate}
+
+    @task
+    def publish_segments(validated: dict) -> dict:
+        """Publish what passed; fail (alert) afterwards if any segment did not pass or publish."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from sehat.publish import publish_many
+
+        result = publish_many(validated["passed"], validated["run_id"])
+        failed = {**validated["failed"], **result["failed"]}
+        if failed:
+            raise AirflowFailException(
+                f"published {sorted(result['published'])}; not published: "
+                + "; ".join(f"{k}: {v}" for k, v in sorted(failed.items()))
+            )
+        return result
+
+    publish_segments(validate_segments(publish_segment(validate_segment())))
 
 
 sehat_publish()

@@ -288,10 +288,12 @@ def demo(
 from ml.prescriptions.cli import app as _prescriptions_app  # noqa: E402
 from ml.sape.cli import app as _sape_app  # noqa: E402
 from sehat.orchestrate import app as _airflow_app  # noqa: E402
+from sehat.personalisation_cli import app as _personalisation_app  # noqa: E402
 
 app.add_typer(_airflow_app, name="airflow")
 app.add_typer(_prescriptions_app, name="prescriptions")
 app.add_typer(_sape_app, name="sape")
+app.add_typer(_personalisation_app, name="personalisation")
 
 if __name__ == "__main__":
     app()

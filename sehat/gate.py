@@ -60,16 +60,35 @@ def candidate_dir(cfg: Settings, segment: str, run_id: str) -> Path:
     return cfg.publish_dir / ".candidates" / segment / safe_run_id(run_id)
 
 
+def validate_many(names: list[str], as_of: date | str, run_id: str, cfg: Settings | None = None) -> dict:
+    """Gate several exports independently: {"passed": [...], "failed": {name: message}}.
+
+    A failure of one (including a relation missing from the snapshot) never stops the others.
+    """
+    passed, failed = [], {}
+    for name in names:
+        try:
+            validate_segment(name, as_of, run_id, cfg)
+            passed.append(name)
+        except Exception as exc:  # noqa: BLE001 - each export is gated on its own; the caller reports
+            failed[name] = f"{type(exc).__name__}: {exc}"
+    return {"passed": passed, "failed": failed}
+
+
 def build_suite(segment: Segment, previous_rows: int | None):
-    """The expectations a segment must meet to be published."""
+    """The expectations a segment (or any export) must meet to be published."""
     import great_expectations as gx
 
     e = gx.expectations
-    suite = gx.ExpectationSuite(name=f"segment_{segment.name}")
-    suite.add_expectation(e.ExpectTableRowCountToBeBetween(min_value=1))
+    suite = gx.ExpectationSuite(name=f"{segment.kind}_{segment.name}")
+    suite.add_expectation(e.ExpectTableRowCountToBeBetween(min_value=segment.min_rows))
     suite.add_expectation(e.ExpectTableColumnsToMatchSet(column_set=list(segment.columns), exact_match=True))
-    suite.add_expectation(e.ExpectColumnValuesToNotBeNull(column=segment.key))
-    suite.add_expectation(e.ExpectColumnValuesToBeUnique(column=segment.key))
+    for key in segment.keys:
+        suite.add_expectation(e.ExpectColumnValuesToNotBeNull(column=key))
+    if len(segment.keys) == 1:
+        suite.add_expectation(e.ExpectColumnValuesToBeUnique(column=segment.keys[0]))
+    else:
+        suite.add_expectation(e.ExpectCompoundColumnsToBeUnique(column_list=list(segment.keys)))
     if previous_rows:
         suite.add_expectation(
             e.ExpectTableRowCountToBeBetween(
@@ -83,7 +102,6 @@ def build_suite(segment: Segment, previous_rows: int | None):
 def validate_frame(df: pd.DataFrame, segment: Segment, previous_rows: int | None = None) -> list[dict]:
     """Run the segment's suite on ``df``; one dict per expectation."""
     import great_expectations as gx
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -104,7 +122,23 @@ def validate_frame(df: pd.DataFrame, segment: Segment, previous_rows: int | None
                 "observed": observed if isinstance(observed, (int, float, str, type(None))) else str(observed),
             }
         )
+    checks.append(pii_check(df, segment))
     return checks
+
+
+def pii_check(df: pd.DataFrame, segment: Segment) -> dict:
+    """No column that identifies a person (hashed e-mail / phone only where the destination matches on them)."""
+    from sehat.segments import HASHED_PII_COLUMNS, PII_COLUMNS
+
+    forbidden = set(PII_COLUMNS) | (set() if segment.allowed_hashed_pii() else set(HASHED_PII_COLUMNS))
+    found = sorted(c for c in df.columns if c.lower() in forbidden)
+    return {
+        "expectation": "expect_no_pii_columns",
+        "column": None,
+        "kwargs": {"forbidden": sorted(forbidden)},
+        "success": not found,
+        "observed": ", ".join(found) if found else "none",
+    }
 
 
 def validate_segment(name: str, as_of: date | str, run_id: str, cfg: Settings | None = None) -> GateResult:
@@ -114,7 +148,7 @@ def validate_segment(name: str, as_of: date | str, run_id: str, cfg: Settings | 
     cfg = cfg or settings()
     segment = get_segment(name)
     with reader(cfg) as con:
-        df = con.execute(f"SELECT * FROM {segment.relation} ORDER BY {segment.key}").df()
+        df = con.execute(f"SELECT * FROM {segment.relation} ORDER BY {', '.join(segment.keys)}").df()
     previous = current_publication(name, cfg)
     previous_rows = previous["rows"] if previous else None
     checks = validate_frame(df, segment, previous_rows)

@@ -25,11 +25,12 @@ def days_between(start: date, end: date) -> list[date]:
 
 def run_day(day: date, cfg: Settings | None = None, log: Callable[[str], None] = print) -> dict:
     """Ingest, transform, gate and publish one day. Returns seconds per stage and the reports."""
-    from sehat.gate import validate_segment
+    from sehat.gate import validate_many, validate_segment
     from sehat.ingest import labels
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
-    from sehat.publish import publish_segment
+    from sehat.publish import publish_many, publish_segment
+    from sehat.segments import segment_names
     from sehat.transform import dbt_build
     from sehat.warehouse import refresh_reader
 
@@ -52,4 +53,8 @@ def run_day(day: date, cfg: Settings | None = None, log: Callable[[str], None] =
     stage("refresh_reader", lambda: refresh_reader(cfg))
     out["gate"] = stage("gate", lambda: validate_segment(SEGMENT, day, run_id, cfg)).as_dict()
     out["published"] = stage("publish", lambda: publish_segment(SEGMENT, run_id, cfg))["publication_id"]
+    # the declarative segments (dbt_project/segments/*.yml): each gated and published on its own
+    gated = stage("gate_segments", lambda: validate_many(segment_names(), day, run_id, cfg))
+    out["segments"] = stage("publish_segments", lambda: publish_many(gated["passed"], run_id, cfg))
+    out["segments"]["gate_failed"] = gated["failed"]
     return out

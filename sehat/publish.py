@@ -1,11 +1,23 @@
-"""Publishing: promote a validated candidate to a file drop, atomically.
+"""Publishing: promote a validated candidate to its destinations, atomically.
 
-Layout per segment::
+Two destinations per export (segments, recommendations, content rankings, cohorts):
 
-    published/segments/<name>/<publication id>/members.parquet
-                                               members.csv
-                                               manifest.json   (rows, columns, sha256 per file, checks)
-    published/segments/<name>/CURRENT          (the live publication id)
+1. a **file drop**::
+
+    published/<kind>/<name>/<publication id>/members.parquet
+                                             members.csv
+                                             manifest.json   (rows, columns, sha256 per file, checks)
+    published/<kind>/<name>/CURRENT          (the live publication id)
+
+   (``kind`` is ``segments`` for segments, so their layout is unchanged);
+2. a **table in the campaign tool's PostgreSQL store** (``$SEHAT_CAMPAIGN_DB_URL``;
+   skipped when unset): ``<schema>.<kind>__<name>``, loaded into a staging table and
+   swapped in with renames inside one transaction, plus a row in
+   ``<schema>.sehat_publications``. The schema comes from the URL's
+   ``options=-csearch_path=<schema>``, default ``campaign``.
+
+Order: the file drop is staged, the PostgreSQL swap commits, then ``CURRENT``
+moves. If PostgreSQL fails, nothing moves and both stay on the previous run.
 
 A publication directory is written under a temporary name and renamed into
 place, then ``CURRENT`` is replaced with ``os.replace``: a consumer sees the
@@ -19,22 +31,100 @@ import hashlib
 import json
 import os
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
 from sehat.config import Settings, settings
 from sehat.gate import candidate_dir, safe_run_id
-from sehat.segments import get_segment
+from sehat.segments import DESTINATIONS, get_segment
 
 
 class NotValidated(RuntimeError):
     """Raised when asked to publish something the gate did not pass."""
 
 
+CAMPAIGN_DB_ENV = "SEHAT_CAMPAIGN_DB_URL"
+
+
 def segment_dir(cfg: Settings, name: str) -> Path:
-    return cfg.publish_dir / "segments" / name
+    try:
+        kind = get_segment(name).kind
+    except KeyError:
+        kind = "segments"
+    return cfg.publish_dir / kind / name
+
+
+def campaign_db_url() -> str | None:
+    return os.environ.get(CAMPAIGN_DB_ENV) or None
+
+
+def _pg_type(series: pd.Series) -> str:
+    import datetime as dt
+
+    kind = series.dtype.kind
+    if kind == "b":
+        return "BOOLEAN"
+    if kind in "iu":
+        return "BIGINT"
+    if kind == "f":
+        return "DOUBLE PRECISION"
+    if kind == "M":
+        return "TIMESTAMP"
+    sample = series.dropna()
+    value = sample.iloc[0] if len(sample) else None
+    if isinstance(value, dt.datetime):
+        return "TIMESTAMP"
+    if isinstance(value, dt.date):
+        return "DATE"
+    if isinstance(value, bool):
+        return "BOOLEAN"
+    if isinstance(value, int):
+        return "BIGINT"
+    if isinstance(value, float):
+        return "DOUBLE PRECISION"
+    return "TEXT"
+
+
+def write_campaign_table(df: pd.DataFrame, table: str, publication_id: str, url: str, sha256: str) -> dict:
+    """Replace ``<schema>.<table>`` with ``df`` atomically: load a staging table, rename, one transaction."""
+    import io
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    from sehat.warehouse import postgres_schema
+
+    schema = postgres_schema(url) if "search_path" in url else "campaign"
+    staging = f"{table}__load_{uuid.uuid4().hex[:8]}"
+    previous = f"{table}__previous"
+    cols = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_pg_type(df[c]))) for c in df.columns
+    )
+    buf = io.StringIO()
+    df.to_csv(buf, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S.%f")
+    conninfo = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(conninfo) as con:  # one transaction: commit on success, rollback on error
+        con.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        con.execute(sql.SQL(
+            "CREATE TABLE IF NOT EXISTS {}.sehat_publications (table_name TEXT, publication_id TEXT, rows BIGINT,"
+            " sha256 TEXT, published_at TIMESTAMPTZ DEFAULT now())").format(sql.Identifier(schema)))
+        con.execute(sql.SQL("CREATE TABLE {}.{} ({})").format(sql.Identifier(schema), sql.Identifier(staging), cols))
+        with con.cursor().copy(sql.SQL("COPY {}.{} FROM STDIN (FORMAT csv)").format(
+                sql.Identifier(schema), sql.Identifier(staging))) as copy:
+            copy.write(buf.getvalue())
+        con.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(sql.Identifier(schema), sql.Identifier(previous)))
+        con.execute(sql.SQL("ALTER TABLE IF EXISTS {}.{} RENAME TO {}").format(
+            sql.Identifier(schema), sql.Identifier(table), sql.Identifier(previous)))
+        con.execute(sql.SQL("ALTER TABLE {}.{} RENAME TO {}").format(
+            sql.Identifier(schema), sql.Identifier(staging), sql.Identifier(table)))
+        con.execute(sql.SQL("DROP TABLE IF EXISTS {}.{}").format(sql.Identifier(schema), sql.Identifier(previous)))
+        con.execute(sql.SQL("INSERT INTO {}.sehat_publications (table_name, publication_id, rows, sha256)"
+                            " VALUES (%s, %s, %s, %s)").format(sql.Identifier(schema)),
+                    [table, publication_id, len(df), sha256])
+    return {"schema": schema, "table": table, "rows": len(df)}
 
 
 def _sha256(path: Path) -> str:
@@ -74,19 +164,28 @@ def publish_segment(name: str, run_id: str, cfg: Settings | None = None) -> dict
     df.to_csv(staging / "members.csv", index=False)
     manifest = {
         "segment": name,
+        "kind": segment.kind,
         "publication_id": pub_id,
         "run_id": run_id,
         "as_of": validation["as_of"],
         "destination": segment.destination,
         "rows": len(df),
         "columns": list(df.columns),
-        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": {
             f.name: {"sha256": _sha256(f), "bytes": f.stat().st_size}
             for f in sorted(staging.iterdir())
         },
         "checks": validation["checks"],
     }
+    url = campaign_db_url()
+    dest = DESTINATIONS.get(segment.destination)
+    if url and (dest is None or dest.campaign_table):
+        manifest["campaign_db"] = write_campaign_table(
+            df, segment.table_name, pub_id, url, manifest["files"]["members.parquet"]["sha256"]
+        )
+    else:
+        manifest["campaign_db"] = None
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
 
     final = root / pub_id
@@ -113,14 +212,26 @@ def current_publication(name: str, cfg: Settings | None = None) -> dict | None:
     return json.loads(manifest.read_text())
 
 
+def publish_many(names: list[str], run_id: str, cfg: Settings | None = None) -> dict:
+    """Publish every validated candidate in ``names``; {"published": {name: id}, "failed": {name: msg}}."""
+    published, failed = {}, {}
+    for name in names:
+        try:
+            published[name] = publish_segment(name, run_id, cfg)["publication_id"]
+        except Exception as exc:  # noqa: BLE001 - one destination failing must not block the others
+            failed[name] = f"{type(exc).__name__}: {exc}"
+    return {"published": published, "failed": failed}
+
+
 def list_publications(cfg: Settings | None = None) -> list[dict]:
-    """Every segment's live publication (for ``sehat published``)."""
+    """Every export's live publication (for ``sehat published``)."""
     cfg = cfg or settings()
-    root = cfg.publish_dir / "segments"
     out = []
-    for d in sorted(root.iterdir()) if root.exists() else []:
-        manifest = current_publication(d.name, cfg)
-        if manifest:
-            manifest["path"] = str(d / manifest["publication_id"])
-            out.append(manifest)
+    for kind in ("segments", "recommendations", "content", "cohorts"):
+        root = cfg.publish_dir / kind
+        for d in sorted(root.iterdir()) if root.exists() else []:
+            manifest = current_publication(d.name, cfg)
+            if manifest:
+                manifest["path"] = str(d / manifest["publication_id"])
+                out.append(manifest)
     return out

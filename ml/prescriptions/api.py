@@ -1,17 +1,22 @@
 """HTTP suggestions: ``GET /health``, ``POST /suggest`` (FastAPI) on the published model.
 
 Run: ``uvicorn ml.prescriptions.api:app`` (reads ``$SEHAT_PUBLISH_DIR/models/prescriptions/CURRENT``;
-``SEHAT_RX_MODEL`` points at a model.pkl instead). The live version is re-read when CURRENT changes.
+``SEHAT_RX_MODEL`` points at a model.pkl instead). The live version is re-checked at most once a second
+and reloaded when CURRENT (or the file) changes. Serve with several workers on a multi-core host:
+``uvicorn ml.prescriptions.api:app --workers 2`` (each worker holds the model, ~30 MB at 1M prescriptions).
 """
 
 from __future__ import annotations
 
+import json
 import os
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import FastAPI, HTTPException
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ml.prescriptions import artifact
@@ -56,7 +61,13 @@ class _Live:
         self.version = None
         self.rules = load_rules()
 
+    CHECK_EVERY_S = 1.0  # how often the live version is re-checked (not on every request)
+
     def get(self):
+        now = time.monotonic()
+        if self.model is not None and now - getattr(self, "_checked", 0.0) < self.CHECK_EVERY_S:
+            return self.model
+        self._checked = now
         path = os.environ.get("SEHAT_RX_MODEL")
         if path:
             key = (path, Path(path).stat().st_mtime)
@@ -87,7 +98,11 @@ def health() -> dict:
 
 
 @app.post("/suggest")
-async def suggest_endpoint(rx: Prescription) -> dict:
+async def suggest_endpoint(rx: Prescription) -> Response:
+    """Top-n suggestions per field. ``async``: suggest() is CPU-light (about 1 ms), so it runs on the
+    event loop without a threadpool hop; the body is plain str/float/None, dumped once with json
+    (no jsonable_encoder pass over every suggestion)."""
     model = live.get()
     body = rx.model_dump(exclude={"n"})
-    return {"model_version": live.version, "suggestions": suggest(model, body, n=rx.n, rules=live.rules)}
+    out = {"model_version": live.version, "suggestions": suggest(model, body, n=rx.n, rules=live.rules)}
+    return Response(json.dumps(out, ensure_ascii=False, separators=(",", ":")), media_type="application/json")

@@ -18,7 +18,7 @@ import json
 import os
 import pickle
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sehat.config import Settings, settings
@@ -123,7 +123,7 @@ def publish(model_path: Path, metrics: dict, gate_result: dict, snapshot: dict,
         raise GateFailed(f"prescription model gate failed, previous model stays live: {failed}")
     root = model_dir(cfg)
     root.mkdir(parents=True, exist_ok=True)
-    version = version or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    version = version or datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     staging = root / f".staging-{version}"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
@@ -132,7 +132,7 @@ def publish(model_path: Path, metrics: dict, gate_result: dict, snapshot: dict,
     model = load(staging / "model.pkl")
     manifest = {
         "name": NAME, "version": version,
-        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "params": {k: v for k, v in model.get_params().items() if k != "catalogue"},
         "data_snapshot": snapshot, "metrics": metrics, "gate": gate_result,
         "files": {f.name: {"sha256": _sha256(f), "bytes": f.stat().st_size} for f in sorted(staging.iterdir())},

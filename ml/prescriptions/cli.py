@@ -44,7 +44,8 @@ def evaluate(data: Path = typer.Argument(..., help="Prescriptions file (.parquet
              max_rows: int = typer.Option(3000, help="Test prescriptions scored (sampled)"),
              report: Path = typer.Option(Path("prescriptions_report"), help="Directory for report.md, plot, metrics")):
     """Time-split evaluation: Accuracy@k one/all per field vs popularity (and best achievable)."""
-    from ml.prescriptions.evaluate import evaluate as run, markdown_table, write_report
+    from ml.prescriptions.evaluate import evaluate as run
+    from ml.prescriptions.evaluate import markdown_table, write_report
 
     with _spinner() as p:
         p.add_task("fit on the past, score the latest period", total=None)
@@ -61,7 +62,8 @@ def suggest(prescription: str = typer.Argument(..., help="JSON prescription, or 
             n: int = typer.Option(10, help="Suggestions per field")):
     """Suggestions for a (partial) prescription given as JSON."""
     from ml.prescriptions import artifact
-    from ml.prescriptions.suggest import load_rules, suggest as run
+    from ml.prescriptions.suggest import load_rules
+    from ml.prescriptions.suggest import suggest as run
 
     text = Path(prescription[1:]).read_text() if prescription.startswith("@") else prescription
     m = artifact.load(model) if model else artifact.load_current()

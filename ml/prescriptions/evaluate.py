@@ -108,7 +108,9 @@ def evaluate(source, test_days: int = 14, k: int = 8, catalogue=None, truth_dir:
         wd = Path(work_dir or tmp)
         train, test, cut = split_by_time(source, wd, test_days)
         model = PrescriptionRecommender(catalogue=catalogue, **(model_params or {})).fit(train)
-        oracle = Oracle(truth_dir) if truth_dir and Path(truth_dir, "customers.parquet").exists() else None
+        # the oracle sees the patients' history before the split, as the model does
+        oracle = Oracle(truth_dir, history=train) if truth_dir and Path(truth_dir, "customers.parquet").exists() \
+            else None
         result = score(model, test, k, catalogue, oracle, max_rows)
     result.update({"split_at": cut, "test_days": test_days, "train": model.data_summary_, "fit_timing": model.timing_})
     return result
@@ -160,7 +162,7 @@ def write_report(result: dict, out_dir: Path) -> dict[str, Path]:
     fig.tight_layout()
     fig.savefig(out_dir / "accuracy.png", dpi=110)
     plt.close(fig)
-    md = [f"# Prescription recommender evaluation", "",
+    md = ["# Prescription recommender evaluation", "",
           f"Split at {result.get('split_at')} (test: last {result.get('test_days')} days, {result['rows']} prescriptions).",
           "", markdown_table(result), "", "![accuracy](accuracy.png)", ""]
     (out_dir / "report.md").write_text("\n".join(md))

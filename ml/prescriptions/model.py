@@ -23,7 +23,7 @@
 
 from __future__ import annotations
 
-import math
+import tempfile
 import time
 from dataclasses import dataclass
 
@@ -34,8 +34,16 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
 
 from ml.prescriptions import data as rxdata
-from ml.prescriptions.features import BACKOFF, FEATURE_FIELD, FEATURE_SQL, MODELS, RF_TARGETS, Query, \
-    dx_backoff_codes, query_features
+from ml.prescriptions.features import (
+    BACKOFF,
+    FEATURE_FIELD,
+    FEATURE_SQL,
+    MODELS,
+    RF_TARGETS,
+    Query,
+    dx_backoff_codes,
+    query_features,
+)
 
 # fields an entry-order step may see when predicting each target (the evaluation protocol)
 VISIBLE_BEFORE = {
@@ -59,7 +67,7 @@ class PrescriptionRecommender(BaseEstimator):
     def __init__(self, half_life_days: float = 120.0, top_k_stored: int = 60, smoothing: float = 1.0,
                  backoff_min_support: float = 5.0, backoff_discount: float = 0.5, validation_share: float = 0.15,
                  max_validation: int = 2500, nb_alpha: float = 0.1, nb_min_df: int = 2, C: float = 1.0,
-                 catalogue=None, random_state: int = 0):
+                 catalogue=None, memory_limit: str | None = "3GB", random_state: int = 0):
         self.half_life_days = half_life_days
         self.top_k_stored = top_k_stored
         self.smoothing = smoothing
@@ -71,6 +79,7 @@ class PrescriptionRecommender(BaseEstimator):
         self.nb_min_df = nb_min_df
         self.C = C
         self.catalogue = catalogue
+        self.memory_limit = memory_limit
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
@@ -79,6 +88,11 @@ class PrescriptionRecommender(BaseEstimator):
         t0 = time.perf_counter()
         own = con is None
         con = con or duckdb.connect()
+        scratch = tempfile.TemporaryDirectory(prefix="rx_fit_")
+        if self.memory_limit:  # DuckDB spills the big joins to disk beyond this (peak RSS ~ limit + model)
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            con.execute(f"SET temp_directory = '{scratch.name}'")
+            con.execute("SET preserve_insertion_order = false")
         try:
             self.data_summary_ = rxdata.load(con, X, self.catalogue)
             rxdata.build_note_tokens(con)
@@ -102,6 +116,7 @@ class PrescriptionRecommender(BaseEstimator):
         finally:
             if own:
                 con.close()
+            scratch.cleanup()
         return self
 
     def _dx_parents(self, con) -> None:
@@ -111,53 +126,61 @@ class PrescriptionRecommender(BaseEstimator):
         con.execute("CREATE OR REPLACE TABLE dx_parents AS SELECT * FROM _dxp")
 
     def _count(self, con, upto: int) -> None:
-        """All count tables on prescriptions with pid <= upto, recency-weighted."""
+        """All count tables on prescriptions with pid <= upto, recency-weighted.
+
+        Values are coded as their vocabulary index and conditions as a 64-bit hash of
+        (feature, value), so the big join and aggregation run on integers; ``max_by(.., k)``
+        keeps the top ``top_k_stored`` values per condition without a window over all pairs.
+        """
         hl = float(self.half_life_days)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE w AS
             SELECT pid, exp(-ln(2) * (epoch(ref) - epoch(prescribed_at)) / 86400.0 / {hl}) AS w
             FROM rx, (SELECT max(prescribed_at) AS ref FROM rx WHERE pid <= {upto}) WHERE pid <= {upto}""")
-        con.execute("CREATE OR REPLACE TEMP TABLE it AS SELECT pid, field, value FROM items JOIN w USING (pid)")
         # vocabularies: value ids ordered by weighted frequency
-        vocab = con.execute("""SELECT field, value, sum(w) AS n FROM items JOIN w USING (pid)
-                               GROUP BY ALL ORDER BY field, n DESC, value""").fetchdf()
+        con.execute("""CREATE OR REPLACE TEMP TABLE vocab AS
+            SELECT field, value, n, CAST(row_number() OVER (PARTITION BY field ORDER BY n DESC, value) - 1 AS INTEGER) AS vid
+            FROM (SELECT field, value, sum(w) AS n FROM items JOIN w USING (pid) GROUP BY ALL)""")
         total = con.execute("SELECT sum(w) FROM w").fetchone()[0] or 1.0
         self.total_weight_ = float(total)
         self.vocab_, self.index_, self.prior_ = {}, {}, {}
-        for f, g in vocab.groupby("field", sort=False):
-            values = g["value"].tolist()
+        for f, values, ns in con.execute("SELECT field, list(value ORDER BY vid), list(n ORDER BY vid) FROM vocab "
+                                         "GROUP BY field").fetchall():
             self.vocab_[f] = values
             self.index_[f] = {v: i for i, v in enumerate(values)}
-            self.prior_[f] = (g["n"].to_numpy() / total).astype(np.float32)
+            self.prior_[f] = (np.asarray(ns, np.float64) / total).astype(np.float32)
+        con.execute("""CREATE OR REPLACE TEMP TABLE it AS
+            SELECT i.pid, i.field, i.value, v.vid, w.w FROM items i JOIN w USING (pid) JOIN vocab v USING (field, value)""")
         feats = sorted({f for t in RF_TARGETS for f in MODELS[t]} | set(BACKOFF))
         con.execute("CREATE OR REPLACE TEMP TABLE feats AS " + " UNION ALL ".join(
-            f"SELECT pid, '{f}' AS f, fv FROM ({FEATURE_SQL[f]}) JOIN w USING (pid)" for f in feats))
+            f"SELECT pid, '{f}' AS f, hash('{f}', fv) AS fid, fv, w FROM ({FEATURE_SQL[f]}) JOIN w USING (pid)"
+            for f in feats))
         pairs = [(t, f) for t in RF_TARGETS for f in MODELS[t] + (BACKOFF if "diagnosis" in MODELS[t] else ())]
         con.register("_pairs", pd.DataFrame(pairs, columns=["t", "f"]))
         k = int(self.top_k_stored)
+        con.execute("""CREATE OR REPLACE TEMP TABLE num AS
+            SELECT p.t, x.f, x.fid, i.vid, sum(x.w) AS n
+            FROM feats x JOIN _pairs p ON p.f = x.f JOIN it i ON i.pid = x.pid AND i.field = p.t
+            GROUP BY ALL""")
         counts = con.execute(f"""
-            WITH den AS (SELECT f, fv, sum(w) AS den FROM feats JOIN w USING (pid) GROUP BY ALL),
-            num AS (SELECT p.t, x.f, x.fv, i.value AS v, sum(w.w) AS n
-                    FROM feats x JOIN _pairs p ON p.f = x.f JOIN it i ON i.pid = x.pid AND i.field = p.t
-                    JOIN w ON w.pid = x.pid GROUP BY ALL),
-            ranked AS (SELECT *, row_number() OVER (PARTITION BY t, f, fv ORDER BY n DESC, v) AS r FROM num)
-            SELECT t, f, fv, any_value(den) AS den, list(v ORDER BY r) AS vs, list(n ORDER BY r) AS ns
-            FROM ranked JOIN den USING (f, fv) WHERE r <= {k} GROUP BY t, f, fv""").fetchall()
+            WITH den AS (SELECT f, fid, any_value(fv) AS fv, sum(w) AS den FROM feats GROUP BY ALL),
+            top AS (SELECT t, f, fid, max_by(struct_pack(vid := vid, n := n), n - vid * 1e-9, {k}) AS s FROM num GROUP BY ALL)
+            SELECT top.t, top.f, den.fv, den.den, list_transform(top.s, x -> x.vid), list_transform(top.s, x -> x.n)
+            FROM top JOIN den USING (f, fid)""").fetchall()
+        con.execute("DROP TABLE num")
         tables: dict[tuple[str, str], dict] = {}
         for t, f, fv, den, vs, ns in counts:
-            idx = self.index_[t]
-            tables.setdefault((t, f), {})[fv] = (float(den), np.fromiter((idx[v] for v in vs), np.int32, len(vs)),
-                                                 np.asarray(ns, np.float32))
+            tables.setdefault((t, f), {})[fv] = (float(den), np.asarray(vs, np.int32), np.asarray(ns, np.float32))
         self.tables_ = tables
         # two-step: brand | molecule (global and per doctor), catalogue string | brand (global and per age band)
         self.brand_given_ = self._cond(con, """SELECT mm.molecule AS c, mm.brand AS v, w FROM it
-            JOIN medicine_map mm ON mm.raw = it.value JOIN w USING (pid) WHERE it.field = 'medicine'""", "brand")
+            JOIN medicine_map mm ON mm.raw = it.value WHERE it.field = 'medicine'""", "brand")
         self.brand_given_doctor_ = self._cond(con, """SELECT mm.molecule || '|' || rx.doctor_id AS c, mm.brand AS v, w
-            FROM it JOIN medicine_map mm ON mm.raw = it.value JOIN w USING (pid) JOIN rx USING (pid)
+            FROM it JOIN medicine_map mm ON mm.raw = it.value JOIN rx USING (pid)
             WHERE it.field = 'medicine'""", "brand")
         self.medicine_given_ = self._cond(con, """SELECT mm.brand AS c, it.value AS v, w FROM it
-            JOIN medicine_map mm ON mm.raw = it.value JOIN w USING (pid) WHERE it.field = 'medicine'""", "medicine")
+            JOIN medicine_map mm ON mm.raw = it.value WHERE it.field = 'medicine'""", "medicine")
         self.medicine_given_age_ = self._cond(con, """SELECT mm.brand || '|' || split_part(rx.agegender, ':', 1) AS c,
-            it.value AS v, w FROM it JOIN medicine_map mm ON mm.raw = it.value JOIN w USING (pid) JOIN rx USING (pid)
+            it.value AS v, w FROM it JOIN medicine_map mm ON mm.raw = it.value JOIN rx USING (pid)
             WHERE it.field = 'medicine'""", "medicine")
         self.molecule_of_ = dict(con.execute("SELECT raw, molecule FROM medicine_map").fetchall())
         self.brand_of_ = dict(con.execute("SELECT raw, brand FROM medicine_map").fetchall())

@@ -7,7 +7,7 @@ when the prescription mart is built, else the staging models directly.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sehat.config import Settings, settings
@@ -40,7 +40,7 @@ def export_snapshot(work: Path, cfg: Settings | None = None) -> dict:
         rows, first, last = con.execute(f"SELECT count(*), min(prescribed_at), max(prescribed_at) FROM ({query})").fetchone()
     return {"source": "marts.fct_prescriptions" if has_mart else "staging", "rows": rows, "first": str(first),
             "last": str(last), "snapshot": str(cfg.reader_path), "snapshot_mtime": datetime.fromtimestamp(
-                cfg.reader_path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds"),
+                cfg.reader_path.stat().st_mtime, UTC).isoformat(timespec="seconds"),
             "prescriptions": str(work / "prescriptions.parquet"), "catalogue": str(work / "catalogue.parquet")}
 
 
@@ -80,6 +80,6 @@ def daily_work_dir(run_id: str, cfg: Settings | None = None) -> Path:
 def daily_retrain(cfg: Settings | None = None, tolerance: float = 2.0, test_days: int = 14,
                   run_id: str | None = None) -> dict:
     cfg = cfg or settings()
-    stamp = run_id or datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    stamp = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     work = daily_work_dir(stamp, cfg)
     return gate_and_publish(train_and_evaluate(work, cfg, test_days), cfg, tolerance)

@@ -130,7 +130,9 @@ def _top(model, t: str, p: np.ndarray | None, entered: set[str], n: int) -> list
     if p is None:
         return []
     vocab = model.vocab_[t]
-    order = np.argsort(-p, kind="stable")[: n + len(entered)]
+    m = min(n + len(entered), len(p))
+    head = np.argpartition(-p, m - 1)[:m] if 0 < m < len(p) else np.arange(len(p))
+    order = head[np.argsort(-p[head], kind="stable")]
     res = [{"value": vocab[i], "display": _display(model, t, vocab[i]), "probability": round(float(p[i]), 4)}
            for i in order if vocab[i] not in entered]
     return res[:n]

@@ -5,7 +5,7 @@ for the training target): the same ``sehat.generate.prescriptions.prescribe``
 with the same doctors (brand preferences) and customers (age, gender, chronic
 diagnosis), without simulating app activity. Writes ``prescriptions.parquet``
 plus the truth files the oracle reads (``truth/doctor_brand_preferences.parquet``,
-``truth/customers.parquet``).
+``truth/customers.parquet``, ``truth/diagnosis_tendencies.parquet``).
 """
 
 from __future__ import annotations
@@ -65,6 +65,9 @@ def synthesise(out_dir: Path, n: int = 100_000, customers: int = 20_000, days: i
     pq.write_table(pa.table({"doctor_id": [x[0] for x in rows], "molecule": [x[1] for x in rows],
                              "brand": [x[2] for x in rows], "probability": [x[3] for x in rows]}),
                    out_dir / "truth" / "doctor_brand_preferences.parquet")
+    from sehat.generate.truth import diagnosis_tendencies_table
+
+    pq.write_table(diagnosis_tendencies_table(), out_dir / "truth" / "diagnosis_tendencies.parquet")
     catalogue = out_dir / "catalogue.parquet"
     pq.write_table(pa.table({"name": [m.name for m in MEDICINES], "brand": [m.brand for m in MEDICINES],
                              "molecules": [[m.molecule_key] for m in MEDICINES]}), catalogue)

@@ -134,10 +134,12 @@ def build_tables(messages: dict[str, list], doctor_of: dict[int, int], r: np.ran
         truth_table[sub] = [chat_truth[c].score(sub) for c in truth_ids]
     for cat in CATEGORIES:
         truth_table[f"{cat.lower()}_score"] = [chat_truth[c].category_score(cat) for c in truth_ids]
-    sentences = pa.table(dict(sentence_rows), schema=pa.schema([
+    sentence_schema = pa.schema([
         ("consultation_id", pa.int64()), ("message_id", pa.int64()), ("sentence_index", pa.int32()),
         ("speaker", pa.string()), ("sentence", pa.string()), ("is_question", pa.bool_()),
-        ("category", pa.string()), ("subcategory", pa.string())]))
+        ("category", pa.string()), ("subcategory", pa.string())])
+    # a tiny sample may have no chat at all: every column still exists, empty
+    sentences = pa.table({name: sentence_rows[name] for name in sentence_schema.names}, schema=sentence_schema)
 
     # consultation labels: one labeller per consultation, flipping subcategories at their own rate
     names = list(LABELLER_FLIP)

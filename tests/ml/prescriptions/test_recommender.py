@@ -22,7 +22,7 @@ def fitted(tmp_path_factory):
     s = synthesise(work, n=6000, customers=2000, days=120, seed=3)
     train, test, _ = split_by_time(s["prescriptions"], work, test_days=14)
     model = PrescriptionRecommender(catalogue=str(s["catalogue"]), max_validation=400).fit(str(train))
-    return {"model": model, "test": test, "synth": s, "work": work}
+    return {"model": model, "train": train, "test": test, "synth": s, "work": work}
 
 
 def test_estimator_contract(fitted):
@@ -42,13 +42,24 @@ def test_learned_weights_favour_specific_models(fitted):
 
 def test_model_beats_popularity_and_approaches_the_ceiling(fitted, tmp_path):
     r = score(fitted["model"], fitted["test"], k=8, catalogue=str(fitted["synth"]["catalogue"]),
-              oracle=Oracle(fitted["synth"]["truth_dir"]), max_rows=600)
+              oracle=Oracle(fitted["synth"]["truth_dir"], history=fitted["train"]), max_rows=600)
     for f in ("diagnosis", "molecule", "brand", "advice"):
         row = r["fields"][f]
         assert row["model_one"] > row["popularity_one"] + 15, (f, row)
         assert row["model_one"] >= row["best_achievable_one"] - 10, (f, row)
     files = write_report(r, tmp_path / "report")
     assert files["plot"].stat().st_size > 0 and "best achievable" in files["report"].read_text()
+
+
+def test_oracle_infers_chronic_conditions_from_history_only(fitted):
+    oracle = Oracle(fitted["synth"]["truth_dir"], history=fitted["train"])
+    assert oracle.chronic_posterior("no such patient") == oracle.chronic_prior  # nothing known: population share
+    hist = oracle.history
+    # a patient written I10 several times before the split is believed hypertensive
+    patient = max(hist, key=lambda u: sum("I10" in codes for *_, codes in hist[u]))
+    assert sum("I10" in codes for *_, codes in hist[patient]) >= 2
+    post = oracle.chronic_posterior(patient)
+    assert max(post, key=post.get) == "I10" and post["I10"] > 5 * oracle.chronic_prior["I10"]
 
 
 def test_suggest_never_repeats_input_and_honours_doctor_rules(fitted):

@@ -55,7 +55,7 @@ members as (
         as_of.as_of_date
     from recent_consultations as rc
     cross join as_of
-    inner join {{ ref('dim_customers') }} as d on d.customer_key = rc.customer_key
+    inner join {{ ref('int_customers_profiled') }} as d on d.customer_key = rc.customer_key
     left join ordered_since as os on os.customer_key = rc.customer_key
     where os.customer_key is null
 

@@ -1,0 +1,23 @@
+-- The experiment results mart: one row per (experiment, variant) with exposure, conversion,
+-- revenue per user and content click-through. Statistical tests (sample-ratio mismatch,
+-- two-proportion z-test, Welch t-test, confidence intervals) are computed from this and
+-- from experiment_customer_metrics by sehat.experiments.
+
+select
+    experiment_id,
+    variant,
+    count(*) as exposed_customers,
+    sum(case when is_anonymous then 0 else 1 end) as exposed_registered,
+    sum(converted_order) as order_conversions,
+    avg(cast(converted_order as double precision)) as order_conversion_rate,
+    avg(cast(n_orders as double precision)) as orders_per_user,
+    avg(cast(revenue as double precision)) as revenue_per_user,
+    sum(converted_consultation) as consultation_conversions,
+    avg(cast(converted_consultation as double precision)) as consultation_conversion_rate,
+    avg(cast(n_consultations as double precision)) as consultations_per_user,
+    sum(n_content_views) as content_views,
+    sum(n_content_clicks) as content_clicks,
+    case when sum(n_content_views) > 0
+        then cast(sum(n_content_clicks) as double precision) / sum(n_content_views) end as content_ctr
+from {{ ref('experiment_customer_metrics') }}
+group by experiment_id, variant

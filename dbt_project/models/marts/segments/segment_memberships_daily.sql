@@ -1,0 +1,7 @@
+-- Membership history: one row per (segment_name, as_of_date, customer_key), appended by every
+-- daily build. Re-running a day replaces that day's rows (delete+insert on as_of_date), so a
+-- re-run is idempotent.
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='as_of_date') }}
+
+select segment_name, customer_key, as_of_date
+from {{ ref('segment_memberships_current') }}

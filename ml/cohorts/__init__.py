@@ -1,0 +1,1 @@
+"""Behavioural cohorts: :class:`ml.cohorts.kmeans.BehaviouralCohorts`."""

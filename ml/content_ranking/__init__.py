@@ -1,0 +1,1 @@
+"""Content ranking: :class:`ml.content_ranking.thompson.BetaBinomialRanker`."""

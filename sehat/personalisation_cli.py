@@ -1,0 +1,139 @@
+"""``sehat personalisation ...``: segments, personalisation models, exports and their benchmarks.
+
+Register in ``sehat/cli.py`` with
+``app.add_typer(personalisation_cli.app, name="personalisation")``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+app = typer.Typer(help="Declarative segments, cohorts, recommendations, content ranking, experiments, exports.",
+                  no_args_is_help=True)
+console = Console()
+
+
+def _progress() -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console)
+
+
+@app.command("compile-segments")
+def compile_segments_cmd(
+    check: bool = typer.Option(False, "--check", help="Only report stale generated files (exit 1 if any)."),
+) -> None:
+    """Validate dbt_project/segments/*.yml and (re)generate their dbt models."""
+    from sehat.segments import SegmentDefinitionError, compile_segments
+
+    try:
+        changed = compile_segments(check=check)
+    except SegmentDefinitionError as exc:
+        console.print(f"[red]invalid segment definition[/red]: {exc}")
+        raise typer.Exit(2) from None
+    for path in changed:
+        console.print(f"{'stale' if check else 'wrote'} {path}")
+    if check and changed:
+        console.print("[red]generated segment models are stale: run `sehat personalisation compile-segments`[/red]")
+        raise typer.Exit(1)
+    console.print(f"[green]segments ok[/green] ({len(changed)} file(s) {'stale' if check else 'written'})")
+
+
+@app.command("check-condition")
+def check_condition_cmd(condition: str = typer.Argument(..., help="A SQL condition over the customer profile.")) -> None:
+    """Tell whether a segment condition would be accepted, and why not."""
+    from sehat.segments import validate_condition
+
+    problems = validate_condition(condition)
+    if problems:
+        for p in problems:
+            console.print(f"[red]-[/red] {p}")
+        raise typer.Exit(1)
+    console.print("[green]valid[/green]")
+
+
+@app.command("train")
+def train_cmd(
+    step: str = typer.Argument("all", help="all | cohorts | recommendations | content | experiments"),
+) -> None:
+    """Train / score the personalisation models from the snapshot into ml.* (holds the writer)."""
+    from sehat import personalisation as p
+    from sehat.warehouse import refresh_reader
+
+    steps = {"cohorts": p.train_cohorts, "recommendations": p.train_recommendations,
+             "content": p.rank_content, "experiments": p.analyse_experiments}
+    names = list(steps) if step == "all" else [step]
+    if any(n not in steps for n in names):
+        raise typer.BadParameter(f"unknown step {step!r}; use all or one of {', '.join(steps)}")
+    results = {}
+    with _progress() as progress:
+        for name in names:
+            task = progress.add_task(f"{name} ...", total=None)
+            results[name] = steps[name]()
+            refresh_reader()
+            progress.update(task, description=f"{name} done")
+    console.print_json(json.dumps(results, default=str))
+
+
+@app.command("publish")
+def publish_cmd(
+    day: str = typer.Option(None, help="as-of day recorded in the publication (default: today)."),
+    run_id: str = typer.Option(None, help="publication run id (default: manual__<time>)."),
+    only: Annotated[list[str] | None, typer.Option("--only", help="export name(s); default: every one.")] = None,
+) -> None:
+    """Gate and publish segments, recommendations, content rankings and cohorts (file drop + campaign DB)."""
+    from sehat.gate import validate_many
+    from sehat.publish import publish_many
+    from sehat.segments import registry
+
+    names = list(only) if only else list(registry())
+    run_id = run_id or f"manual__{int(time.time())}"
+    with _progress() as progress:
+        task = progress.add_task("quality gate ...", total=None)
+        gate = validate_many(names, day or date.today().isoformat(), run_id)
+        progress.update(task, description="publishing ...")
+        result = publish_many(gate["passed"], run_id)
+        progress.update(task, description="done")
+    table = Table("export", "result")
+    for name in names:
+        table.add_row(name, result["published"].get(name) or gate["failed"].get(name) or result["failed"].get(name, ""))
+    console.print(table)
+    if gate["failed"] or result["failed"]:
+        raise typer.Exit(1)
+
+
+@app.command("bench")
+def bench_cmd(
+    customers: int = typer.Option(100_000, help="customers generated for the customer-view rebuild benchmark."),
+    days: int = typer.Option(3, help="days generated for it."),
+    baskets: int = typer.Option(10_000, help="baskets for the association-rule benchmark."),
+    items: int = typer.Option(170, help="distinct items for the association-rule benchmark."),
+    skip_view: bool = typer.Option(False, "--skip-view", help="only the association-rule benchmark."),
+    work_dir: Annotated[Path | None, typer.Option(help="where to generate (default: a temporary directory).")] = None,
+    reuse: bool = typer.Option(False, "--reuse", help="with --work-dir: time only the rebuild of an existing warehouse."),
+) -> None:
+    """Benchmarks: association rules (support 0.001 / confidence 0.5) and the customer view + segments rebuild."""
+    from sehat.bench import write_results
+    from sehat.personalisation_bench import bench_association_rules, bench_customer_view
+
+    args = sys.argv[sys.argv.index("bench") + 1:] if "bench" in sys.argv else []
+    command = "sehat personalisation bench " + " ".join(args)
+    with _progress() as progress:
+        task = progress.add_task("association rules ...", total=None)
+        rules = bench_association_rules(n_baskets=baskets, n_items=items)
+        console.print_json(json.dumps(rules))
+        console.print(f"written to {write_results('association_rules', rules, command.strip())}")
+        if not skip_view:
+            progress.update(task, description=f"customer view at {customers} customers x {days} days ...")
+            view = bench_customer_view(customers=customers, days=days, work_dir=work_dir, reuse=reuse)
+            console.print_json(json.dumps(view, default=str))
+            console.print(f"written to {write_results('customer_view', view, command.strip())}")
+        progress.update(task, description="done")

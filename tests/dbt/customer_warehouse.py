@@ -1,0 +1,97 @@
+"""One small generated warehouse for the customer-view, segment and personalisation tests.
+
+Built once per test session (cached under pytest's session base temp): the generator
+for ``CUSTOMERS`` x ``DAYS``, the real ingest, the whole dbt project, the snapshot, and
+the personalisation models. Modules call :func:`customer_warehouse` from a
+module-scoped fixture.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+CUSTOMERS = 4000
+DAYS = 21
+START = date(2026, 11, 1)
+AS_OF = START + timedelta(days=DAYS - 1)
+
+_ENV = ("SEHAT_HOME", "SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "SEHAT_PUBLISH_DIR",
+        "SEHAT_PRODUCTION_URL", "SEHAT_CAMPAIGN_DB_URL")
+
+
+@dataclass
+class CustomerWarehouse:
+    home: Path
+    personalisation: dict
+
+    def settings(self):
+        from sehat.config import Settings
+
+        return Settings(home=self.home, data_dir=self.home / "data",
+                        warehouse_path=self.home / "warehouse" / "sehat.duckdb",
+                        reader_path=self.home / "warehouse" / "sehat_read.duckdb",
+                        publish_dir=self.home / "published",
+                        production_url=f"sqlite:///{self.home / 'data' / 'production' / 'production.sqlite'}")
+
+    def query(self, sql: str, params=None):
+        import duckdb
+
+        with duckdb.connect(str(self.settings().reader_path), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+    def df(self, sql: str):
+        import duckdb
+
+        with duckdb.connect(str(self.settings().reader_path), read_only=True) as con:
+            return con.execute(sql).df()
+
+
+def customer_warehouse(tmp_path_factory) -> CustomerWarehouse:
+    home = tmp_path_factory.getbasetemp() / "customer_warehouse"
+    done = home / ".built"
+    saved = {k: os.environ.get(k) for k in _ENV}
+    try:
+        for k in _ENV:
+            os.environ.pop(k, None)
+        os.environ["SEHAT_HOME"] = str(home)
+        if not done.exists():
+            _build(home)
+        import json
+
+        return CustomerWarehouse(home, json.loads(done.read_text()))
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _build(home: Path) -> None:
+    import json
+
+    from sehat.config import settings
+    from sehat.generate import GenerateConfig, generate
+    from sehat.ingest.clevertap import ingest_day
+    from sehat.ingest.production import extract_day
+    from sehat.personalisation import run_all
+    from sehat.transform import dbt_build
+    from sehat.warehouse import refresh_reader
+
+    cfg = settings()
+    generate(GenerateConfig(customers=CUSTOMERS, days=DAYS, start=START, seed=21, data_dir=cfg.data_dir))
+    for i in range(DAYS + 1):
+        ingest_day(START + timedelta(days=i), cfg)
+        extract_day(START + timedelta(days=i), cfg)
+    # only this issue's part of the project (and what it reads): other teams' marts are not needed here
+    select = " ".join(f"path:{p}" for p in (
+        "models/staging", "models/intermediate/customers", "models/marts/customers", "models/marts/segments",
+        "models/marts/experiments", "models/marts/content", "snapshots"))
+    dbt_build(select=select, vars={"as_of_date": AS_OF.isoformat()}, target_path=home / "target",
+              on_line=lambda _: None)
+    refresh_reader(cfg)
+    result = run_all(cfg)
+    (home / ".built").write_text(json.dumps(result, default=str))
