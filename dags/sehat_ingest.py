@@ -18,12 +18,13 @@ schedules `sehat_transform`.
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 from sehat_airflow.common import (
     POOL,
     RAW,
     START_DATE,
     as_plain,
+    day_params,
     default_args,
     ingest_schedule,
     resolve_days,
@@ -39,14 +40,7 @@ from sehat_airflow.common import (
     default_args=default_args(),
     tags=["sehat", "ingest", "duckdb-writer"],
     doc_md=__doc__,
-    params={
-        "day": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            description="Export day to load (default: the logical date)",
-        )
-    },
+    params=day_params("Export day to load (default: the logical date)"),
 )
 def sehat_ingest():
     @task(pool=POOL)

@@ -40,7 +40,8 @@ def sehat_prescriptions():
     @task
     def train_and_evaluate() -> dict:
         """Export the snapshot, evaluate on a time split, fit on everything."""
-        from ml.prescriptions.pipeline import daily_work_dir, train_and_evaluate as run
+        from ml.prescriptions.pipeline import daily_work_dir
+        from ml.prescriptions.pipeline import train_and_evaluate as run
 
         context = get_current_context()
         candidate = run(daily_work_dir(context["run_id"]), test_days=int(context["params"]["test_days"]))

@@ -25,13 +25,14 @@ published by `sehat_personalisation`.
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk import dag, get_current_context, task
 from sehat_airflow.common import (
     MARTS,
     PUBLISHED,
     SEGMENT,
     START_DATE,
     as_plain,
+    day_params,
     default_args,
     resolve_days,
 )
@@ -46,14 +47,7 @@ from sehat_airflow.common import (
     default_args=default_args(),
     tags=["sehat", "publish", "quality-gate"],
     doc_md=__doc__,
-    params={
-        "day": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            description="as_of day when not asset-triggered",
-        )
-    },
+    params=day_params("as_of day when not asset-triggered"),
 )
 def sehat_publish():
     @task

@@ -17,8 +17,17 @@ Both tasks write the DuckDB file, so both run in pool `duckdb_writer`.
 
 from __future__ import annotations
 
-from airflow.sdk import Param, dag, get_current_context, task
-from sehat_airflow.common import MARTS, POOL, RAW, START_DATE, as_plain, default_args, resolve_days
+from airflow.sdk import dag, get_current_context, task
+from sehat_airflow.common import (
+    MARTS,
+    POOL,
+    RAW,
+    START_DATE,
+    as_plain,
+    day_params,
+    default_args,
+    resolve_days,
+)
 
 
 @dag(
@@ -30,14 +39,7 @@ from sehat_airflow.common import MARTS, POOL, RAW, START_DATE, as_plain, default
     default_args=default_args(),
     tags=["sehat", "transform", "dbt", "duckdb-writer"],
     doc_md=__doc__,
-    params={
-        "day": Param(
-            None,
-            type=["null", "string"],
-            format="date",
-            description="as_of_date when not asset-triggered",
-        )
-    },
+    params=day_params("as_of_date when not asset-triggered"),
 )
 def sehat_transform():
     @task

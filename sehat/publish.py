@@ -127,7 +127,8 @@ def write_campaign_table(df: pd.DataFrame, table: str, publication_id: str, url:
     return {"schema": schema, "table": table, "rows": len(df)}
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in 1 MiB chunks (manifests of every publication)."""
     h = hashlib.sha256()
     with path.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -135,7 +136,8 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and ``os.replace`` (readers see old or new)."""
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
@@ -173,7 +175,7 @@ def publish_segment(name: str, run_id: str, cfg: Settings | None = None) -> dict
         "columns": list(df.columns),
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "files": {
-            f.name: {"sha256": _sha256(f), "bytes": f.stat().st_size}
+            f.name: {"sha256": sha256_file(f), "bytes": f.stat().st_size}
             for f in sorted(staging.iterdir())
         },
         "checks": validation["checks"],
@@ -197,7 +199,7 @@ def publish_segment(name: str, run_id: str, cfg: Settings | None = None) -> dict
         shutil.rmtree(trash)
     else:
         os.rename(staging, final)
-    _write_atomic(root / "CURRENT", pub_id + "\n")
+    write_atomic(root / "CURRENT", pub_id + "\n")
     shutil.rmtree(cand, ignore_errors=True)
     return manifest
 

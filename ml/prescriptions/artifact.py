@@ -13,7 +13,6 @@ A version directory is written under a temporary name and renamed into place;
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import pickle
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sehat.config import Settings, settings
+from sehat.publish import sha256_file, write_atomic
 
 NAME = "prescriptions"
 FIELDS = ("complaint", "diagnosis", "molecule", "brand", "lab_test", "advice")
@@ -47,21 +47,6 @@ def save(model, path: Path) -> Path:
 def load(path: Path):
     with Path(path).open("rb") as f:
         return pickle.load(f)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Generic helper (candidate for sehat.publish): write then rename over ``path``."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 def current(cfg: Settings | None = None) -> dict | None:
@@ -135,7 +120,7 @@ def publish(model_path: Path, metrics: dict, gate_result: dict, snapshot: dict,
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "params": {k: v for k, v in model.get_params().items() if k != "catalogue"},
         "data_snapshot": snapshot, "metrics": metrics, "gate": gate_result,
-        "files": {f.name: {"sha256": _sha256(f), "bytes": f.stat().st_size} for f in sorted(staging.iterdir())},
+        "files": {f.name: {"sha256": sha256_file(f), "bytes": f.stat().st_size} for f in sorted(staging.iterdir())},
     }
     (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
     final = root / version

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, Param
 
 from sehat_airflow.callbacks import record_failure
 
@@ -54,6 +54,11 @@ def ingest_schedule():
     return CronDataIntervalTimetable(
         os.environ.get("SEHAT_INGEST_SCHEDULE", "@daily"), timezone="UTC"
     )
+
+
+def day_params(description: str) -> dict[str, Any]:
+    """The optional ``day`` parameter of a manual run (YYYY-MM-DD; default: the day rule)."""
+    return {"day": Param(None, type=["null", "string"], format="date", description=description)}
 
 
 def default_args(**overrides: Any) -> dict[str, Any]:
