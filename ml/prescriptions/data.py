@@ -76,9 +76,10 @@ def _relation_sql(con: duckdb.DuckDBPyConnection, source) -> str:
 
 
 def _list_expr(con, rel: str, col: str) -> str:
-    typ = con.execute(f"SELECT typeof({col}) FROM {rel} WHERE {col} IS NOT NULL LIMIT 1").fetchone()
-    if typ and typ[0].endswith("[]"):
-        return f"CAST({col} AS VARCHAR[])"
+    """A list column as VARCHAR[]: native lists (the mart, Parquet) or JSON-array text (CSV)."""
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
+    if types[col].endswith("[]"):
+        return f"coalesce(CAST({col} AS VARCHAR[]), []::VARCHAR[])"
     return f"CASE WHEN {col} IS NULL OR trim({col}) = '' THEN []::VARCHAR[] ELSE from_json({col}, '[\"VARCHAR\"]') END"
 
 

@@ -27,10 +27,16 @@ LABELS = {"complaint": "Complaint", "diagnosis": "Diagnosis", "molecule": "Medic
 
 
 def split_by_time(source, work_dir: Path, test_days: int = 14) -> tuple[Path, Path, str]:
-    """Write train (before the last ``test_days``) and test Parquet files; returns their paths and the cut."""
+    """Write train (before the last ``test_days``) and test Parquet files; returns their paths and the cut.
+
+    A history shorter than ``3 * test_days`` is cut at two thirds of its span instead, so a young
+    warehouse (a few days of data) still trains on the past and tests on the latest period.
+    """
     con = duckdb.connect()
     rel = rxdata._relation_sql(con, source)
-    cut = con.execute(f"SELECT max(CAST(prescribed_at AS TIMESTAMP)) - INTERVAL {int(test_days)} DAY FROM {rel}").fetchone()[0]
+    cut = con.execute(f"""
+        SELECT greatest(max(t) - INTERVAL {int(test_days)} DAY, min(t) + (max(t) - min(t)) * 2 / 3)
+        FROM (SELECT CAST(prescribed_at AS TIMESTAMP) AS t FROM {rel})""").fetchone()[0]
     train, test = work_dir / "train.parquet", work_dir / "test.parquet"
     con.execute(f"COPY (SELECT * FROM {rel} WHERE CAST(prescribed_at AS TIMESTAMP) <= '{cut}') TO '{train}' (FORMAT parquet)")
     con.execute(f"COPY (SELECT * FROM {rel} WHERE CAST(prescribed_at AS TIMESTAMP) > '{cut}') TO '{test}' (FORMAT parquet)")

@@ -110,11 +110,10 @@ class Oracle:
 
         con = duckdb.connect()
         rel = _relation_sql(con, source)
-        cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
-        if not {"patient_id", "speciality", "patient_age", "patient_gender"} <= cols:
+        cols = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
+        if not {"patient_id", "speciality", "patient_age", "patient_gender"} <= cols.keys():
             return {}
-        dx = "diagnoses" if "[]" in con.execute(f"SELECT typeof(diagnoses) FROM {rel} LIMIT 1").fetchone()[0] \
-            else "from_json(diagnoses, '[\"VARCHAR\"]')"
+        dx = "diagnoses" if cols["diagnoses"].endswith("[]") else "from_json(diagnoses, '[\"VARCHAR\"]')"
         rows = con.execute(f"""SELECT CAST(patient_id AS VARCHAR), speciality, TRY_CAST(patient_age AS INTEGER),
                                       patient_gender, CAST(prescribed_at AS DATE), {dx}
                                FROM {rel} WHERE patient_id IS NOT NULL AND len({dx}) > 0""").fetchall()
