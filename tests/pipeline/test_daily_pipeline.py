@@ -14,7 +14,7 @@ from sehat.publish import current_publication
 from sehat.warehouse import reader, table_checksum, writer
 
 START = date(2026, 11, 1)
-DAYS = 2
+DAYS = 1
 
 
 @pytest.fixture(scope="module")
