@@ -9,14 +9,16 @@ Scheduled by the asset `sehat://warehouse/marts` (emitted by
    read-only snapshot; stages a candidate. A failed expectation fails the task
    **without retries** (the data will not change by retrying) and nothing is
    published; the failure is recorded in `$SEHAT_HOME/alerts/alerts.jsonl`.
-2. `publish_segment`: atomically promotes the validated candidate and announces
-   `sehat://published/segments` with the day, segment and publication id.
+2. `publish_segment`: atomically promotes the validated candidate.
 3. `validate_segments`: the same gate for every other segment declared in
    `dbt_project/segments/*.yml`, each on its own (one failing segment does not
    hold back the others).
 4. `publish_segments`: publishes the ones that passed (file drop + the campaign
-   tool's PostgreSQL table when `SEHAT_CAMPAIGN_DB_URL` is set), then fails the
-   task, with an alert, if any segment failed its gate.
+   tool's PostgreSQL table when `SEHAT_CAMPAIGN_DB_URL` is set) and announces
+   `sehat://published/segments` once, after every segment of the day, with the
+   day, run id and each published segment's publication id.
+5. `fail_on_rejected_segments`: fails, with an alert, if any segment failed its
+   gate or its publication (what passed is already live and announced).
 
 No task writes the DuckDB file (they read the snapshot), so none needs the
 writer pool. Recommendations, content rankings and cohorts are trained and
@@ -71,18 +73,12 @@ def sehat_publish():
             ) from exc
         return {"segment": SEGMENT, "day": day, "run_id": run_id, "gate": as_plain(result)}
 
-    @task(outlets=[PUBLISHED])
+    @task
     def publish_segment(validated: dict) -> dict:
-        """Promote the validated candidate (atomic pointer swap) and announce it."""
+        """Promote the validated candidate (atomic pointer swap)."""
         from sehat.publish import publish_segment as publish
 
         publication = as_plain(publish(validated["segment"], validated["run_id"]))
-        context = get_current_context()
-        context["outlet_events"][PUBLISHED].extra = {
-            "segment": validated["segment"],
-            "day": validated["day"],
-            "run_id": validated["run_id"],
-        }
         return {**validated, "publication": publication}
 
     @task
@@ -97,23 +93,35 @@ def sehat_publish():
         gate = validate_many(others, date.fromisoformat(published["day"]), published["run_id"])
         return {"day": published["day"], "run_id": published["run_id"], **gate}
 
-    @task
-    def publish_segments(validated: dict) -> dict:
-        """Publish what passed; fail (alert) afterwards if any segment did not pass or publish."""
-        from airflow.sdk.exceptions import AirflowFailException
-
+    @task(outlets=[PUBLISHED])
+    def publish_segments(validated: dict, first: dict) -> dict:
+        """Publish what passed, then announce the day's publications in one asset event."""
         from sehat.publish import publish_many
 
         result = publish_many(validated["passed"], validated["run_id"])
+        published = {first["segment"]: first["publication"]["publication_id"], **result["published"]}
         failed = {**validated["failed"], **result["failed"]}
-        if failed:
+        get_current_context()["outlet_events"][PUBLISHED].extra = {
+            "day": validated["day"],
+            "run_id": validated["run_id"],
+            "published": published,
+            "not_published": sorted(failed),
+        }
+        return {"published": published, "failed": failed}
+
+    @task
+    def fail_on_rejected_segments(result: dict) -> None:
+        """Fail with an alert if any segment failed its gate or its publication."""
+        from airflow.sdk.exceptions import AirflowFailException
+
+        if result["failed"]:
             raise AirflowFailException(
                 f"published {sorted(result['published'])}; not published: "
-                + "; ".join(f"{k}: {v}" for k, v in sorted(failed.items()))
+                + "; ".join(f"{k}: {v}" for k, v in sorted(result["failed"].items()))
             )
-        return result
 
-    publish_segments(validate_segments(publish_segment(validate_segment())))
+    first = publish_segment(validate_segment())
+    fail_on_rejected_segments(publish_segments(validate_segments(first), first))
 
 
 sehat_publish()

@@ -7,7 +7,10 @@ Two destinations per export (segments, recommendations, content rankings, cohort
     published/<kind>/<name>/<publication id>/members.parquet
                                              members.csv
                                              manifest.json   (rows, columns, sha256 per file, checks)
-    published/<kind>/<name>/CURRENT          (the live publication id)
+    published/<kind>/<name>/CURRENT          (the live publication's directory)
+
+   A publication id is ``<as_of>__<run id>``; its directory has that name, or
+   ``<id>.2``, ``<id>.3`` when the same run is published again (a retry).
 
    (``kind`` is ``segments`` for segments, so their layout is unchanged);
 2. a **table in the campaign tool's PostgreSQL store** (``$SEHAT_CAMPAIGN_DB_URL``;
@@ -143,6 +146,20 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _fresh_directory_name(root: Path, pub_id: str) -> str:
+    """``pub_id`` for the first attempt of a run, then ``pub_id.2``, ``pub_id.3``, ...
+
+    Re-publishing the same run (a retried task) writes a new directory and moves
+    ``CURRENT`` to it, so a consumer that just read ``CURRENT`` keeps reading a
+    complete, unchanged publication; superseded attempts are kept like older runs.
+    """
+    name, attempt = pub_id, 1
+    while (root / name).exists():
+        attempt += 1
+        name = f"{pub_id}.{attempt}"
+    return name
+
+
 def publish_segment(name: str, run_id: str, cfg: Settings | None = None) -> dict:
     """Promote the validated candidate of (segment, run) and make it the live publication."""
     cfg = cfg or settings()
@@ -188,18 +205,12 @@ def publish_segment(name: str, run_id: str, cfg: Settings | None = None) -> dict
         )
     else:
         manifest["campaign_db"] = None
-    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
 
-    final = root / pub_id
-    if final.exists():  # re-publishing the same run: swap it out whole
-        trash = root / f".old-{pub_id}"
-        shutil.rmtree(trash, ignore_errors=True)
-        os.rename(final, trash)
-        os.rename(staging, final)
-        shutil.rmtree(trash)
-    else:
-        os.rename(staging, final)
-    write_atomic(root / "CURRENT", pub_id + "\n")
+    directory = _fresh_directory_name(root, pub_id)
+    manifest["directory"] = directory
+    (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
+    os.rename(staging, root / directory)  # a new name every attempt: the live directory is never touched
+    write_atomic(root / "CURRENT", directory + "\n")
     shutil.rmtree(cand, ignore_errors=True)
     return manifest
 
@@ -210,7 +221,7 @@ def current_publication(name: str, cfg: Settings | None = None) -> dict | None:
     pointer = segment_dir(cfg, name) / "CURRENT"
     if not pointer.exists():
         return None
-    manifest = segment_dir(cfg, name) / pointer.read_text().strip() / "manifest.json"
+    manifest = segment_dir(cfg, name) / pointer.read_text().strip() / "manifest.json"  # CURRENT names the directory
     return json.loads(manifest.read_text())
 
 
@@ -234,6 +245,6 @@ def list_publications(cfg: Settings | None = None) -> list[dict]:
         for d in sorted(root.iterdir()) if root.exists() else []:
             manifest = current_publication(d.name, cfg)
             if manifest:
-                manifest["path"] = str(d / manifest["publication_id"])
+                manifest["path"] = str(d / manifest.get("directory", manifest["publication_id"]))
                 out.append(manifest)
     return out

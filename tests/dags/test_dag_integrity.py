@@ -125,6 +125,10 @@ def test_asset_chain(report):
     # The raw event is announced only after every load succeeded.
     assert dags["sehat_ingest"]["tasks"]["announce_raw"]["upstream"] == sorted(WRITER_TASKS["sehat_ingest"])
     assert dags["sehat_publish"]["tasks"]["publish_segment"]["upstream"] == ["validate_segment"]
+    # The published asset is announced once, after every segment of the day was published.
+    assert sorted(dags["sehat_publish"]["tasks"]["publish_segments"]["upstream"]) == [
+        "publish_segment", "validate_segments"]
+    assert dags["sehat_publish"]["tasks"]["publish_segments"]["outlets"] == ["sehat://published/segments"]
 
 
 def test_day_rule_and_failure_alert(env, tmp_path):

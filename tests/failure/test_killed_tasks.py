@@ -94,7 +94,7 @@ def _manifest_ok(pub_dir: Path) -> bool:
 
 def _live(cfg) -> Path | None:
     manifest = current_publication(w.SEGMENT, cfg)
-    return segment_dir(cfg, w.SEGMENT) / manifest["publication_id"] if manifest else None
+    return segment_dir(cfg, w.SEGMENT) / manifest["directory"] if manifest else None
 
 
 def test_publish_killed_mid_write_never_exposes_half_a_publication(reference):

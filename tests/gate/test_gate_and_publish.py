@@ -38,7 +38,7 @@ def test_passing_gate_publishes_files_with_manifest_and_checksums(sehat_home):
     manifest = publish_segment(SEG, "scheduled__2026-11-04T00:00:00+00:00", cfg)
     live = current_publication(SEG, cfg)
     assert live == manifest
-    pub = segment_dir(cfg, SEG) / manifest["publication_id"]
+    pub = segment_dir(cfg, SEG) / manifest["directory"]
     assert sorted(p.name for p in pub.iterdir()) == [
         "manifest.json",
         "members.csv",
@@ -101,3 +101,23 @@ def test_size_change_against_the_last_publication_is_bounded(sehat_home):
     )
     assert validation["passed"] is False and validation["previous_rows"] == 40
     assert err.value.result.rows == 2
+
+
+def test_republishing_the_same_run_never_touches_the_live_directory(sehat_home):
+    """A retried publish writes a new directory; the one CURRENT named stays complete and unchanged."""
+    cfg = sehat_home
+    run = "manual__2026-11-04T00:00:00+00:00"
+    _snapshot(cfg, [("k1", 1), ("k2", 2)])
+    validate_segment(SEG, "2026-11-04", run, cfg)
+    first = publish_segment(SEG, run, cfg)
+    first_dir = segment_dir(cfg, SEG) / first["directory"]
+    before = {p.name: p.read_bytes() for p in first_dir.iterdir()}
+
+    _snapshot(cfg, [("k1", 1), ("k2", 2), ("k3", 3)])
+    validate_segment(SEG, "2026-11-04", run, cfg)
+    second = publish_segment(SEG, run, cfg)
+
+    assert second["publication_id"] == first["publication_id"]
+    assert second["directory"] != first["directory"]
+    assert current_publication(SEG, cfg)["rows"] == 3
+    assert {p.name: p.read_bytes() for p in first_dir.iterdir()} == before
