@@ -203,7 +203,7 @@ def _print_summary() -> None:
 
 @app.command()
 def bench(
-    what: str = typer.Argument("all", help="scale | incremental | extraction | ingest | all"),
+    what: str = typer.Argument("all", help="scale | incremental | extraction | ingest | dag-parse | all"),
     scales: str = typer.Option(
         "10000,100000,1000000", help="scale: comma-separated customer counts (e.g. 10000 for a quick run)."
     ),
@@ -211,12 +211,13 @@ def bench(
     customers: int = typer.Option(10_000, help="ingest/incremental: customers generated."),
     days: int = typer.Option(3, help="ingest: days generated; incremental: days of history (N)."),
     rows: int = typer.Option(2_000_000, help="Rows in the PostgreSQL extraction table."),
+    repeats: int = typer.Option(5, help="dag-parse: forked parses per DAG file (the median is reported)."),
     postgres_url: str = typer.Option(
         "postgresql://postgres@127.0.0.1:5432/test", envvar="SEHAT_TEST_POSTGRES_URL", help="Server to extract from."
     ),
 ) -> None:
     """Measure the daily run per stage at several scales (time, peak memory, ceilings), the incremental
-    cost of day N+1, CleverTap ingest vs the DuckDB ceiling and PostgreSQL extraction.
+    cost of day N+1, CleverTap ingest vs the DuckDB ceiling, PostgreSQL extraction and DAG parse time.
 
     Figures go to benchmarks/results/<name>.json (+ scale.md and scale.png for `scale`).
     """
@@ -267,6 +268,13 @@ def bench(
             figures["generated_events_per_s"] = round(figures["records_read"] / gen_seconds)
         console.print_json(json.dumps(figures))
         console.print(f"written to {b.write_results('ingest', figures, command)}")
+    if what in ("dag-parse", "all"):
+        from sehat.bench_airflow import bench_dag_parse
+
+        with console.status(f"parsing every DAG file {repeats} times, as the DAG processor does"):
+            figures = bench_dag_parse(repeats=repeats)
+        console.print_json(json.dumps(figures))
+        console.print(f"written to {b.write_results('dag_parse', figures, command)}")
 
 
 @app.command()

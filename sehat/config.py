@@ -14,6 +14,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+# The manifest sehat_dbt_models (Cosmos) renders from; sehat.transform.ensure_manifest writes it.
+COSMOS_MANIFEST = DBT_PROJECT_DIR / "target" / "cosmos" / "manifest.json"
 
 
 @dataclass(frozen=True)

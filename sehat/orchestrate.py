@@ -129,6 +129,8 @@ def airflow_env(
             "AIRFLOW__API__HOST": "127.0.0.1",
             "AIRFLOW__API__PORT": str(api_port),
             "AIRFLOW__API__WORKERS": "1",
+            # Cosmos (sehat_dbt_models) would otherwise report usage to astronomer.io.
+            "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             "AIRFLOW__API__BASE_URL": base_url,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
             # The scheduler's and triggerer's log servers (they listen on every interface, a
@@ -225,9 +227,12 @@ _INITIALISED: set[tuple[str, str]] = set()  # (AIRFLOW_HOME, DB URL) initialised
 def init_airflow(
     cfg: Settings | None = None, env: Mapping[str, str] | None = None
 ) -> dict[str, str]:
-    """Migrate the metadata DB and declare the ``duckdb_writer`` pool (1 slot). Idempotent.
+    """Migrate the metadata DB, declare the ``duckdb_writer`` pool (1 slot), write the dbt manifest.
 
-    Runs the ``airflow-init`` command of ``docker-compose.yml``. Returns the env used.
+    Runs the ``airflow-init`` command of ``docker-compose.yml``; its last step,
+    ``python -m sehat.transform manifest`` (:func:`sehat.transform.ensure_manifest`: ``dbt parse``,
+    skipped while the manifest is newer than the dbt project), lets ``sehat_dbt_models`` render
+    one task per dbt node. Idempotent. Returns the env used.
     """
     env = dict(env or airflow_env(cfg))
     key = (env["AIRFLOW_HOME"], env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
@@ -246,7 +251,8 @@ def init_airflow(
         raise RuntimeError(f"airflow init failed ({' '.join(command)}):\n{_tail(log)}")
     _INITIALISED.add(key)
     _say(
-        f"metadata DB migrated and pool {POOL_NAME}=1 declared in {time.monotonic() - started:.1f}s"
+        f"metadata DB migrated, pool {POOL_NAME}=1 declared, dbt manifest ready"
+        f" in {time.monotonic() - started:.1f}s"
     )
     return env
 

@@ -9,8 +9,10 @@ after (reader snapshot, quality gate) and one Airflow worker can run many builds
   against the warehouse named by :func:`sehat.config.settings`, streams dbt's log lines,
   and returns the counts read from ``target/run_results.json``; it raises
   :class:`DbtBuildError` naming the failing nodes when anything errors or fails.
-* :func:`dbt_parse` writes ``target/manifest.json`` without touching the warehouse
-  (Cosmos loads the project from it: ``LoadMode.DBT_MANIFEST``).
+* :func:`dbt_parse` writes ``target/manifest.json`` without touching the warehouse.
+* :func:`ensure_manifest` keeps :data:`COSMOS_MANIFEST` up to date: the manifest the
+  ``sehat_dbt_models`` DAG renders from (Cosmos ``LoadMode.DBT_MANIFEST``), so parsing
+  that DAG never runs dbt. ``init_airflow`` calls it.
 """
 
 from __future__ import annotations
@@ -26,9 +28,24 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sehat.config import DBT_PROJECT_DIR, Settings, settings
+from sehat.config import COSMOS_MANIFEST, DBT_PROJECT_DIR, Settings, settings
 
 log = logging.getLogger(__name__)
+
+# The manifest the Cosmos DAG (dags/sehat_dbt_models.py) renders from. It depends only on the
+# project's files (not on SEHAT_HOME or the data), so it lives with the project, apart from
+# dbt_project/target/ which every `dbt build` rewrites. The DAG file names the same path.
+# What `dbt parse` reads: a manifest older than any of these is stale.
+_PROJECT_INPUTS = (
+    "dbt_project.yml",
+    "packages.yml",
+    "models",
+    "macros",
+    "seeds",
+    "snapshots",
+    "tests",
+    "analyses",
+)
 
 # statuses in run_results.json
 _OK = {"success", "pass"}
@@ -212,6 +229,50 @@ def dbt_parse(
     return manifest
 
 
+def manifest_is_fresh(manifest: Path = COSMOS_MANIFEST) -> bool:
+    """True when ``manifest`` exists and is newer than every file of the dbt project."""
+    if not manifest.exists():
+        return False
+    built = manifest.stat().st_mtime
+    for name in _PROJECT_INPUTS:
+        path = DBT_PROJECT_DIR / name
+        files = path.rglob("*") if path.is_dir() else [path]
+        if any(f.is_file() and f.stat().st_mtime > built for f in files):
+            return False
+    return True
+
+
+def ensure_manifest(
+    manifest: Path = COSMOS_MANIFEST,
+    *,
+    force: bool = False,
+    on_line: Callable[[str], None] | None = None,
+) -> Path:
+    """Write ``manifest`` with ``dbt parse`` unless it is already newer than the project; return it.
+
+    Why a check and an atomic swap: ``init_airflow`` calls this for every deployment (and
+    every test deployment), a full parse costs 10-20 s, and a DAG processor may read the
+    file at any moment, so dbt writes into a private directory and only a complete
+    manifest is renamed into place.
+    """
+    if not force and manifest_is_fresh(manifest):
+        return manifest
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    private = manifest.parent / f".parse-{os.getpid()}"
+    started = time.time()
+    try:
+        written = dbt_parse(
+            target_path=private, on_line=on_line or (lambda line: log.debug("%s", line))
+        )
+        # Dated when the parse started: a file edited during the parse makes it stale.
+        os.utime(written, (started, started))
+        os.replace(written, manifest)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+    log.info("dbt manifest written to %s", manifest)
+    return manifest
+
+
 # --------------------------------------------------------------------------- internals
 
 
@@ -306,3 +367,13 @@ def _failure_message(result: DbtResult) -> str:
         return f"{head}; failing nodes:\n{details}"
     tail = "\n".join(result.output.splitlines()[-25:])
     return f"{head} before running any node; last output:\n{tail}"
+
+
+if __name__ == "__main__":
+    # `python -m sehat.transform manifest`: the last step of docker-compose.yml's airflow-init.
+    import sys
+
+    if sys.argv[1:] != ["manifest"]:
+        sys.exit("usage: python -m sehat.transform manifest  (write the dbt manifest sehat_dbt_models reads)")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(ensure_manifest())
