@@ -38,7 +38,11 @@ def test_manifest_has_the_layers(manifest):
         == "marts"
     )
     assert models["dim_customers"]["config"]["materialized"] == "table"
-    assert models["stg_clevertap__events"]["config"]["materialized"] == "view"
+    assert models["stg_production__users"]["config"]["materialized"] == "view"
+    # the one staging table: incremental, so the daily build does not re-deduplicate history
+    events = models["stg_clevertap__events"]["config"]
+    assert (events["materialized"], events["incremental_strategy"], events["unique_key"]) == (
+        "incremental", "delete+insert", "event_key")
 
 
 def test_only_staging_reads_sources(manifest):

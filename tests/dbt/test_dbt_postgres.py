@@ -57,3 +57,26 @@ def test_project_builds_on_postgres(scratch_database, tmp_path):
         ).fetchone()
     assert segment == [(1, 9), (5, 1)]
     assert customers == (7, 5)
+
+
+def test_incremental_events_run_on_postgres(scratch_database, tmp_path, monkeypatch):
+    """The incremental path of stg_clevertap__events (not only its first, full build) is portable:
+    an earlier export day landed late takes over a key, a later re-delivery changes nothing."""
+    monkeypatch.setenv("DBT_INDIRECT_SELECTION", "empty")  # the model alone
+    build = lambda: dbt_build(select="stg_clevertap__events", target="postgres", target_path=tmp_path / "target")
+    build()
+    with psycopg.connect(scratch_database, autocommit=True) as con:
+        before = con.execute("select count(*) from staging.stg_clevertap__events").fetchone()[0]
+        con.execute(
+            "insert into raw.clevertap_events (export_date, source_format, source_file, line_no, event_key,"
+            " event_name, event_ts, object_id, loaded_at)"
+            " select export_date - 1, source_format, 'early.json.gz', 1, event_key, event_name, event_ts, object_id,"
+            " loaded_at + interval '30 days' from raw.clevertap_events where event_key = 'e-b2'"
+            " union all select export_date + 1, source_format, 'again.json.gz', 1, event_key, event_name, event_ts,"
+            " object_id, loaded_at + interval '30 days' from raw.clevertap_events where event_key = 'e-c1'")
+    build()
+    with psycopg.connect(scratch_database) as con:
+        rows = dict(con.execute("select event_key, source_file from staging.stg_clevertap__events"
+                                " where event_key in ('e-b2', 'e-c1')").fetchall())
+        after = con.execute("select count(*) from staging.stg_clevertap__events").fetchone()[0]
+    assert after == before and rows == {"e-b2": "early.json.gz", "e-c1": "f10.json.gz"}

@@ -12,29 +12,18 @@ with messages as (
 
 pieces as (
 
-    {% if target.type == 'postgres' %}
-    select m.message_id, m.consultation_id, m.sender_role, m.sent_at, p.piece, p.idx
-    from messages m
-    cross join lateral unnest(
-        string_to_array(regexp_replace(m.body, '([.!?]+)\s+', E'\\1\n', 'g'), E'\n')
-    ) with ordinality as p(piece, idx)
-    {% else %}
-    select message_id, consultation_id, sender_role, sent_at,
-        unnest(parts) as piece, unnest(generate_series(1, len(parts))) as idx
-    from (
-        select *, string_split(regexp_replace(body, '([.!?]+)\s+', '\1' || chr(10), 'g'), chr(10)) as parts
-        from messages
-    ) m
-    {% endif %}
+    {{ sehat.unnest_with_position(
+        'messages', ['message_id', 'consultation_id', 'sender_role', 'sent_at'],
+        "string_to_array(regexp_replace(body, '([.!?]+)\\s+', '\\1' || chr(10), 'g'), chr(10))") }}
 
 )
 
 select
     consultation_id,
     message_id,
-    cast(row_number() over (partition by message_id order by idx) - 1 as integer) as sentence_index,
+    cast(row_number() over (partition by message_id order by position) - 1 as integer) as sentence_index,
     sender_role as speaker,
     sent_at,
-    trim(piece) as sentence
+    trim(item) as sentence
 from pieces
-where trim(piece) <> ''
+where trim(item) <> ''

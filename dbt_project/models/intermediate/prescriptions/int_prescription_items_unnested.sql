@@ -14,13 +14,8 @@ with prescriptions as (
 unnested as (
 
     {% for field, column in fields %}
-    select
-        prescription_id,
-        '{{ field }}' as field,
-        unnest(generate_series(1, len({{ column }}))) as position,
-        trim(regexp_replace(unnest({{ column }}), '\s+', ' ', 'g')) as raw_value
-    from prescriptions
-    where len({{ column }}) > 0
+    select prescription_id, field, position, trim(regexp_replace(item, '\s+', ' ', 'g')) as raw_value
+    from ({{ sehat.unnest_with_position('prescriptions', ['prescription_id', "'" ~ field ~ "' as field"], column) }}) as items_{{ field }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

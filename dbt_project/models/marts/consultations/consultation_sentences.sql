@@ -26,11 +26,7 @@ select
     s.sent_at,
     s.sentence,
     (strpos(s.sentence, '?') > 0
-    {%- if target.type == 'postgres' %}
-        or lower(s.sentence) ~ '{{ pattern }}'
-    {%- else %}
-        or regexp_matches(lower(s.sentence), '{{ pattern }}')
-    {%- endif %}) as is_question_dictionary,
+        or {{ sehat.regexp_like('lower(s.sentence)', "'" ~ pattern ~ "'") }}) as is_question_dictionary,
     l.is_question as label_is_question,
     l.category as label_category,
     l.message_id is not null as is_labelled

@@ -4,7 +4,7 @@
 with alternative_names as (
 
     select upper(trim(code)) as diagnosis_code,
-           list(distinct trim(alternative_name) order by trim(alternative_name)) as alternative_names
+           {{ sehat.list_agg('trim(alternative_name)', 'trim(alternative_name)', distinct=true) }} as alternative_names
     from {{ ref('diagnosis_alternative_names') }}
     group by 1
 
@@ -30,7 +30,7 @@ select
     d.block_code,
     d.chapter_code,
     d.parent_chain,
-    coalesce(a.alternative_names, []) as alternative_names,
+    coalesce(a.alternative_names, {{ sehat.empty_list() }}) as alternative_names,
     coalesce(w.n_prescriptions, 0) as n_prescriptions,
     w.last_prescribed_at
 from {{ ref('int_prescription_diagnoses_described') }} as d

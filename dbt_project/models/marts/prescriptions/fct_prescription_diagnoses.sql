@@ -12,7 +12,7 @@ select
     d.block_code,
     d.chapter_code,
     d.parent_chain,
-    coalesce(n.alternative_names, []) as alternative_names
+    coalesce(n.alternative_names, {{ sehat.empty_list() }}) as alternative_names
 from {{ ref('int_prescription_items_unnested') }} as i
 left join {{ ref('int_prescription_diagnoses_described') }} as d
     on d.diagnosis_code = upper(i.raw_value)

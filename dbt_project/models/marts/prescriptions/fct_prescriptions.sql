@@ -11,8 +11,8 @@ with prescriptions as (
 complaints as (
 
     select prescription_id,
-           list(complaint_raw order by position) as complaints,
-           list(complaint_key order by position) filter (where not is_blank_key) as complaint_keys
+           {{ sehat.list_agg("complaint_raw", 'position') }} as complaints,
+           {{ sehat.list_agg("complaint_key", 'position') }} filter (where not is_blank_key) as complaint_keys
     from {{ ref('fct_prescription_complaints') }}
     group by 1
 
@@ -21,8 +21,8 @@ complaints as (
 diagnoses as (
 
     select prescription_id,
-           list(diagnosis_code order by position) as diagnoses,
-           list(coalesce(description, diagnosis_code) order by position) as diagnosis_descriptions,
+           {{ sehat.list_agg("diagnosis_code", 'position') }} as diagnoses,
+           {{ sehat.list_agg("coalesce(description, diagnosis_code)", 'position') }} as diagnosis_descriptions,
            bool_and(is_valid_code) as all_diagnoses_valid
     from {{ ref('fct_prescription_diagnoses') }}
     group by 1
@@ -32,9 +32,9 @@ diagnoses as (
 medicines as (
 
     select prescription_id,
-           list(medicine_raw order by position) as medicines,
-           list(coalesce(brand, upper(medicine_raw)) order by position) as medicine_brands,
-           list(molecule_key order by position) as medicine_molecules,
+           {{ sehat.list_agg("medicine_raw", 'position') }} as medicines,
+           {{ sehat.list_agg("coalesce(brand, upper(medicine_raw))", 'position') }} as medicine_brands,
+           {{ sehat.list_agg("molecule_key", 'position') }} as medicine_molecules,
            count(*) filter (where not is_parsed) as n_unparsed_medicines
     from {{ ref('fct_prescription_medicines') }}
     group by 1
@@ -43,7 +43,7 @@ medicines as (
 
 lab_tests as (
 
-    select prescription_id, list(lab_test order by position) as lab_tests
+    select prescription_id, {{ sehat.list_agg("lab_test", 'position') }} as lab_tests
     from {{ ref('fct_prescription_lab_tests') }}
     group by 1
 
@@ -51,7 +51,7 @@ lab_tests as (
 
 advice as (
 
-    select prescription_id, list(advice order by position) as advice
+    select prescription_id, {{ sehat.list_agg("advice", 'position') }} as advice
     from {{ ref('fct_prescription_advice') }}
     group by 1
 
@@ -66,19 +66,17 @@ joined as (
         p.user_id as patient_id,
         p.prescribed_at,
         d.speciality,
-        date_diff('year', u.birth_date, cast(p.prescribed_at as date))
-            - case when strftime(cast(p.prescribed_at as date), '%m%d') < strftime(u.birth_date, '%m%d')
-                   then 1 else 0 end as patient_age,
+        cast({{ age_in_years('u.birth_date', 'cast(p.prescribed_at as date)') }} as bigint) as patient_age,
         u.gender as patient_gender,
-        coalesce(c.complaints, []) as complaints,
-        coalesce(c.complaint_keys, []) as complaint_keys,
-        coalesce(dx.diagnoses, []) as diagnoses,
-        coalesce(dx.diagnosis_descriptions, []) as diagnosis_descriptions,
-        coalesce(m.medicines, []) as medicines,
-        coalesce(m.medicine_brands, []) as medicine_brands,
-        coalesce(m.medicine_molecules, []) as medicine_molecules,
-        coalesce(l.lab_tests, []) as lab_tests,
-        coalesce(a.advice, []) as advice,
+        coalesce(c.complaints, {{ sehat.empty_list() }}) as complaints,
+        coalesce(c.complaint_keys, {{ sehat.empty_list() }}) as complaint_keys,
+        coalesce(dx.diagnoses, {{ sehat.empty_list() }}) as diagnoses,
+        coalesce(dx.diagnosis_descriptions, {{ sehat.empty_list() }}) as diagnosis_descriptions,
+        coalesce(m.medicines, {{ sehat.empty_list() }}) as medicines,
+        coalesce(m.medicine_brands, {{ sehat.empty_list() }}) as medicine_brands,
+        coalesce(m.medicine_molecules, {{ sehat.empty_list() }}) as medicine_molecules,
+        coalesce(l.lab_tests, {{ sehat.empty_list() }}) as lab_tests,
+        coalesce(a.advice, {{ sehat.empty_list() }}) as advice,
         nullif(trim(p.notes), '') as notes,
         coalesce(dx.all_diagnoses_valid, true) as all_diagnoses_valid,
         coalesce(m.n_unparsed_medicines, 0) as n_unparsed_medicines
@@ -95,6 +93,6 @@ joined as (
 
 select
     *,
-    len(complaints) + len(diagnoses) + len(medicines) + len(lab_tests) + len(advice) = 0 as is_empty,
-    len(medicines) > 0 and len(complaints) + len(diagnoses) = 0 as is_medicines_only
+    {{ sehat.list_length('complaints') }} + {{ sehat.list_length('diagnoses') }} + {{ sehat.list_length('medicines') }} + {{ sehat.list_length('lab_tests') }} + {{ sehat.list_length('advice') }} = 0 as is_empty,
+    {{ sehat.list_length('medicines') }} > 0 and {{ sehat.list_length('complaints') }} + {{ sehat.list_length('diagnoses') }} = 0 as is_medicines_only
 from joined
