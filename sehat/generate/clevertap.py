@@ -287,7 +287,8 @@ class Renderer:
               "queries": [q for q, _ in SEARCH_QUERIES]}).to_arrow_table()
         self.con.unregister("e")
         _check_order(result)
-        return result["line"].combine_chunks()
+        # large_string: a 1M-customer day renders more than the 2 GB that 32-bit offsets address
+        return result["line"].cast(pa.large_string()).combine_chunks()
 
     # -------------------------------------------------------------- API records
     def api_records(self, events: EventBatch) -> tuple[np.ndarray, pa.Array]:

@@ -58,15 +58,17 @@ class LoadReport:
         return d
 
 
+def forget_load(con: duckdb.DuckDBPyConnection, source: str, day: date) -> None:
+    """Remove the load-log row of (source, day): a load in progress (or killed) has none."""
+    con.execute(LOAD_LOG_DDL)
+    con.execute("DELETE FROM raw.load_log WHERE source = ? AND batch_date = ?", [source, day])
+
+
 def record_load(con: duckdb.DuckDBPyConnection, report: LoadReport) -> None:
     """Replace the load-log row of (source, day): re-running a day leaves one row."""
     import json
 
-    con.execute(LOAD_LOG_DDL)
-    con.execute(
-        "DELETE FROM raw.load_log WHERE source = ? AND batch_date = ?",
-        [report.source, report.batch_date],
-    )
+    forget_load(con, report.source, report.batch_date)
     con.execute(
         "INSERT INTO raw.load_log (source, batch_date, read, loaded, quarantined, seconds, detail)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -7,10 +7,16 @@ Both real delivery formats load into one table:
 * Get Events API pages ``api/<yyyymmdd>/<Event_Name>/page-*.json`` (snake_case
   keys, no event name in the record: it is the one that was requested).
 
-How it works: Python only decompresses (zlib, in threads; it keeps the lines of
-a truncated gzip and reports the cut) and reads API pages; DuckDB splits lines,
-validates and flattens JSON in bulk, so the cost per event stays close to
-DuckDB reading the files itself (see ``sehat bench``).
+How it works: the day streams through in batches of about ``BATCH_BYTES`` of
+text, so memory stays bounded whatever the size of the day. Python only
+decompresses (zlib, in threads that run ahead of DuckDB; it keeps the lines of a
+truncated gzip and reports the cut), splits lines with Arrow (no Python object
+per line) and reads API pages; DuckDB validates and flattens each batch in one
+pass straight into the partition, and parses again only the few lines it did not
+take, for the quarantine. Each batch commits on its own: DuckDB keeps the Arrow
+data a transaction scanned until that transaction ends, so one transaction for a
+whole day would hold the whole day in memory. ``sehat bench ingest`` compares the
+cost with DuckDB reading the same files itself.
 
 Every line read ends up in exactly one place: ``raw.clevertap_events`` or
 ``raw.clevertap_quarantine`` (with file, line number and reason). A day is a
@@ -20,22 +26,30 @@ partition (``export_date``): loading it again replaces it.
 from __future__ import annotations
 
 import json
+import os
 import time
 import zlib
+from collections import Counter, deque
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pandas  # noqa: F401  DuckDB's client imports it on first use of parameters or Arrow: pay it at import
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sehat.config import Settings, settings
-from sehat.ingest import LoadReport, record_load
+from sehat.ingest import LoadReport, forget_load, record_load
 from sehat.sources.clevertap import EVENTS, EXPORT_NAME, event_slug, export_glob
 from sehat.warehouse import writer
 
 SOURCE = "clevertap"
-BATCH_BYTES = 256 * 1024 * 1024  # decompressed text handed to DuckDB at a time
+BATCH_BYTES = 128 * 1024 * 1024  # decompressed text handed to DuckDB at a time: bounds Python's memory
+# DuckDB's own memory during the load (its cache of the blocks it wrote included).
+MEMORY_LIMIT = "1GB"
 
 DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -78,21 +92,26 @@ CREATE TABLE IF NOT EXISTS raw.clevertap_quarantine (
 );
 """
 
+# ``line`` is typed as Arrow's JSON extension type so that DuckDB sees it as JSON and
+# storing it in ``record JSON`` is a copy, not a second parse (json_valid still checks it).
+_LINE_TYPE = pa.json_(pa.large_string())
 _LINES_SCHEMA = pa.schema(
     [
         ("source_format", pa.string()),
         ("source_file", pa.string()),
         ("line_no", pa.int64()),
-        ("line", pa.large_string()),
+        ("line", _LINE_TYPE),
         ("requested_event", pa.string()),
         ("pre_reason", pa.string()),
     ]
 )
 
-# Validation and flattening, in one pass over the staged lines (_lines).
-# Each line is parsed twice in all: json_extract pulls the JSON-valued fields and
-# json_extract_string every string field (both spellings) with one list of paths.
-# The reason cascade names the first problem found.
+# Validation and flattening of a table of lines (_LINES_SCHEMA) in one pass. Each line
+# is parsed three times in all (json_valid, json_extract of the JSON-valued fields,
+# json_extract_string of every string field in both spellings with one list of
+# paths); the rare checks that need more parse again only for the rows concerned
+# (CASE evaluates a branch only for the rows that reach it). The reason cascade
+# names the first problem found. ``{lines}`` is the input relation.
 _STRING_PATHS = [
     "$.eventName", "$.profile.objectId", "$.profile.identity", "$.profile.platform",
     "$.profile.phone", "$.profile.email", "$.profile.name", "$.profile.push_token",
@@ -100,26 +119,25 @@ _STRING_PATHS = [
     "$.deviceInfo.appVersion", "$.profile.app_version", "$.deviceInfo.sdkVersion", "$.profile.sdk_version",
     "$.deviceInfo.osVersion", "$.profile.os_version", "$.deviceInfo.browser", "$.controlGroupName",
 ]  # fmt: skip
+_JSON_PATHS = ["$.ts", "$.eventProps", "$.event_props", "$.session_props", "$.sessionProps", "$.profile.all_identities"]
 
 _PARSE_SELECT = f"""
 WITH base AS (
-    SELECT *,
-           pre_reason IS NULL AND json_valid(line) AS is_json
-    FROM _lines
+    SELECT *, pre_reason IS NULL AND json_valid(line) AS is_json
+    FROM {{lines}}
 ), fields AS (
     SELECT *,
-           CASE WHEN is_json AND json_type(line) = 'OBJECT' THEN json_extract(line, [
-               '$.ts', '$.profile', '$.eventProps', '$.event_props', '$.session_props', '$.sessionProps',
-               '$.profile.all_identities'
-           ]) END AS f,
+           CASE WHEN is_json AND CASE WHEN starts_with(line, '{{{{') THEN true ELSE json_type(line) = 'OBJECT' END
+                THEN json_extract(line, {_JSON_PATHS!r}) END AS f,
            CASE WHEN is_json THEN json_extract_string(line, {_STRING_PATHS!r}) END AS s
     FROM base
 ), flat AS (
     SELECT *,
            coalesce(requested_event, s[1]) AS event_name,
-           s[2] AS object_id,
-           coalesce(_json_value(f[3]), _json_value(f[4])) AS event_props,
-           coalesce(_json_value(f[5]), _json_value(f[6])) AS session_props
+           CASE WHEN json_type(f[1]) IN ('UBIGINT', 'BIGINT')
+                THEN try_strptime(f[1]::VARCHAR, '%Y%m%d%H%M%S') END AS event_ts,
+           coalesce(_json_value(f[2]), _json_value(f[3])) AS event_props,
+           coalesce(_json_value(f[4]), _json_value(f[5])) AS session_props
     FROM fields
 )
 SELECT *,
@@ -129,50 +147,54 @@ SELECT *,
         WHEN f IS NULL THEN 'not_a_json_object'
         WHEN f[1] IS NULL THEN 'missing_ts'
         WHEN json_type(f[1]) NOT IN ('UBIGINT', 'BIGINT') THEN 'ts_not_an_integer'
-        WHEN try_strptime(f[1]::VARCHAR, '%Y%m%d%H%M%S') IS NULL THEN 'malformed_ts'
+        WHEN event_ts IS NULL THEN 'malformed_ts'
         WHEN event_name IS NULL THEN 'missing_event_name'
         WHEN event_name NOT IN (SELECT name FROM _known_events) THEN 'unknown_event'
-        WHEN f[2] IS NULL OR json_type(f[2]) <> 'OBJECT' THEN 'missing_profile'
-        WHEN object_id IS NULL THEN 'missing_profile_object_id'
+        WHEN s[2] IS NULL THEN CASE WHEN coalesce(json_type(line, '$.profile'), '') <> 'OBJECT'
+                                    THEN 'missing_profile' ELSE 'missing_profile_object_id' END
         WHEN event_props IS NOT NULL AND json_type(event_props) <> 'OBJECT' THEN 'event_props_not_an_object'
     END AS reason
 FROM flat
 """
 
-# A duplicate is a byte-identical record (same requested event for API pages);
-# the first occurrence in file/line order is kept. One materialisation for the
-# whole check: the staged lines are large, copies of them are what costs.
-_CHECK_SQL = f"""
-CREATE OR REPLACE TEMP TABLE _checked AS
-WITH parsed AS ({_PARSE_SELECT}
-), keyed AS (
-    SELECT *, CASE WHEN reason IS NULL THEN md5(coalesce(requested_event, '') || line) END AS event_key
-    FROM parsed
+# A duplicate is a byte-identical record (same requested event for API pages); the
+# first occurrence in (source_format, source_file, line_no) order is kept. Batches
+# come in that order, so a line is a duplicate when its key is already in the
+# partition or earlier in its batch. Found before inserting, on narrow columns only:
+# rows deleted from the partition inside the load's transaction would make DuckDB
+# rewrite the whole day at commit.
+_EVENT_KEY = "md5(CASE WHEN requested_event IS NULL THEN line::VARCHAR ELSE requested_event || line::VARCHAR END)"
+_KEYS_SQL = f"""
+SELECT k AS event_key, n > 1 OR k IN (SELECT event_key FROM raw.clevertap_events WHERE export_date = $day) AS dup
+FROM (
+    SELECT seq, k, row_number() OVER (PARTITION BY k ORDER BY source_format, source_file, line_no) AS n
+    FROM (SELECT seq, source_format, source_file, line_no, {_EVENT_KEY} AS k FROM _arrow_lines)
 )
-SELECT *,
-       CASE WHEN event_key IS NOT NULL AND row_number() OVER (
-                PARTITION BY event_key ORDER BY source_format, source_file, line_no) > 1
-            THEN 'duplicate' ELSE reason END AS final_reason
-FROM keyed
+ORDER BY seq
 """
 
-_INSERT_EVENTS_SQL = """
+# The good lines go straight from the batch into the partition (no intermediate
+# copy); RETURNING names them, so only the rest is parsed again, for the quarantine.
+_INSERT_EVENTS_SQL = f"""
 INSERT INTO raw.clevertap_events
-SELECT $day, source_format, source_file, line_no, event_key, event_name,
-       strptime(f[1]::VARCHAR, '%Y%m%d%H%M%S'),
-       object_id, s[3],
-       CASE WHEN json_type(f[7]) = 'ARRAY' THEN json_extract_string(f[7], '$[*]') END,
+SELECT $day, source_format, source_file, line_no, event_key,
+       event_name, event_ts, s[2], s[3],
+       CASE WHEN json_type(f[6]) = 'ARRAY' THEN json_extract_string(f[6], '$[*]') END,
        s[4], s[5], s[6], s[7], s[8],
        coalesce(s[9], s[10]), coalesce(s[11], s[12]), coalesce(s[13], s[14]),
        coalesce(s[15], s[16]), coalesce(s[17], s[18]), s[19], s[20],
        event_props, session_props, line, $now
-FROM _checked WHERE final_reason IS NULL
+FROM ({_PARSE_SELECT.format(lines="_arrow_batch")})
+WHERE reason IS NULL AND NOT dup
+RETURNING source_file, line_no
 """
 
-_INSERT_QUARANTINE_SQL = """
+_INSERT_QUARANTINE_SQL = f"""
 INSERT INTO raw.clevertap_quarantine
-SELECT $day, source_format, source_file, line_no, final_reason, line, $now
-FROM _checked WHERE final_reason IS NOT NULL
+SELECT $day, source_format, source_file, line_no,
+       coalesce(reason, CASE WHEN dup THEN 'duplicate' END), line, $now
+FROM ({_PARSE_SELECT.format(lines="(FROM _arrow_batch ANTI JOIN _inserted USING (source_file, line_no))")})
+RETURNING reason
 """
 
 
@@ -180,141 +202,197 @@ def ingest_day(day: date, cfg: Settings | None = None) -> LoadReport:
     """Load every CleverTap file of export day ``day``; replaces that day's partition."""
     cfg = cfg or settings()
     started = time.perf_counter()
-    export_files = sorted(cfg.clevertap_export_dir.glob(export_glob(day)))
-    export_files = [p for p in export_files if EXPORT_NAME.match(p.name)]
-    api_pages = sorted((cfg.clevertap_api_dir / f"{day:%Y%m%d}").glob("*/page-*.json"))
+    root = cfg.data_dir
+    # in (source_file) order, as the dedup orders them
+    export_files = sorted((p for p in cfg.clevertap_export_dir.glob(export_glob(day)) if EXPORT_NAME.match(p.name)),
+                          key=lambda p: _relative(p, root))
+    api_pages = sorted((cfg.clevertap_api_dir / f"{day:%Y%m%d}").glob("*/page-*.json"), key=lambda p: _relative(p, root))
 
     with writer(cfg) as con:
+        con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(DDL)
-        _stage_lines(con, export_files, api_pages, cfg.data_dir)
-        con.execute(_CHECK_SQL)
-        counts = dict(
-            con.execute(
-                "SELECT coalesce(final_reason, 'loaded'), count(*) FROM _checked GROUP BY ALL"
-            ).fetchall()
-        )
+        _prepare(con)
         now = con.execute("SELECT current_localtimestamp()::TIMESTAMP").fetchone()[0]
+        params = {"day": day, "now": now}
+        # The day's partition and its load-log row go first, together; each batch then
+        # commits on its own, and the load-log row comes last: a day without its row in
+        # raw.load_log did not finish loading (re-running it replaces whatever it left).
         con.execute("BEGIN TRANSACTION")
         con.execute("DELETE FROM raw.clevertap_events WHERE export_date = ?", [day])
         con.execute("DELETE FROM raw.clevertap_quarantine WHERE export_date = ?", [day])
-        con.execute(_INSERT_EVENTS_SQL, {"day": day, "now": now})
-        con.execute(_INSERT_QUARANTINE_SQL, {"day": day, "now": now})
+        forget_load(con, SOURCE, day)
+        con.execute("COMMIT")
+        counts: Counter[str] = Counter()
+        for batch in _batches(export_files, api_pages, root):
+            counts.update(_load_batch(con, batch, params))
         loaded = counts.pop("loaded", 0)
+        quarantined = sum(counts.values())
         report = LoadReport(
             source=SOURCE,
             batch_date=day,
-            read=loaded + sum(counts.values()),
+            read=loaded + quarantined,
             loaded=loaded,
-            quarantined=sum(counts.values()),
+            quarantined=quarantined,
             seconds=time.perf_counter() - started,
             detail={
                 "export_files": len(export_files),
                 "api_pages": len(api_pages),
-                "quarantine_reasons": dict(sorted(counts.items())),
+                "quarantine_reasons": dict(sorted((k, v) for k, v in counts.items() if v)),
             },
         )
+        con.execute("BEGIN TRANSACTION")
         record_load(con, report)
         con.execute("COMMIT")
-        con.execute("DROP TABLE _lines; DROP TABLE _checked")
     return report
 
 
-def _stage_lines(con: duckdb.DuckDBPyConnection, export_files: list[Path], api_pages: list[Path], root: Path) -> None:
-    """Fill temp table ``_lines`` with one row per line/record of the day's files."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE _lines (source_format VARCHAR, source_file VARCHAR, line_no BIGINT,"
-        " line VARCHAR, requested_event VARCHAR, pre_reason VARCHAR)"
-    )
+def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     # JSON null counts as absent (a record may carry eventProps: null and event_props: {...})
-    con.execute("CREATE OR REPLACE TEMP MACRO _json_value(j) AS CASE WHEN json_type(j) <> 'NULL' THEN j END")
+    # (json_extract writes a JSON null as the text 'null': a string compare, not a parse)
+    con.execute("CREATE OR REPLACE TEMP MACRO _json_value(j) AS CASE WHEN j::VARCHAR <> 'null' THEN j END")
     con.execute("CREATE OR REPLACE TEMP TABLE _known_events AS SELECT unnest(?::VARCHAR[]) AS name", [list(EVENTS)])
-    # Export chunks: decompress in threads (zlib releases the GIL), split in DuckDB.
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        batch: list[tuple[str, str]] = []
-        size = 0
-        for rel, text, problem in pool.map(lambda p: _read_gzip_lines(p, root), export_files):
-            if problem is not None:
-                _append_rows(con, [("export", rel, problem[0], problem[1], None, problem[2])])
-            if text:
-                batch.append((rel, text))
-                size += len(text)
-            if size >= BATCH_BYTES:
-                _split_into_lines(con, batch)
-                batch, size = [], 0
-        _split_into_lines(con, batch)
-    rows = []
-    slug_to_event = {event_slug(e): e for e in EVENTS}
-    for page in api_pages:
-        rows.extend(_api_page_records(page, root, slug_to_event))
-    _append_rows(con, rows)
 
 
-def _split_into_lines(con: duckdb.DuckDBPyConnection, batch: list[tuple[str, str]]) -> None:
-    if not batch:
-        return
-    files = pa.table({"source_file": [b[0] for b in batch], "content": pa.array([b[1] for b in batch], pa.large_string())})
-    con.register("_file_batch", files)
-    con.execute(
-        """
-        INSERT INTO _lines
-        SELECT 'export', source_file, generate_subscripts(l, 1), unnest(l), NULL, NULL
-        FROM (SELECT source_file, string_split(content, chr(10)) AS l FROM _file_batch)
-        """
-    )
-    con.unregister("_file_batch")
+def _load_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table, params: dict) -> Counter[str]:
+    """Validate and flatten one batch, append it to the partition; return its count per outcome."""
+    lines = batch.append_column("seq", pa.array(np.arange(batch.num_rows, dtype=np.int64)))
+    con.register("_arrow_lines", lines)
+    try:
+        keys = con.execute(_KEYS_SQL, {"day": params["day"]}).to_arrow_table()
+    finally:
+        con.unregister("_arrow_lines")
+    con.register("_arrow_batch", pa.Table.from_arrays([*lines.columns, *keys.columns], [*lines.column_names, *keys.column_names]))
+    try:
+        inserted = con.execute(_INSERT_EVENTS_SQL, params).to_arrow_table()
+        counts: Counter[str] = Counter(loaded=inserted.num_rows)
+        if inserted.num_rows < batch.num_rows:
+            con.register("_inserted", inserted)
+            reasons = con.execute(_INSERT_QUARANTINE_SQL, params).to_arrow_table().column("reason")
+            counts.update(reasons.to_pylist())
+            con.unregister("_inserted")
+    finally:
+        con.unregister("_arrow_batch")
+    return counts
 
 
-def _append_rows(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    if not rows:
-        return
-    table = pa.Table.from_pylist([dict(zip(_LINES_SCHEMA.names, r)) for r in rows], schema=_LINES_SCHEMA)
-    con.register("_rows", table)
-    con.execute("INSERT INTO _lines SELECT * FROM _rows")
-    con.unregister("_rows")
+def _batches(export_files: list[Path], api_pages: list[Path], root: Path) -> Iterator[pa.Table]:
+    """Tables of about BATCH_BYTES of lines, read by threads a few files ahead of DuckDB.
 
-
-def _read_gzip_lines(path: Path, root: Path) -> tuple[str, str, tuple[int, str, str] | None]:
-    """Decompress a (possibly multi-member, possibly truncated) gzip file.
-
-    Returns (relative path, text of complete lines without the final newline,
-    problem) where problem is (line_no, raw tail, reason) for a file that
-    could not be read to its end.
+    Batches come in the dedup order, (source_format, source_file, line_no); an API
+    record never equals an export line (its key includes the requested event), so
+    export files can go first and API pages (Python-bound JSON) are read while
+    DuckDB works on the last export batches.
     """
-    rel = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-    data = path.read_bytes()
-    if not data:
-        return rel, "", None  # an empty file holds no records
+    slug_to_event = {event_slug(e): e for e in EVENTS}
+    tasks = [(_export_file_lines, p) for p in export_files]
+    tasks += [(_api_page_lines, p, slug_to_event) for p in api_pages]
+    workers = min(4, os.cpu_count() or 1)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        todo = iter(tasks)
+        parts: list[pa.Table] = []
+        size = 0
+        while True:
+            while len(pending) < 2 * workers and (task := next(todo, None)) is not None:
+                pending.append(pool.submit(task[0], *task[1:], root))
+            if not pending:
+                break
+            table = pending.popleft().result()
+            parts.append(table)
+            size += table.nbytes
+            if size >= BATCH_BYTES:
+                yield pa.concat_tables(parts)
+                parts, size = [], 0
+        if parts:
+            yield pa.concat_tables(parts)
+
+
+def _rows_table(rows: list[tuple]) -> pa.Table:
+    columns = list(zip(*rows))
+    arrays = [pa.array(c, f.type.storage_type if f.type == _LINE_TYPE else f.type) for c, f in zip(columns, _LINES_SCHEMA)]
+    arrays[3] = pa.ExtensionArray.from_storage(_LINE_TYPE, arrays[3])
+    return pa.table(arrays, schema=_LINES_SCHEMA)
+
+
+def _relative(path: Path, root: Path) -> str:
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _export_file_lines(path: Path, root: Path) -> pa.Table:
+    """One export file as a table of lines (_LINES_SCHEMA); a cut file adds one row for the cut.
+
+    Handles multi-member and truncated gzip: the complete lines before a cut are
+    kept and the cut is reported at the line after them, with the raw tail.
+    Runs in a worker thread: zlib and Arrow release the GIL.
+    """
+    rel = _relative(path, root)
+    data, problem = _gunzip(path.read_bytes())
+    if problem is None:
+        end = len(data)
+        while end and data[end - 1] == 0x0A:  # trailing newlines end the last line, they do not add one
+            end -= 1
+        tail = None
+    else:
+        cut = data.rfind(b"\n")  # the complete lines end at the last newline; -1: none is complete
+        end, tail = max(cut, 0), data[cut + 1 :]
+    lines = _split_lines(data, end)
+    n = len(lines)
+    table = pa.table(
+        [pa.repeat("export", n), pa.repeat(rel, n), pa.array(np.arange(1, n + 1, dtype=np.int64)), lines,
+         pa.nulls(n, pa.string()), pa.nulls(n, pa.string())],
+        schema=_LINES_SCHEMA,
+    )
+    if problem is None:
+        return table
+    cut = _rows_table([("export", rel, n + 1, tail.decode("utf-8", errors="replace"), None, problem)])
+    return pa.concat_tables([table, cut])
+
+
+def _gunzip(data: bytes) -> tuple[bytes, str | None]:
+    """Decompress a (possibly multi-member, possibly truncated) gzip; return (bytes, problem or None)."""
     parts: list[bytes] = []
-    problem_reason = None
+    problem = None
     try:
         while data:
             d = zlib.decompressobj(zlib.MAX_WBITS | 16)
             parts.append(d.decompress(data))
             if not d.eof:
-                problem_reason = "truncated_gzip"
+                problem = "truncated_gzip"
                 break
             data = d.unused_data
     except zlib.error as exc:
-        problem_reason = f"unreadable_gzip: {exc}"
-    text = b"".join(parts).decode("utf-8", errors="replace")
-    complete, _, tail = text.rpartition("\n") if problem_reason else (text.rstrip("\n"), "", "")
-    if problem_reason is None:
-        return rel, complete, None
-    n_complete = complete.count("\n") + 1 if complete else 0
-    return rel, complete, (n_complete + 1, tail, problem_reason)
+        problem = f"unreadable_gzip: {exc}"
+    return (parts[0] if len(parts) == 1 else b"".join(parts)), problem
 
 
-def _api_page_records(page: Path, root: Path, slug_to_event: dict[str, str]) -> list[tuple]:
-    rel = str(page.relative_to(root)) if page.is_relative_to(root) else str(page)
+def _split_lines(data: bytes, end: int) -> pa.Array:
+    """The lines of ``data[:end]`` as an Arrow string array, split without a Python object per line."""
+    if end == 0:
+        return pa.ExtensionArray.from_storage(_LINE_TYPE, pa.array([], pa.large_string()))
+    text = pa.LargeStringArray.from_buffers(1, pa.array([0, end], pa.int64()).buffers()[1], pa.py_buffer(data))
+    try:
+        text.validate(full=True)  # UTF-8 check
+    except pa.ArrowInvalid:
+        text = pa.array([data[:end].decode("utf-8", errors="replace")], pa.large_string())
+    return pa.ExtensionArray.from_storage(_LINE_TYPE, pc.split_pattern(text, "\n").flatten())
+
+
+def _api_page_lines(page: Path, slug_to_event: dict[str, str], root: Path) -> pa.Table:
+    """One API page as a table of records (_LINES_SCHEMA); an unreadable page is one quarantine row."""
+    rel = _relative(page, root)
     event = slug_to_event.get(page.parent.name, page.parent.name.replace("_", " "))
     raw = page.read_text(encoding="utf-8", errors="replace")
     try:
         body = json.loads(raw)
     except json.JSONDecodeError as exc:
-        return [("api", rel, 0, raw[:10_000], event, f"invalid_page_json: {exc.msg}")]
+        return _rows_table([("api", rel, 0, raw[:10_000], event, f"invalid_page_json: {exc.msg}")])
     if not isinstance(body, dict) or body.get("status") != "success" or not isinstance(body.get("records"), list):
-        return [("api", rel, 0, raw[:10_000], event, "invalid_page: status is not success or records missing")]
-    return [
-        ("api", rel, i, json.dumps(rec, separators=(",", ":")), event, None)
-        for i, rec in enumerate(body["records"], start=1)
-    ]
+        return _rows_table([("api", rel, 0, raw[:10_000], event, "invalid_page: status is not success or records missing")])
+    lines = [json.dumps(rec, separators=(",", ":")) for rec in body["records"]]
+    n = len(lines)
+    return pa.table(
+        [pa.repeat("api", n), pa.repeat(rel, n), pa.array(np.arange(1, n + 1, dtype=np.int64)),
+         pa.ExtensionArray.from_storage(_LINE_TYPE, pa.array(lines, pa.large_string())),
+         pa.repeat(event, n), pa.nulls(n, pa.string())],
+        schema=_LINES_SCHEMA,
+    )
