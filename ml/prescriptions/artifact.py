@@ -87,7 +87,10 @@ def gate(model, metrics: dict, cfg: Settings | None = None, tolerance: float = 2
         check("suggest works", False, f"{type(exc).__name__}: {exc}")
     fields = metrics.get("fields", {})
     check("metrics present", all(fields.get(f, {}).get("model_one") is not None for f in FIELDS if f in fields)
-          and len(fields) > 0)
+          and len(fields) > 0,
+          f"scored per field: { {f: r.get('n') for f, r in fields.items()} }; time split at {metrics.get('split_at')}"
+          f" (test = last {metrics.get('test_days')} days): the evaluation needs prescriptions on both sides"
+          " of the split, i.e. more history than the test window")
     live = current(cfg)
     if live is not None:
         old = live.get("metrics", {}).get("fields", {})

@@ -86,33 +86,100 @@ def bench_suggest(model_path: Path, n: int = 2000) -> dict:
     return {"calls": n, "p50_ms": round(float(np.percentile(ms, 50)), 3), "p99_ms": round(float(np.percentile(ms, 99)), 3)}
 
 
-async def _keepalive_client(host: str, port: int, bodies: list[bytes], lat: list[float]) -> None:
-    """One client on one keep-alive HTTP/1.1 connection: send, read the whole response, repeat.
+class _Connection:
+    """One keep-alive HTTP/1.1 connection on raw asyncio streams.
 
-    A plain asyncio stream instead of httpx: httpx spends ~1 ms of CPU per request, which on a
-    2-core machine shared with the server measures the client, not the endpoint.
+    Not httpx: httpx spends ~1 ms of CPU per request, which on a 2-core machine shared with the
+    server measures the client, not the endpoint. Here a request is one write and two reads.
     """
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
+
+    def __init__(self, host: str, port: int):
+        self.host, self.port = host, port
+
+    async def open(self) -> _Connection:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        return self
+
+    async def request(self, method: bytes, path: bytes, body: bytes = b"") -> tuple[int, bytes]:
+        self.writer.write(b"%s %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
+                          b"Content-Length: %d\r\n\r\n%s" % (method, path, self.host.encode(), len(body), body))
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        return int(head.split(b" ", 2)[1]), await self.reader.readexactly(length)
+
+    async def worker(self) -> int:
+        """The pid of the server worker that accepted this connection (from ``/health``)."""
+        import json
+
+        return json.loads((await self.request(b"GET", b"/health"))[1])["worker_pid"]
+
+    async def closed_loop(self, bodies: list[bytes], lat: list[float]) -> None:
+        """Send, read the whole answer, send the next: one of the "concurrent clients"."""
         for body in bodies:
             t = time.perf_counter()
-            writer.write(b"POST /suggest HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: %d\r\n\r\n%s" % (host.encode(), len(body), body))
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head.split(b" ", 2)[1])
-            length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                          if line.lower().startswith(b"content-length:"))
-            await reader.readexactly(length)
+            status, _ = await self.request(b"POST", b"/suggest", body)
             lat.append(time.perf_counter() - t)
             if status != 200:
                 raise RuntimeError(f"HTTP {status}")
-    finally:
-        writer.close()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+async def _balanced_connections(host: str, port: int, clients: int, workers: int) -> tuple[list[_Connection], dict]:
+    """``clients`` connections spread evenly over the server's workers, as a least-connections proxy
+    in front of them would. Workers share one listening socket, and the kernel hands connections
+    opened at once to whichever worker wakes first: 15/5 splits happen, and then the fuller worker's
+    clients wait twice as long, which measures the coin flip rather than the server."""
+    cap = -(-clients // workers)
+    kept: list[_Connection] = []
+    split: dict[int, int] = {}
+    for _ in range(50 * clients):
+        if len(kept) == clients:
+            break
+        conn = await _Connection(host, port).open()
+        pid = await conn.worker()
+        if split.get(pid, 0) < cap:
+            split[pid] = split.get(pid, 0) + 1
+            kept.append(conn)
+        else:
+            conn.close()
+    while len(kept) < clients:  # the kernel kept choosing full workers: take what comes, report the split
+        conn = await _Connection(host, port).open()
+        pid = await conn.worker()
+        split[pid] = split.get(pid, 0) + 1
+        kept.append(conn)
+    return kept, split
+
+
+def _cpu_seconds(pids) -> float | None:
+    """User + system CPU seconds of processes (Linux ``/proc``; None elsewhere)."""
+    try:
+        total = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _event_loop_runner() -> asyncio.Runner:
+    """uvloop when installed (the cheaper load generator), else asyncio's own loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.Runner()
+    return asyncio.Runner(loop_factory=uvloop.new_event_loop)
 
 
 def bench_http(model_path: Path, requests: int = 4000, clients: int = 20, workers: int = 2) -> dict:
     """Closed loop: ``clients`` concurrent keep-alive connections, each sending its next request as
-    soon as the previous answer arrived (the harshest reading of "20 concurrent clients")."""
+    soon as the previous answer arrived (the harshest reading of "20 concurrent clients": latency is
+    then clients / throughput, so it measures CPU per request on the shared cores). CPU per request
+    of the load generator (``client_cpu_ms``) and of the server workers (``server_cpu_ms``) are
+    reported too: unlike latency, they do not depend on what else the machine is running."""
     import json
 
     import httpx
@@ -138,24 +205,29 @@ def bench_http(model_path: Path, requests: int = 4000, clients: int = 20, worker
             return [bodies[i % len(bodies)] for i in range(k, total, clients)]
 
         async def main():
+            conns, split = await _balanced_connections("127.0.0.1", port, clients, workers)
             lat: list[float] = []
             # warm-up: every worker loads the model and sees traffic
-            await asyncio.gather(*(_keepalive_client("127.0.0.1", port, share(k, 20 * clients), lat)
-                                   for k in range(clients)))
+            await asyncio.gather(*(c.closed_loop(share(k, 20 * clients), lat) for k, c in enumerate(conns)))
             lat.clear()
-            t = time.perf_counter()
-            await asyncio.gather(*(_keepalive_client("127.0.0.1", port, share(k, requests), lat)
-                                   for k in range(clients)))
-            return lat, time.perf_counter() - t
+            t, cpu, server = time.perf_counter(), time.process_time(), _cpu_seconds(split)
+            await asyncio.gather(*(c.closed_loop(share(k, requests), lat) for k, c in enumerate(conns)))
+            wall, cpu, server_after = time.perf_counter() - t, time.process_time() - cpu, _cpu_seconds(split)
+            for c in conns:
+                c.close()
+            return lat, wall, cpu, None if server is None or server_after is None else server_after - server, split
 
-        lat, wall = asyncio.run(main())
+        with _event_loop_runner() as runner:
+            lat, wall, cpu, server_cpu, split = runner.run(main())
     finally:
         proc.terminate()
         proc.wait(10)
     ms = np.array(lat) * 1000
     return {"requests": len(lat), "clients": clients, "workers": workers,
+            "connections_per_worker": sorted(split.values()),
             "p50_ms": round(float(np.percentile(ms, 50)), 2), "p99_ms": round(float(np.percentile(ms, 99)), 2),
-            "throughput_rps": round(len(lat) / wall, 1)}
+            "throughput_rps": round(len(lat) / wall, 1), "client_cpu_ms": round(cpu / len(lat) * 1000, 3),
+            "server_cpu_ms": None if server_cpu is None else round(server_cpu / len(lat) * 1000, 3)}
 
 
 def run_all(work: Path, n: int = 1_000_000, eval_n: int = 60_000, log=print) -> dict:

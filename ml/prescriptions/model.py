@@ -276,28 +276,44 @@ class PrescriptionRecommender(BaseEstimator):
 
     # ------------------------------------------------------------------ prediction
     def _lookup(self, t: str, f: str, fvals: list[str]) -> tuple[np.ndarray | None, float]:
-        """Mean smoothed distribution over the feature values found (None if none found), and support."""
+        """Mean smoothed distribution over the feature values found (None if none found), and support.
+
+        Each found value contributes ``prior * a / (den + a) + counts / (den + a)``; the prior part is
+        summed as one scalar and the counts are scattered into one array (ids are unique per row), so
+        a lookup costs a handful of numpy calls however many values it averages (suggest() runs ~50).
+        """
         table = self.tables_.get((t, f))
         if not table or not fvals:
             return None, 0.0
-        V, a, prior = len(self.vocab_[t]), self.smoothing, self.prior_[t]
-        acc, found, support = None, 0, 0.0
+        a, prior = self.smoothing, self.prior_[t]
+        acc, prior_w, found, support = None, 0.0, 0, 0.0
         for fv in fvals:
             row = table.get(fv)
-            den, ids, ns = row if row else (0.0, None, None)
+            den = row[0] if row else 0.0
             if f == "diagnosis" and den < self.backoff_min_support:
                 vec = self._backoff(t, fv, row)
                 if vec is None:
                     continue
+                if acc is None:
+                    acc = vec
+                else:
+                    acc += vec
             elif row is None:
                 continue
             else:
-                vec = prior * (a / (den + a))
-                vec[ids] += ns / (den + a)
-            acc = vec if acc is None else acc + vec
+                if acc is None:
+                    acc = np.zeros(len(prior), np.float32)
+                acc[row[1]] += row[2] / (den + a)
+                prior_w += a / (den + a)
             found += 1
             support += den
-        return (acc / found if found else None), support
+        if not found:
+            return None, support
+        if prior_w:
+            acc += prior * np.float32(prior_w)
+        if found > 1:
+            acc /= found
+        return acc, support
 
     def _backoff(self, t: str, code: str, row) -> np.ndarray | None:
         """A rare/unseen ICD-10 code: its own counts plus its category's (siblings, parent), then block."""
@@ -342,20 +358,28 @@ class PrescriptionRecommender(BaseEstimator):
         if t not in self.vocab_:
             return None
         feats = query_features(q, known)
-        V = len(self.vocab_[t])
-        rows = [self.prior_[t]]
-        for f in MODELS[t]:
+        x = np.zeros((len(MODELS[t]) + 2, len(self.vocab_[t])), np.float32)
+        x[0] = self.prior_[t]
+        for i, f in enumerate(MODELS[t], start=1):
             need = FEATURE_FIELD[f]
-            vec, _ = self._lookup(t, f, feats[f]) if (need is None or known is None or need in known) else (None, 0)
-            rows.append(vec if vec is not None else np.zeros(V, np.float32))
+            if need is None or known is None or need in known:
+                vec, _ = self._lookup(t, f, feats[f])
+                if vec is not None:
+                    x[i] = vec
         nb = self._nb(t, q.tokens) if notes else None
-        rows.append(nb if nb is not None else np.zeros(V, np.float32))
-        return np.vstack(rows)
+        if nb is not None:
+            x[-1] = nb
+        return x
 
-    def predict_target(self, q: Query, t: str, known: set[str] | None = None, notes: bool = True) -> np.ndarray | None:
-        """Probability that each value of target ``t`` belongs in the prescription (None: nothing known)."""
+    def predict_target(self, q: Query, t: str, known: set[str] | None = None, notes: bool = True,
+                       p_molecule: np.ndarray | None = None) -> np.ndarray | None:
+        """Probability that each value of target ``t`` belongs in the prescription (None: nothing known).
+
+        ``p_molecule``: for ``t == "brand"``, the molecule probabilities already computed for ``q``
+        (suggest() predicts every field, so it passes them instead of predicting molecules twice).
+        """
         if t == "brand":
-            return self._brands(q, known, notes)
+            return self._brands(q, known, notes, p_molecule)
         x = self._model_matrix(t, q, known, notes)
         if x is None:
             return None
@@ -363,13 +387,18 @@ class PrescriptionRecommender(BaseEstimator):
         z = coef @ x + b
         return 1.0 / (1.0 + np.exp(-z))
 
-    def _brands(self, q: Query, known: set[str] | None, notes: bool) -> np.ndarray | None:
-        """Step two: P(brand) = sum over molecules of P(molecule) * P(brand | molecule, doctor)."""
+    def _brands(self, q: Query, known: set[str] | None, notes: bool,
+                p_mol: np.ndarray | None = None) -> np.ndarray | None:
+        """Step two: P(brand) = sum over molecules of P(molecule) * P(brand | molecule, doctor).
+
+        With the doctor's history: P(brand | m, doctor) = (doctor counts + a * global share) / (doctor
+        weight + a). Scattered straight into the output (brand ids are unique within a row).
+        """
         if "brand" not in self.vocab_:
             return None
-        p_mol = self.predict_target(q, "molecule", known, notes)
-        V = len(self.vocab_["brand"])
-        out = np.zeros(V, np.float32)
+        if p_mol is None:
+            p_mol = self.predict_target(q, "molecule", known, notes)
+        out = np.zeros(len(self.vocab_["brand"]), np.float32)
         if p_mol is None:
             return out
         mol_vocab = self.vocab_["molecule"]
@@ -379,12 +408,11 @@ class PrescriptionRecommender(BaseEstimator):
             g = self.brand_given_.get(mol)
             if g is None:
                 continue
-            dist = np.zeros(V, np.float32)
-            dist[g[1]] = g[2] / g[0]
+            pm = float(p_mol[m])
             d = self.brand_given_doctor_.get(f"{mol}|{q.doctor}")
-            if d is not None:
-                mix = np.zeros(V, np.float32)
-                mix[d[1]] = d[2]
-                dist = (mix + a * dist) / (d[0] + a)
-            out += p_mol[m] * dist
+            if d is None:
+                out[g[1]] += g[2] * np.float32(pm / g[0])
+            else:
+                out[g[1]] += g[2] * np.float32(pm * a / (g[0] * (d[0] + a)))
+                out[d[1]] += d[2] * np.float32(pm / (d[0] + a))
         return out

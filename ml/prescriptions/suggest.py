@@ -87,8 +87,9 @@ def suggest(model, rx: Mapping, n: int = 10, rules: list[dict] | None = None) ->
     q = to_query(model, rx)
     out: dict[str, list[dict]] = {}
     probs: dict[str, np.ndarray | None] = {}
-    for t in ("complaint", "diagnosis", "molecule", "brand", "lab_test", "advice"):
+    for t in ("complaint", "diagnosis", "molecule", "lab_test", "advice"):
         probs[t] = model.predict_target(q, t)
+    probs["brand"] = model.predict_target(q, "brand", p_molecule=probs["molecule"])
     probs["medicine"] = _medicines(model, q, probs["brand"])
     for t, p in probs.items():
         out[OUTPUT_FIELDS[t]] = _top(model, t, p, set(q.items.get(t, [])), n)
@@ -98,25 +99,27 @@ def suggest(model, rx: Mapping, n: int = 10, rules: list[dict] | None = None) ->
 
 
 def _medicines(model, q: Query, p_brand: np.ndarray | None) -> np.ndarray | None:
-    """Step three: catalogue strings from the brand and the patient's age band."""
+    """Step three: catalogue strings from the brand and the patient's age band.
+
+    P(string | brand, band) = (band counts + global share) / (band weight + 1), scattered straight
+    into the output (string ids are unique within a row).
+    """
     if p_brand is None or "medicine" not in model.vocab_:
         return None
-    V = len(model.vocab_["medicine"])
-    out = np.zeros(V, np.float32)
+    out = np.zeros(len(model.vocab_["medicine"]), np.float32)
     band = q.agegender.split(":")[0]
     for b in np.argsort(-p_brand)[:20]:
         brand = model.vocab_["brand"][b]
         g = model.medicine_given_.get(brand)
         if g is None:
             continue
-        dist = np.zeros(V, np.float32)
-        dist[g[1]] = g[2] / g[0]
+        pb = float(p_brand[b])
         a = model.medicine_given_age_.get(f"{brand}|{band}")
-        if a is not None:
-            mix = np.zeros(V, np.float32)
-            mix[a[1]] = a[2]
-            dist = (mix + dist) / (a[0] + 1.0)
-        out += p_brand[b] * dist
+        if a is None:
+            out[g[1]] += g[2] * np.float32(pb / g[0])
+        else:
+            out[g[1]] += g[2] * np.float32(pb / (g[0] * (a[0] + 1.0)))
+            out[a[1]] += a[2] * np.float32(pb / (a[0] + 1.0))
     return out
 
 

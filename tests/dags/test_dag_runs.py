@@ -10,35 +10,19 @@
 from __future__ import annotations
 
 import json
-import os
 
 import duckdb
 import pytest
 
-from sehat.config import settings
 from sehat.generate import GenerateConfig, generate
-from sehat.orchestrate import airflow_env, run_day_dags_test, run_through_scheduler
+from sehat.orchestrate import run_day_dags_test, run_through_scheduler
 from sehat.publish import current_publication
 from sehat.warehouse import reader
+from tests.dags.conftest import test_env
 
 pytestmark = [pytest.mark.airflow, pytest.mark.timeout(900)]
 
 SEG = "consulted_no_order_30d"
-
-
-@pytest.fixture
-def home(tmp_path):
-    """Settings on a fresh SEHAT_HOME (no SEHAT_* variable of the caller leaks in)."""
-    with pytest.MonkeyPatch.context() as mp:
-        for name in [k for k in os.environ if k.startswith("SEHAT_")]:
-            mp.delenv(name)
-        mp.setenv("SEHAT_HOME", str(tmp_path / "home"))
-        yield settings()
-
-
-def _env(cfg, retries=0):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEHAT_")}
-    return airflow_env(cfg, retries=retries, base_env=clean | {"SEHAT_HOME": str(cfg.home)})
 
 
 def _generate(cfg, days):
@@ -65,7 +49,7 @@ def _warehouse_facts(cfg):
 
 def test_one_day_with_airflow_dags_test(home):
     summary = _generate(home, days=1)
-    result = run_day_dags_test("2026-11-01", env=_env(home))
+    result = run_day_dags_test("2026-11-01", env=test_env(home))
     assert result.ok, result.failure_report()
     assert list(result.states) == ["sehat_ingest", "sehat_transform", "sehat_publish"]
     facts = _warehouse_facts(home)
@@ -101,7 +85,7 @@ def test_gate_failure_in_airflow_publishes_nothing_and_alerts(home):
             "CREATE TABLE marts.seg_consulted_no_order_30d (customer_key VARCHAR, user_id BIGINT,"
             " last_consultation_at TIMESTAMP, days_since_consultation INTEGER, as_of_date DATE)"
         )
-    result = run_day_dags_test("2026-11-03", env=_env(home, retries=2), dag_ids=["sehat_publish"])
+    result = run_day_dags_test("2026-11-03", env=test_env(home, retries=2), dag_ids=["sehat_publish"])
     assert result.states == {"sehat_publish": "failed"}
     assert current_publication(SEG, home) is None
     (alert,) = [json.loads(line) for line in (home.home / "alerts" / "alerts.jsonl").read_text().splitlines()]

@@ -112,5 +112,19 @@ def test_http_api(fitted, monkeypatch):
     assert r.status_code == 200 and len(r.json()["suggestions"]["diagnoses"]) == 5
     bad = client.post("/suggest", json={"diagnoses": ["not a code"]})
     assert bad.status_code == 422 and "ICD-10" in json.dumps(bad.json())
+    assert bad.json()["detail"][0]["loc"] == ["body", "diagnoses"]  # FastAPI's usual 422 shape
+    broken = client.post("/suggest", content=b'{"complaints": [', headers={"content-type": "application/json"})
+    assert broken.status_code == 422 and broken.json()["detail"][0]["type"] == "json_invalid"
     assert client.post("/suggest", json={"patient_age": -3}).status_code == 422
     assert client.post("/suggest", json={"unknown_field": 1}).status_code == 422
+
+
+def test_brand_step_reuses_the_molecule_probabilities(fitted):
+    """suggest() hands the molecule probabilities to the brand step instead of predicting them twice."""
+    from ml.prescriptions.suggest import to_query
+
+    m = fitted["model"]
+    q = to_query(m, {"doctor_id": 3, "complaints": ["fever since 2 days"], "diagnoses": ["A97.9"]})
+    alone = m.predict_target(q, "brand")
+    reused = m.predict_target(q, "brand", p_molecule=m.predict_target(q, "molecule"))
+    assert alone.sum() > 0 and np.allclose(alone, reused)
