@@ -64,6 +64,7 @@ def main(dags_folder: str) -> None:
                     "retry_exponential_backoff": float(task.retry_exponential_backoff or 0),
                     "retry_delay_seconds": task.retry_delay.total_seconds(),
                     "pool": task.pool,
+                    "queue": task.queue,
                     "on_failure_callback": [
                         getattr(cb, "__qualname__", str(cb))
                         for cb in (

@@ -107,6 +107,8 @@ def test_dag_conventions(report, dag_id):
         assert "record_failure" in task["on_failure_callback"], task_id
     for task_id in WRITER_TASKS.get(dag_id, ()):
         assert dag["tasks"][task_id]["pool"] == "duckdb_writer", task_id
+        # the cluster policy (plugins/airflow_local_settings.py) routes writers to their Celery queue
+        assert dag["tasks"][task_id]["queue"] == "duckdb_writer", task_id
 
 
 def test_asset_chain(report):

@@ -136,7 +136,36 @@ def airflow_database(postgres_url):
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path):
+CELERY_WORKERS = ("airflow-worker-writer", "airflow-worker")
+
+
+def _celery_override(db_url: str, dotenv: dict[str, str]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """docker-compose.celery.yml's environment and worker commands, pointed at this machine.
+
+    The broker is the local Redis server (no password outside a container, a
+    database number of its own), the result backend the test's PostgreSQL database.
+    """
+    import random
+
+    import yaml
+
+    from sehat.config import REPO_ROOT
+
+    override = yaml.safe_load((REPO_ROOT / "docker-compose.celery.yml").read_text())
+    env = {k: _interpolate(str(v), dotenv) for k, v in override["x-celery-env"].items()}
+    env["AIRFLOW__CELERY__BROKER_URL"] = f"redis://127.0.0.1:6379/{random.randint(1, 15)}"
+    env["AIRFLOW__CELERY__RESULT_BACKEND"] = "db+" + urlunsplit(urlsplit(db_url)._replace(scheme="postgresql"))
+    commands = compose_commands(REPO_ROOT / "docker-compose.celery.yml")
+    return env, {name: commands[name] for name in CELERY_WORKERS}
+
+
+@pytest.mark.parametrize("executor", ["LocalExecutor", "CeleryExecutor"])
+def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path, executor):
+    """The compose deployment (and its Celery override) runs an asset chain on PostgreSQL.
+
+    Under Celery the writer task must be routed to the ``duckdb_writer`` queue (by the
+    cluster policy in plugins/airflow_local_settings.py) and run by the writer worker.
+    """
     from cryptography.fernet import Fernet
 
     db_name, db_url = airflow_database
@@ -153,6 +182,7 @@ def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path):
         "POSTGRES_PASSWORD": secrets.token_urlsafe(16),
         "AIRFLOW__CORE__FERNET_KEY": Fernet.generate_key().decode(),
         "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+        "REDIS_PASSWORD": secrets.token_urlsafe(16),
     }
     compose_env = {
         k: _interpolate(str(v), dotenv)
@@ -187,10 +217,17 @@ def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path):
             "SEHAT_HOME": str(cfg.home),
         }
     )
+    commands = compose_commands()
+    components_to_run = {name: commands[name] for name in COMPONENTS}
+    if executor == "CeleryExecutor":
+        pytest.importorskip("airflow.providers.celery", reason="apache-airflow-providers-celery not installed")
+        celery_env, workers = _celery_override(db_url, dotenv)
+        env.update(celery_env)
+        components_to_run |= workers
+    assert env["AIRFLOW__CORE__EXECUTOR"] == executor
     assert not any("/opt/" in v for k, v in env.items() if k.startswith("AIRFLOW__")), (
         "container path leaked"
     )
-    commands = compose_commands()
 
     started = time.monotonic()
     import subprocess
@@ -221,9 +258,7 @@ def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path):
         )
     init_seconds = time.monotonic() - started
 
-    with Components(
-        {name: commands[name] for name in COMPONENTS}, env, tmp_path / "logs"
-    ) as components:
+    with Components(components_to_run, env, tmp_path / "logs") as components:
         anonymous = ApiClient(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + 150
         api = None
@@ -263,6 +298,13 @@ def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path):
             f"/dags/compose_smoke_consumer/dagRuns/{consumer_run}/taskInstances/read/xcomEntries/return_value"
         )
         assert "2025-11-01" in str(xcom["value"])
+        (writer_ti,) = api.get(f"/dags/compose_smoke_producer/dagRuns/{run_id}/taskInstances")["task_instances"]
+        assert writer_ti["queue"] == "duckdb_writer", writer_ti  # the cluster policy routed it
+        if executor == "CeleryExecutor":
+            logs = {name: (tmp_path / "logs" / f"{name}.log").read_text(errors="replace") for name in CELERY_WORKERS}
+            assert "compose_smoke_producer" in logs["airflow-worker-writer"], components.tails()
+            assert "compose_smoke_producer" not in logs["airflow-worker"], "a writer ran outside the writer worker"
+            assert "compose_smoke_consumer" in logs["airflow-worker"], components.tails()
 
     import psycopg  # the metadata really lives in the new PostgreSQL database
 
@@ -275,6 +317,6 @@ def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path):
             == 1
         )
     print(
-        f"\ncompose components on PostgreSQL ({db_name}, driver {driver}): init {init_seconds:.1f}s, "
+        f"\ncompose components ({executor}) on PostgreSQL ({db_name}, driver {driver}): init {init_seconds:.1f}s, "
         f"start-up {startup_seconds:.1f}s, total {time.monotonic() - started:.1f}s"
     )
