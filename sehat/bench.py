@@ -12,7 +12,7 @@ import json
 import platform
 import time
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -69,10 +69,12 @@ def bench_extraction(postgres_url: str, rows: int = 2_000_000, work_dir: Path | 
 
         t = time.perf_counter()
         csv_path = work_dir / "copy.csv"
-        with psycopg.connect(postgres_url) as pg, open(csv_path, "wb") as f:
-            with pg.cursor().copy(f"COPY {schema}.bench TO STDOUT (FORMAT csv)") as copy:
-                for chunk in copy:
-                    f.write(chunk)
+        with (
+            psycopg.connect(postgres_url) as pg,
+            open(csv_path, "wb") as f,
+            pg.cursor().copy(f"COPY {schema}.bench TO STDOUT (FORMAT csv)") as copy,
+        ):
+            f.writelines(copy)
         con = duckdb.connect(str(work_dir / "copy.duckdb"))
         con.execute(
             f"CREATE TABLE bench AS SELECT * FROM read_csv('{csv_path}', header=false, columns={{"
@@ -200,7 +202,7 @@ def write_results(name: str, figures: dict, command: str) -> Path:
     payload = {
         "benchmark": name,
         "command": command,
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "figures": figures,
     }

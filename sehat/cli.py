@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from datetime import date, datetime
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -35,7 +34,7 @@ def _parse_day(value: str) -> date:
         raise typer.BadParameter(f"{value!r} is not a date like 2026-11-01") from None
 
 
-def _days(day: Optional[str], start: Optional[str], end: Optional[str]) -> list[date]:
+def _days(day: str | None, start: str | None, end: str | None) -> list[date]:
     from sehat.pipeline import days_between
 
     if day and (start or end):
@@ -61,12 +60,13 @@ def generate(
     days: int = typer.Option(7, help="Number of days of activity."),
     start: str = typer.Option(DEFAULT_START.isoformat(), help="First day (YYYY-MM-DD)."),
     seed: int = typer.Option(42, help="Random seed: same seed, same data."),
-    production_url: Optional[str] = typer.Option(
+    production_url: str | None = typer.Option(
         None, help="Write the production DB here (postgresql://...); default: a SQLite file under the data dir."
     ),
 ) -> None:
     """Generate CleverTap exports, API pages and a production database (deterministic)."""
-    from sehat.generate import GenerateConfig, generate as run_generate
+    from sehat.generate import GenerateConfig
+    from sehat.generate import generate as run_generate
 
     cfg = settings()
     config = GenerateConfig(
@@ -92,9 +92,9 @@ def generate(
 
 @app.command()
 def run(
-    day: Optional[str] = typer.Option(None, "--date", help="One logical date (YYYY-MM-DD)."),
-    start: Optional[str] = typer.Option(None, help="First date of a range (backfill)."),
-    end: Optional[str] = typer.Option(None, help="Last date of a range (inclusive)."),
+    day: str | None = typer.Option(None, "--date", help="One logical date (YYYY-MM-DD)."),
+    start: str | None = typer.Option(None, help="First date of a range (backfill)."),
+    end: str | None = typer.Option(None, help="Last date of a range (inclusive)."),
     mode: str = typer.Option(
         "airflow",
         help="airflow: the real scheduler runs the Asset-chained DAGs; "
@@ -293,10 +293,10 @@ def demo(
 
 
 # Sub-commands owned by the model packages (each a typer app with its own --help).
-from ml.prescriptions.cli import app as _prescriptions_app  # noqa: E402
-from ml.sape.cli import app as _sape_app  # noqa: E402
-from sehat.orchestrate import app as _airflow_app  # noqa: E402
-from sehat.personalisation_cli import app as _personalisation_app  # noqa: E402
+from ml.prescriptions.cli import app as _prescriptions_app
+from ml.sape.cli import app as _sape_app
+from sehat.orchestrate import app as _airflow_app
+from sehat.personalisation_cli import app as _personalisation_app
 
 app.add_typer(_airflow_app, name="airflow")
 app.add_typer(_prescriptions_app, name="prescriptions")

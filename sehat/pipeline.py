@@ -9,8 +9,8 @@ one call to a function used here.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Callable
 
 from sehat.config import Settings, settings
 

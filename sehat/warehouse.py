@@ -17,9 +17,9 @@ import importlib.util
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -79,7 +79,7 @@ def postgres_schema(url: str) -> str:
 
 def _libpq_dsn(url: str) -> str:
     # postgresql+psycopg://... (SQLAlchemy spelling) -> postgresql://...
-    scheme, rest = url.split("://", 1)
+    _scheme, rest = url.split("://", 1)
     return "postgresql://" + rest
 
 

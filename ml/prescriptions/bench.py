@@ -43,8 +43,8 @@ def bench_training(work: Path, n: int = 1_000_000) -> dict:
     s = synthesise(work / f"synth{n}", n=n)
     synth_s = time.perf_counter() - t
     model = work / "model_1m.pkl"
-    res = subprocess.run([sys.executable, "-c", f"from ml.prescriptions.bench import _fit_child; "
-                          f"_fit_child({str(s['prescriptions'])!r}, {str(s['catalogue'])!r}, {str(model)!r})"],
+    res = subprocess.run([sys.executable, "-c", (f"from ml.prescriptions.bench import _fit_child; "
+                          f"_fit_child({str(s['prescriptions'])!r}, {str(s['catalogue'])!r}, {str(model)!r})")],
                          capture_output=True, text=True, check=True)
     seconds, rss_kb = res.stdout.strip().splitlines()[-1].split()
     return {"prescriptions": n, "synthesise_s": round(synth_s, 1), "fit_s": float(seconds),

@@ -28,6 +28,7 @@ without one, a medicine's brand stands in for its molecule.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -49,7 +50,7 @@ AGE_BANDS = ((0, 5, "0-4"), (5, 12, "5-11"), (12, 18, "12-17"), (18, 40, "18-39"
 
 
 def age_band(age) -> str:
-    if age is None or (isinstance(age, float) and age != age):
+    if age is None or (isinstance(age, float) and math.isnan(age)):
         return "?"
     for lo, hi, name in AGE_BANDS:
         if lo <= int(age) < hi:

@@ -66,7 +66,7 @@ def read_table(path: Path) -> pd.DataFrame:
 
 def split(ids: np.ndarray, test_share: float, seed: int) -> tuple[set, set]:
     ids = np.unique(ids)
-    test = set(np.random.default_rng(seed).choice(ids, int(round(len(ids) * test_share)), replace=False).tolist())
+    test = set(np.random.default_rng(seed).choice(ids, round(len(ids) * test_share), replace=False).tolist())
     return set(ids.tolist()) - test, test
 
 
@@ -173,8 +173,8 @@ def comparison_rows(report: dict) -> list[tuple]:
 def markdown(report: dict) -> str:
     f = lambda v: "-" if v is None else f"{100 * v:.1f}%"
     out = ["# SAPE evaluation (held-out consultations)", "",
-           f"Train {report['train_consultations']} consultations / {report['train_sentences']} sentences; "
-           f"test {report['test_consultations']} / {report['test_sentences']}.", "",
+           (f"Train {report['train_consultations']} consultations / {report['train_sentences']} sentences; "
+           f"test {report['test_consultations']} / {report['test_sentences']}."), "",
            "## Category score (0 / 0.5 / 1.0): quantitative vs qualitative", "",
            "| category | quantitative (best model) | qualitative | best achievable | majority class |",
            "| --- | --- | --- | --- | --- |"]

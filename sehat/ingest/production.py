@@ -87,7 +87,7 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
         f"SELECT max({WATERMARK_COLUMN}) FROM {target} WHERE _batch_date < ?", [day]
     ).fetchone()[0]
     con.execute(f"DELETE FROM {target} WHERE _batch_date = ?", [day])
-    con.execute(f"DELETE FROM raw.production_quarantine WHERE table_name = ? AND batch_date = ?", [name, day])
+    con.execute("DELETE FROM raw.production_quarantine WHERE table_name = ? AND batch_date = ?", [name, day])
 
     window = f"{WATERMARK_COLUMN} < $upper" + (f" AND {WATERMARK_COLUMN} > $watermark" if watermark else "")
     params = {"upper": upper} | ({"watermark": watermark} if watermark else {})

@@ -11,7 +11,14 @@ from datetime import date
 import pytest
 
 from sehat.config import settings
-from sehat.orchestrate import ApiClient, DAG_IDS, free_port, standalone, standalone_env, wait_until_ready
+from sehat.orchestrate import (
+    DAG_IDS,
+    ApiClient,
+    free_port,
+    standalone,
+    standalone_env,
+    wait_until_ready,
+)
 
 pytestmark = [pytest.mark.airflow, pytest.mark.timeout(420)]
 DAY = date(2026, 11, 1)

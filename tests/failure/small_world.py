@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import textwrap
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator
 
 from sehat.config import Settings, settings
 

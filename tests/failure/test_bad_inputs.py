@@ -16,7 +16,7 @@ import shutil
 
 from sehat.ingest.clevertap import ingest_day
 from sehat.ingest.production import extract_day
-from sehat.sources.clevertap import api_page_dir, export_file_name, export_glob
+from sehat.sources.clevertap import api_page_dir, export_file_name
 from sehat.warehouse import writer
 from tests.failure import small_world as w
 
@@ -31,7 +31,7 @@ def _line(object_id: str, ts=20261101101010, event="App Launched", **extra) -> s
 def test_bad_inputs_next_to_a_generated_day_reconcile_exactly(world, tmp_path):
     day = w.ALL_DAYS[0]
     home = w.new_home("bad_inputs")
-    with w.env_for(home) as base:
+    with w.env_for(home):
         pass
     # a private copy of the sources: we add files to it
     data = tmp_path / "data"

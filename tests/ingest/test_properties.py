@@ -14,7 +14,8 @@ import tempfile
 from datetime import date, datetime
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sehat.config import Settings
 from sehat.ingest.clevertap import ingest_day

@@ -17,7 +17,7 @@ SECRET_PATTERNS = {
     "AWS access key": re.compile(r"\bAKIA[0-9A-Z]{16}\b"),
     "GitHub token": re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,}\b"),
     "Slack token": re.compile(r"\bxox[baprs]-[A-Za-z0-9-]{10,}\b"),
-    "Fernet key": re.compile(r"FERNET_KEY\s*[:=]\s*['\"]?[A-Za-z0-9_-]{43}=", re.I),
+    "Fernet key": re.compile(r"FERNET_KEY\s*[:=]\s*['\"]?[A-Za-z0-9_-]{43}=", re.IGNORECASE),
     "password in a URL": re.compile(r"://[^/\s:@'\"]+:(?!\$\{|\{\{|<|\*|change-?me@)[^@\s/'\"]{3,}@"),
     "hard-coded password": re.compile(
         r"(?i)\b(?:password|passwd|secret|api_key|token)\b\s*[:=]\s*['\"](?!\$\{|\{\{|<|changeme|change-me|admin\b|\s*['\"])[^'\"\s]{8,}['\"]"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ml.prescriptions.medicine import parse_medicine
 from ml.prescriptions.text import normalise_complaint
