@@ -334,7 +334,11 @@ def rows(r):
     if isinstance(r, list):
         return sum(rows(x) for x in r)
     return getattr(r, "read", None) or 0
-peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+# VmHWM, not ru_maxrss: Linux carries the forking parent's peak across fork + exec into ru_maxrss,
+# so a small stage would report the benchmark process's own size. Children (dbt) report ru_maxrss,
+# floored by this process's size when it forked them, which their own peak exceeds anyway.
+own_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+peak = max(own_kb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 print("SEHAT_STAGE " + json.dumps({"seconds": seconds, "import_seconds": import_seconds, "peak_mb": peak / 1024,
       "rows": result if isinstance(result, dict) else rows(result)}))
 """
