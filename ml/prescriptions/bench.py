@@ -114,14 +114,17 @@ class _Connection:
 
         return json.loads((await self.request(b"GET", b"/health"))[1])["worker_pid"]
 
-    async def closed_loop(self, bodies: list[bytes], lat: list[float]) -> None:
-        """Send, read the whole answer, send the next: one of the "concurrent clients"."""
+    async def closed_loop(self, bodies: list[bytes], lat: list[float], think: float = 0.0) -> None:
+        """Send, read the whole answer, (wait ``think`` seconds,) send the next: one of the
+        "concurrent clients". ``think`` is the doctor's time between two entries."""
         for body in bodies:
             t = time.perf_counter()
             status, _ = await self.request(b"POST", b"/suggest", body)
             lat.append(time.perf_counter() - t)
             if status != 200:
                 raise RuntimeError(f"HTTP {status}")
+            if think:
+                await asyncio.sleep(think)
 
     def close(self) -> None:
         self.writer.close()
@@ -174,12 +177,16 @@ def _event_loop_runner() -> asyncio.Runner:
     return asyncio.Runner(loop_factory=uvloop.new_event_loop)
 
 
-def bench_http(model_path: Path, requests: int = 4000, clients: int = 20, workers: int = 2) -> dict:
-    """Closed loop: ``clients`` concurrent keep-alive connections, each sending its next request as
-    soon as the previous answer arrived (the harshest reading of "20 concurrent clients": latency is
-    then clients / throughput, so it measures CPU per request on the shared cores). CPU per request
-    of the load generator (``client_cpu_ms``) and of the server workers (``server_cpu_ms``) are
-    reported too: unlike latency, they do not depend on what else the machine is running."""
+def bench_http(model_path: Path, requests: int = 4000, clients: int = 20, workers: int = 2,
+               think_ms: float = 0.0) -> dict:
+    """``clients`` concurrent keep-alive connections, each sending its next request when the previous
+    answer arrived plus ``think_ms``. With ``think_ms=0`` (closed loop, the harshest reading of "20
+    concurrent clients") latency is clients / throughput, so it measures CPU per request on the
+    shared cores; with a think time it is the latency a doctor sees while 20 UIs are busy (each
+    UI calls after every entry; 50 ms between entries is already far faster than a person types).
+    CPU per request of the load generator (``client_cpu_ms``) and of the server workers
+    (``server_cpu_ms``) are reported too: unlike latency, they do not depend on what else the
+    machine is running."""
     import json
 
     import httpx
@@ -211,7 +218,8 @@ def bench_http(model_path: Path, requests: int = 4000, clients: int = 20, worker
             await asyncio.gather(*(c.closed_loop(share(k, 20 * clients), lat) for k, c in enumerate(conns)))
             lat.clear()
             t, cpu, server = time.perf_counter(), time.process_time(), _cpu_seconds(split)
-            await asyncio.gather(*(c.closed_loop(share(k, requests), lat) for k, c in enumerate(conns)))
+            await asyncio.gather(*(c.closed_loop(share(k, requests), lat, think_ms / 1000)
+                                   for k, c in enumerate(conns)))
             wall, cpu, server_after = time.perf_counter() - t, time.process_time() - cpu, _cpu_seconds(split)
             for c in conns:
                 c.close()
@@ -223,7 +231,7 @@ def bench_http(model_path: Path, requests: int = 4000, clients: int = 20, worker
         proc.terminate()
         proc.wait(10)
     ms = np.array(lat) * 1000
-    return {"requests": len(lat), "clients": clients, "workers": workers,
+    return {"requests": len(lat), "clients": clients, "workers": workers, "think_ms": think_ms,
             "connections_per_worker": sorted(split.values()),
             "p50_ms": round(float(np.percentile(ms, 50)), 2), "p99_ms": round(float(np.percentile(ms, 99)), 2),
             "throughput_rps": round(len(lat) / wall, 1), "client_cpu_ms": round(cpu / len(lat) * 1000, 3),
@@ -239,4 +247,5 @@ def run_all(work: Path, n: int = 1_000_000, eval_n: int = 60_000, log=print) -> 
     train = bench_training(work, n)
     log("suggest latency ...")
     return {"accuracy": acc, "training": train, "suggest_in_process": bench_suggest(Path(train["model_path"])),
-            "suggest_http": bench_http(Path(train["model_path"]))}
+            "suggest_http": {"closed_loop": bench_http(Path(train["model_path"])),
+                             "think_50ms": bench_http(Path(train["model_path"]), think_ms=50)}}
