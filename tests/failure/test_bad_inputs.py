@@ -31,8 +31,6 @@ def _line(object_id: str, ts=20261101101010, event="App Launched", **extra) -> s
 def test_bad_inputs_next_to_a_generated_day_reconcile_exactly(world, tmp_path):
     day = w.ALL_DAYS[0]
     home = w.new_home("bad_inputs")
-    with w.env_for(home):
-        pass
     # a private copy of the sources: we add files to it
     data = tmp_path / "data"
     shutil.copytree(w.sources(), data, symlinks=True)
