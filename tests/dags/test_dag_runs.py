@@ -5,8 +5,8 @@
 * a failing quality gate inside Airflow: the task fails without retrying, an
   alert record is written, and nothing is published.
 
-``airflow dags test`` (``sehat run --mode dags-test``) runs the gate-failure case here and
-``tests/dags/test_prescriptions_dag.py``; the full chain is the scheduler's test.
+``airflow dags test`` (``sehat run --mode dags-test``) runs the gate-failure case, the
+personalisation retrain on the scheduler test's warehouse, and ``tests/dags/test_prescriptions_dag.py``.
 """
 
 from __future__ import annotations
@@ -63,6 +63,14 @@ def test_two_days_through_the_scheduler(home):
     assert facts["users"] == summary["production"]["users"] == facts["customers_with_user"]
     assert current_publication(SEG, home)["as_of"] == "2026-11-02"  # the latest day is live
     assert not (home.home / "alerts" / "alerts.jsonl").exists()
+
+    # On that warehouse, the personalisation retrain (paused in the demo) trains and publishes its
+    # gated exports; its models and gates have their own tests, this is the DAG's wiring end to end.
+    personalised = run_day_dags_test("2026-11-02", env=test_env(home), dag_ids=["sehat_personalisation"])
+    assert personalised.ok, personalised.failure_report()
+    for export in ("customer_top10", "content_per_segment", "customer_cohorts"):
+        live = current_publication(export, home)
+        assert live is not None and live["as_of"] == "2026-11-02", export
 
 
 def test_gate_failure_in_airflow_publishes_nothing_and_alerts(home):
