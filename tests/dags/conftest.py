@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -20,9 +21,19 @@ def home(tmp_path):
         yield settings()
 
 
-def test_env(cfg: Settings, retries: int = 0) -> dict[str, str]:
-    """``airflow_env`` for ``cfg`` with no SEHAT_* variable of the caller (retries 0 by default)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEHAT_")}
+def settings_for(home: Path) -> Settings:
+    """Settings of a SEHAT_HOME, whatever SEHAT_* variables the caller has (for module fixtures)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in [k for k in os.environ if k.startswith("SEHAT_")]:
+            mp.delenv(name)
+        mp.setenv("SEHAT_HOME", str(home))
+        return settings()
+
+
+def test_env(cfg: Settings, retries: int | None = 0) -> dict[str, str]:
+    """``airflow_env`` for ``cfg`` with no SEHAT_*/AIRFLOW* variable of the caller (retries 0 by
+    default; None keeps the DAGs' own)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SEHAT_", "AIRFLOW"))}
     return airflow_env(cfg, retries=retries, base_env=clean | {"SEHAT_HOME": str(cfg.home)})
 
 

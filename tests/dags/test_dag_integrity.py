@@ -9,7 +9,6 @@ process never imports Airflow.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -17,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from sehat.config import REPO_ROOT, settings
-from sehat.orchestrate import airflow_env
+from sehat.config import REPO_ROOT
+from tests.dags.conftest import settings_for, test_env
 
 pytestmark = pytest.mark.airflow
 
@@ -39,15 +38,7 @@ WRITER_TASKS = {
 @pytest.fixture(scope="module")
 def env(tmp_path_factory) -> dict[str, str]:
     """The Airflow environment of a fresh local deployment, independent of the shell's."""
-    home = tmp_path_factory.mktemp("sehat_home")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SEHAT_", "AIRFLOW"))}
-    base["SEHAT_HOME"] = str(home)
-    with pytest.MonkeyPatch.context() as mp:
-        for name in [k for k in os.environ if k.startswith("SEHAT_")]:
-            mp.delenv(name)
-        mp.setenv("SEHAT_HOME", str(home))
-        cfg = settings()
-    return airflow_env(cfg, base_env=base)
+    return test_env(settings_for(tmp_path_factory.mktemp("sehat_home")), retries=None)
 
 
 def _python(code_or_script: list[str], env: dict[str, str]) -> str:

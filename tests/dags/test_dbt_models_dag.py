@@ -16,7 +16,6 @@ Airflow runs in subprocesses with an environment built from scratch (as in
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -25,8 +24,9 @@ import textwrap
 import duckdb
 import pytest
 
-from sehat.config import COSMOS_MANIFEST, REPO_ROOT, settings
-from sehat.orchestrate import airflow_env, init_airflow
+from sehat.config import COSMOS_MANIFEST, REPO_ROOT
+from sehat.orchestrate import init_airflow
+from tests.dags.conftest import settings_for, test_env
 from tests.dbt.conftest import create_raw_warehouse
 
 pytestmark = [pytest.mark.airflow, pytest.mark.timeout(400)]
@@ -100,15 +100,8 @@ SCRIPT = textwrap.dedent(
 def deployment(tmp_path_factory) -> tuple[dict[str, str], object]:
     """A fresh local deployment (metadata DB, writer pool, dbt manifest) on a temporary SEHAT_HOME,
     with the small raw fixture warehouse."""
-    home = tmp_path_factory.mktemp("sehat_home")
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SEHAT_", "AIRFLOW"))}
-    base["SEHAT_HOME"] = str(home)
-    with pytest.MonkeyPatch.context() as mp:
-        for name in [k for k in os.environ if k.startswith("SEHAT_")]:
-            mp.delenv(name)
-        mp.setenv("SEHAT_HOME", str(home))
-        cfg = settings()
-    env = airflow_env(cfg, base_env=base, retries=0)
+    cfg = settings_for(tmp_path_factory.mktemp("sehat_home"))
+    env = test_env(cfg)
     assert env["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] == "False"  # nothing leaves the machine
     init_airflow(env=env)  # also writes the manifest (sehat.transform.ensure_manifest)
     create_raw_warehouse(cfg.warehouse_path)
