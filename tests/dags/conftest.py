@@ -30,11 +30,11 @@ def settings_for(home: Path) -> Settings:
         return settings()
 
 
-def test_env(cfg: Settings, retries: int | None = 0) -> dict[str, str]:
+def test_env(cfg: Settings, retries: int | None = 0, db_url: str | None = None) -> dict[str, str]:
     """``airflow_env`` for ``cfg`` with no SEHAT_*/AIRFLOW* variable of the caller (retries 0 by
-    default; None keeps the DAGs' own)."""
+    default; None keeps the DAGs' own; ``db_url``: the metadata database, default SQLite)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SEHAT_", "AIRFLOW"))}
-    return airflow_env(cfg, retries=retries, base_env=clean | {"SEHAT_HOME": str(cfg.home)})
+    return airflow_env(cfg, retries=retries, db_url=db_url, base_env=clean | {"SEHAT_HOME": str(cfg.home)})
 
 
 test_env.__test__ = False  # a helper, not a test

@@ -49,8 +49,15 @@ def _warehouse_facts(cfg):
         }
 
 
-def test_two_days_through_the_scheduler(home):
-    """The main route: real components, ingest triggered per day, transform/publish by Assets."""
+@pytest.mark.postgres
+def test_two_days_through_the_scheduler(home, airflow_database, monkeypatch):
+    """The main route: real components, ingest triggered per day, transform/publish by Assets.
+
+    With the metadata database on the real PostgreSQL, as docker-compose.yml deploys it (the
+    LocalExecutor; the demo's SQLite route runs in tests/deploy/test_standalone_api.py).
+    """
+    metadata_db = "postgresql+psycopg2" + airflow_database[1].removeprefix("postgresql")
+    monkeypatch.setenv("SEHAT_AIRFLOW_DB_URL", metadata_db)
     summary = _generate(home, days=2)
     result = run_through_scheduler(["2026-11-02", "2026-11-01"], timeout=600, cfg=home, retries=0)
     print(f"\nscheduler route: start-up {result.startup_seconds}s, total {result.seconds}s, states {result.states}")
@@ -66,7 +73,9 @@ def test_two_days_through_the_scheduler(home):
 
     # On that warehouse, the personalisation retrain (paused in the demo) trains and publishes its
     # gated exports; its models and gates have their own tests, this is the DAG's wiring end to end.
-    personalised = run_day_dags_test("2026-11-02", env=test_env(home), dag_ids=["sehat_personalisation"])
+    personalised = run_day_dags_test(
+        "2026-11-02", env=test_env(home, db_url=metadata_db), dag_ids=["sehat_personalisation"]
+    )
     assert personalised.ok, personalised.failure_report()
     for export in ("customer_top10", "content_per_segment", "customer_cohorts"):
         live = current_publication(export, home)

@@ -1,4 +1,5 @@
-"""docker-compose.yml is right: its component commands run Airflow on a real PostgreSQL.
+"""docker-compose.yml (with its Celery override) is right: its component commands run Airflow on a
+real PostgreSQL.
 
 There is no Docker engine on these machines, so this test runs the very argv
 lists declared under ``command:`` (``airflow-init``, ``airflow-api-server``,
@@ -9,7 +10,8 @@ generated secrets), against a fresh database on the test PostgreSQL server.
 Only what must differ outside a container is replaced: paths, host names,
 the port. It then triggers a two-DAG asset chain through the REST API
 (``/api/v2``, password login through the simple auth manager like the compose
-deployment) and checks both runs succeed and were recorded in PostgreSQL.
+deployment) and checks both runs succeed, on the right Celery workers, and were
+recorded in PostgreSQL.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ import re
 import secrets
 import textwrap
 import time
-import uuid
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -122,20 +123,6 @@ def test_compose_declares_no_secret_and_binds_localhost():
     )
 
 
-@pytest.fixture
-def airflow_database(postgres_url):
-    """A fresh database ``sehat_airflow_<random>`` on the test server; dropped afterwards."""
-    import psycopg
-
-    name = f"sehat_airflow_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    parts = urlsplit(postgres_url)
-    yield name, urlunsplit(parts._replace(path=f"/{name}"))
-    with psycopg.connect(postgres_url, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
 CELERY_WORKERS = ("airflow-worker-writer", "airflow-worker")
 
 
@@ -159,13 +146,15 @@ def _celery_override(db_url: str, dotenv: dict[str, str]) -> tuple[dict[str, str
     return env, {name: commands[name] for name in CELERY_WORKERS}
 
 
-@pytest.mark.parametrize("executor", ["LocalExecutor", "CeleryExecutor"])
-def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path, executor):
-    """The compose deployment (and its Celery override) runs an asset chain on PostgreSQL.
+def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path):
+    """The compose deployment with its Celery override runs an asset chain on PostgreSQL.
 
-    Under Celery the writer task must be routed to the ``duckdb_writer`` queue (by the
-    cluster policy in plugins/airflow_local_settings.py) and run by the writer worker.
+    The writer task must be routed to the ``duckdb_writer`` queue (by the cluster policy in
+    plugins/airflow_local_settings.py) and run by the writer worker. The same components with
+    the LocalExecutor on PostgreSQL run the real DAGs in
+    ``tests/dags/test_dag_runs.py::test_two_days_through_the_scheduler``.
     """
+    executor = "CeleryExecutor"
     from cryptography.fernet import Fernet
 
     db_name, db_url = airflow_database
@@ -219,11 +208,9 @@ def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path, ex
     )
     commands = compose_commands()
     components_to_run = {name: commands[name] for name in COMPONENTS}
-    if executor == "CeleryExecutor":
-        pytest.importorskip("airflow.providers.celery", reason="apache-airflow-providers-celery not installed")
-        celery_env, workers = _celery_override(db_url, dotenv)
-        env.update(celery_env)
-        components_to_run |= workers
+    celery_env, workers = _celery_override(db_url, dotenv)
+    env.update(celery_env)
+    components_to_run |= workers
     assert env["AIRFLOW__CORE__EXECUTOR"] == executor
     assert not any("/opt/" in v for k, v in env.items() if k.startswith("AIRFLOW__")), (
         "container path leaked"
@@ -300,11 +287,10 @@ def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path, ex
         assert "2025-11-01" in str(xcom["value"])
         (writer_ti,) = api.get(f"/dags/compose_smoke_producer/dagRuns/{run_id}/taskInstances")["task_instances"]
         assert writer_ti["queue"] == "duckdb_writer", writer_ti  # the cluster policy routed it
-        if executor == "CeleryExecutor":
-            logs = {name: (tmp_path / "logs" / f"{name}.log").read_text(errors="replace") for name in CELERY_WORKERS}
-            assert "compose_smoke_producer" in logs["airflow-worker-writer"], components.tails()
-            assert "compose_smoke_producer" not in logs["airflow-worker"], "a writer ran outside the writer worker"
-            assert "compose_smoke_consumer" in logs["airflow-worker"], components.tails()
+        logs = {name: (tmp_path / "logs" / f"{name}.log").read_text(errors="replace") for name in CELERY_WORKERS}
+        assert "compose_smoke_producer" in logs["airflow-worker-writer"], components.tails()
+        assert "compose_smoke_producer" not in logs["airflow-worker"], "a writer ran outside the writer worker"
+        assert "compose_smoke_consumer" in logs["airflow-worker"], components.tails()
 
     import psycopg  # the metadata really lives in the new PostgreSQL database
 
