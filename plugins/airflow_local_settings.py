@@ -11,11 +11,14 @@ executor ignores queues, so the rule is harmless on one machine.
 
 from __future__ import annotations
 
-WRITER_POOL = "duckdb_writer"
 WRITER_QUEUE = "duckdb_writer"
 
 
 def task_policy(task) -> None:
     """Route warehouse writers to the writer queue (parse time, every DAG)."""
-    if task.pool == WRITER_POOL:
+    # Imported here, not at module level: Airflow loads this module while it configures itself,
+    # before airflow.sdk (which sehat_airflow.common imports) can be imported.
+    from sehat_airflow.common import POOL
+
+    if task.pool == POOL:
         task.queue = WRITER_QUEUE

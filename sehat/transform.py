@@ -32,9 +32,6 @@ from sehat.config import COSMOS_MANIFEST, DBT_PROJECT_DIR, Settings, settings
 
 log = logging.getLogger(__name__)
 
-# The manifest the Cosmos DAG (dags/sehat_dbt_models.py) renders from. It depends only on the
-# project's files (not on SEHAT_HOME or the data), so it lives with the project, apart from
-# dbt_project/target/ which every `dbt build` rewrites. The DAG file names the same path.
 # What `dbt parse` reads: a manifest older than any of these is stale.
 _PROJECT_INPUTS = (
     "dbt_project.yml",
