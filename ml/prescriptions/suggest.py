@@ -24,6 +24,7 @@ from ml.prescriptions import icd
 from ml.prescriptions.data import age_band, normalise_vocab
 from ml.prescriptions.features import Query
 from ml.prescriptions.medicine import parse_medicine
+from ml.prescriptions.model import scatter
 from ml.prescriptions.text import normalise_complaint, note_tokens
 
 OUTPUT_FIELDS = {"complaint": "complaints", "diagnosis": "diagnoses", "molecule": "molecules", "brand": "brands",
@@ -101,26 +102,30 @@ def suggest(model, rx: Mapping, n: int = 10, rules: list[dict] | None = None) ->
 def _medicines(model, q: Query, p_brand: np.ndarray | None) -> np.ndarray | None:
     """Step three: catalogue strings from the brand and the patient's age band.
 
-    P(string | brand, band) = (band counts + global share) / (band weight + 1), scattered straight
-    into the output (string ids are unique within a row).
+    P(string | brand, band) = (band counts + global share) / (band weight + 1), summed over the
+    top brands in one scatter.
     """
     if p_brand is None or "medicine" not in model.vocab_:
         return None
-    out = np.zeros(len(model.vocab_["medicine"]), np.float32)
     band = q.agegender.split(":")[0]
-    for b in np.argsort(-p_brand)[:20]:
+    ids, vals, scales = [], [], []
+    for b in np.argsort(-p_brand)[:20].tolist():
         brand = model.vocab_["brand"][b]
         g = model.medicine_given_.get(brand)
         if g is None:
             continue
         pb = float(p_brand[b])
         a = model.medicine_given_age_.get(f"{brand}|{band}")
+        ids.append(g[1])
+        vals.append(g[2])
         if a is None:
-            out[g[1]] += g[2] * np.float32(pb / g[0])
+            scales.append(pb / g[0])
         else:
-            out[g[1]] += g[2] * np.float32(pb / (g[0] * (a[0] + 1.0)))
-            out[a[1]] += a[2] * np.float32(pb / (a[0] + 1.0))
-    return out
+            scales.append(pb / (g[0] * (a[0] + 1.0)))
+            ids.append(a[1])
+            vals.append(a[2])
+            scales.append(pb / (a[0] + 1.0))
+    return scatter(len(model.vocab_["medicine"]), ids, vals, scales)
 
 
 def _display(model, t: str, v: str) -> str:
@@ -136,8 +141,17 @@ def _top(model, t: str, p: np.ndarray | None, entered: set[str], n: int) -> list
     m = min(n + len(entered), len(p))
     head = np.argpartition(-p, m - 1)[:m] if 0 < m < len(p) else np.arange(len(p))
     order = head[np.argsort(-p[head], kind="stable")]
-    res = [{"value": vocab[i], "display": _display(model, t, vocab[i]), "probability": round(float(p[i]), 4)}
-           for i in order if vocab[i] not in entered]
+    probs = np.round(p[order].astype(np.float64), 4).tolist()
+    if t == "diagnosis":
+        display = icd.description
+    else:
+        names = model.display_.get(t, {})
+        display = names.get
+    res = []
+    for i, prob in zip(order.tolist(), probs):
+        v = vocab[i]
+        if v not in entered:
+            res.append({"value": v, "display": display(v) or v, "probability": prob})
     return res[:n]
 
 

@@ -128,3 +128,33 @@ def test_brand_step_reuses_the_molecule_probabilities(fitted):
     alone = m.predict_target(q, "brand")
     reused = m.predict_target(q, "brand", p_molecule=m.predict_target(q, "molecule"))
     assert alone.sum() > 0 and np.allclose(alone, reused)
+
+
+def test_fast_prediction_equals_the_model_matrix(fitted, monkeypatch):
+    """predict_target() (no matrix, the suggest() path) gives what training scores: sigmoid(coef @ x + b),
+    including rare codes that back off to their ICD-10 parents and queries that see only some fields."""
+    from ml.prescriptions.model import NOTES_VISIBLE, RF_TARGETS, VISIBLE_BEFORE
+    from ml.prescriptions.suggest import to_query
+
+    m = fitted["model"]
+    backoffs = []
+    real_backoff = m._backoff
+    monkeypatch.setattr(m, "_backoff", lambda *a: backoffs.append(a[1]) or real_backoff(*a))
+    queries = [
+        to_query(m, {"doctor_id": 3, "patient_id": 9, "patient_age": 40, "patient_gender": "M",
+                     "complaints": ["fever since 2 days", "cough"], "diagnoses": ["A97.9", "Q99.9"],
+                     "medicines": ["DOLO 650MG TAB 8's"], "notes": "pt c/o fever, advised rest"}),
+        to_query(m, {"doctor_id": 1, "complaints": ["headache"], "diagnoses": ["E11.2"]}),  # E11.2: back-off
+        to_query(m, {}),
+    ]
+    compared = 0
+    for q in queries:
+        for t in RF_TARGETS:
+            for known, notes in ((None, True), (VISIBLE_BEFORE[t], NOTES_VISIBLE[t])):
+                coef, b = m.weights_[t]
+                x = m._model_matrix(t, q, known, notes)
+                expected = 1.0 / (1.0 + np.exp(-(coef @ x + b)))
+                np.testing.assert_allclose(m.predict_target(q, t, known, notes), expected, rtol=1e-5, atol=1e-7)
+                compared += 1
+    assert compared == 3 * len(RF_TARGETS) * 2
+    assert {"Q99.9", "E11.2"} <= set(backoffs)  # the rare-code path was compared too
