@@ -139,3 +139,31 @@ def test_ts_is_parsed_to_a_timestamp(sehat_home, ts):
     with writer(sehat_home) as con:
         got = con.execute("SELECT strftime(event_ts, '%Y%m%d%H%M%S') FROM raw.clevertap_events").fetchone()[0]
     assert got == str(ts)
+
+
+def test_batches_give_the_same_partition_as_one_load(sehat_home, monkeypatch):
+    """A day streams through in batches (each file its own batch here): a record repeated in a later
+    file, or in a later batch of API pages, is a duplicate of the first, exactly as in one batch."""
+    import sehat.ingest.clevertap as ct
+
+    cfg = sehat_home
+    first = [_record(object_id=f"__{i}") for i in range(4)]
+    _write_export(cfg, "App Launched", first, index=0)
+    _write_export(cfg, "App Launched", [first[2], _record(object_id="__new"), first[2], first[0]], index=1)
+    _write_export(cfg, "App Launched", [_record(object_id="__bad", event="Teleported"), first[3]], index=2)
+    page = [{"profile": {"objectId": "__n1"}, "ts": 20261101100000, "event_props": {}}]
+    _write_api(cfg, "Notification Sent", [page, page])
+
+    def snapshot():
+        with writer(cfg) as con:
+            return (con.execute("SELECT source_file, line_no, event_key FROM raw.clevertap_events ORDER BY ALL").fetchall(),
+                    con.execute("SELECT source_file, line_no, reason FROM raw.clevertap_quarantine ORDER BY ALL").fetchall())
+
+    one = ingest_day(DAY, cfg)
+    one_batch = snapshot()
+    monkeypatch.setattr(ct, "BATCH_BYTES", 1)  # every file and page is a batch of its own
+    many = ingest_day(DAY, cfg)
+    assert snapshot() == one_batch
+    assert (one.loaded, one.quarantined, one.detail) == (many.loaded, many.quarantined, many.detail)
+    assert many.detail["quarantine_reasons"] == {"duplicate": 5, "unknown_event": 1}
+    assert many.loaded == 6  # __0..__3, __new, __n1
