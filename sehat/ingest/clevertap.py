@@ -11,12 +11,15 @@ How it works: the day streams through in batches of about ``BATCH_BYTES`` of
 text, so memory stays bounded whatever the size of the day. Python only
 decompresses (ISA-L, in threads that run ahead of DuckDB; it keeps the lines of a
 truncated gzip and reports the cut), splits lines with Arrow (no Python object
-per line) and reads API pages; DuckDB validates and flattens each batch in one
-pass straight into the partition, and parses again only the few lines it did not
-take, for the quarantine. Each batch commits on its own: DuckDB keeps the Arrow
-data a transaction scanned until that transaction ends, so one transaction for a
-whole day would hold the whole day in memory. ``sehat bench ingest`` compares the
-cost with DuckDB reading the same files itself.
+per line) and reads API pages; DuckDB decides each line's fate (valid, or the
+reason it is not) in one pass, then flattens the accepted lines straight into the
+partition and copies the rejected ones to the quarantine (see the SQL below).
+Each batch commits on its own: DuckDB keeps the Arrow data a transaction scanned
+until that transaction ends, so one transaction for a whole day would hold the
+whole day in memory. Batches stay above DuckDB's row-group size (122,880 rows):
+smaller appends go through the write-ahead log, and 32 MB batches took twice as
+long. ``sehat bench ingest`` compares the cost with DuckDB reading the same
+files itself (at 100k customers: 0.80 of it, 2026-11-30).
 
 Every line read ends up in exactly one place: ``raw.clevertap_events`` or
 ``raw.clevertap_quarantine`` (with file, line number and reason). A day is a
