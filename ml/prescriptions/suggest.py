@@ -128,10 +128,13 @@ def _medicines(model, q: Query, p_brand: np.ndarray | None) -> np.ndarray | None
     return scatter(len(model.vocab_["medicine"]), ids, vals, scales)
 
 
+def _displayer(model, t: str):
+    """The name shown for a value of field ``t`` (None: show the value itself)."""
+    return icd.description if t == "diagnosis" else model.display_.get(t, {}).get
+
+
 def _display(model, t: str, v: str) -> str:
-    if t == "diagnosis":
-        return icd.description(v) or v
-    return model.display_.get(t, {}).get(v, v)
+    return _displayer(model, t)(v) or v
 
 
 def _top(model, t: str, p: np.ndarray | None, entered: set[str], n: int) -> list[dict]:
@@ -142,11 +145,7 @@ def _top(model, t: str, p: np.ndarray | None, entered: set[str], n: int) -> list
     head = np.argpartition(-p, m - 1)[:m] if 0 < m < len(p) else np.arange(len(p))
     order = head[np.argsort(-p[head], kind="stable")]
     probs = np.round(p[order].astype(np.float64), 4).tolist()
-    if t == "diagnosis":
-        display = icd.description
-    else:
-        names = model.display_.get(t, {})
-        display = names.get
+    display = _displayer(model, t)
     res = []
     for i, prob in zip(order.tolist(), probs):
         v = vocab[i]

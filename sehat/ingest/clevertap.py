@@ -19,7 +19,8 @@ until that transaction ends, so one transaction for a whole day would hold the
 whole day in memory. Batches stay above DuckDB's row-group size (122,880 rows):
 smaller appends go through the write-ahead log, and 32 MB batches took twice as
 long. ``sehat bench ingest`` compares the cost with DuckDB reading the same
-files itself (at 100k customers: 0.80 of it, 2026-11-30).
+files itself (2026-11-30: 0.69-0.80 of its speed at 100k customers, 0.47 at
+1M, where DuckDB's own reader gets faster per line and this path does not).
 
 Every line read ends up in exactly one place: ``raw.clevertap_events`` or
 ``raw.clevertap_quarantine`` (with file, line number and reason). A day is a
