@@ -275,18 +275,18 @@ class PrescriptionRecommender(BaseEstimator):
         return [qs[p] for p in sorted(qs)]
 
     # ------------------------------------------------------------------ prediction
-    def _lookup(self, t: str, f: str, fvals: list[str]) -> tuple[np.ndarray | None, float]:
-        """Mean smoothed distribution over the feature values found (None if none found), and support.
+    def _found(self, t: str, f: str, fvals: list[str]) -> tuple[list[tuple], list[np.ndarray], float, float]:
+        """The rows of (t, f) found for ``fvals``: (count rows, back-off vectors, prior weight, support).
 
-        Each found value contributes ``prior * a / (den + a) + counts / (den + a)``; the prior part is
-        summed as one scalar and the counts are scattered into one array (ids are unique per row), so
-        a lookup costs a handful of numpy calls however many values it averages (suggest() runs ~50).
+        A found count row contributes ``prior * a / (den + a) + counts / (den + a)``: its prior part
+        is summed in the returned prior weight. A rare diagnosis contributes its back-off vector
+        (:meth:`_backoff` mixes the prior in already); a value found neither way contributes nothing.
         """
         table = self.tables_.get((t, f))
-        if not table or not fvals:
-            return None, 0.0
-        a, prior = self.smoothing, self.prior_[t]
-        acc, prior_w, found, support = None, 0.0, 0, 0.0
+        rows, backoffs, prior_w, support = [], [], 0.0, 0.0
+        if not table:
+            return rows, backoffs, prior_w, support
+        a = self.smoothing
         for fv in fvals:
             row = table.get(fv)
             den = row[0] if row else 0.0
@@ -294,21 +294,27 @@ class PrescriptionRecommender(BaseEstimator):
                 vec = self._backoff(t, fv, row)
                 if vec is None:
                     continue
-                if acc is None:
-                    acc = vec
-                else:
-                    acc += vec
+                backoffs.append(vec)
             elif row is None:
                 continue
             else:
-                if acc is None:
-                    acc = np.zeros(len(prior), np.float32)
-                acc[row[1]] += row[2] / (den + a)
+                rows.append(row)
                 prior_w += a / (den + a)
-            found += 1
             support += den
+        return rows, backoffs, prior_w, support
+
+    def _lookup(self, t: str, f: str, fvals: list[str]) -> tuple[np.ndarray | None, float]:
+        """Mean smoothed distribution over the feature values found (None if none found), and support."""
+        rows, backoffs, prior_w, support = self._found(t, f, fvals)
+        found = len(rows) + len(backoffs)
         if not found:
             return None, support
+        a, prior = self.smoothing, self.prior_[t]
+        acc = np.zeros(len(prior), np.float32)
+        for den, ids, ns in rows:
+            acc[ids] += ns / (den + a)
+        for vec in backoffs:
+            acc += vec
         if prior_w:
             acc += prior * np.float32(prior_w)
         if found > 1:
@@ -401,20 +407,9 @@ class PrescriptionRecommender(BaseEstimator):
         dense = None
         for i, f in enumerate(MODELS[t], start=1):
             need = FEATURE_FIELD[f]
-            table = self.tables_.get((t, f))
-            if not table or not feats[f] or not (need is None or known is None or need in known):
+            if not feats[f] or not (need is None or known is None or need in known):
                 continue
-            rows, backoffs, prior_w = [], [], 0.0
-            for fv in feats[f]:
-                row = table.get(fv)
-                den = row[0] if row else 0.0
-                if f == "diagnosis" and den < self.backoff_min_support:
-                    vec = self._backoff(t, fv, row)
-                    if vec is not None:
-                        backoffs.append(vec)
-                elif row is not None:
-                    rows.append(row)
-                    prior_w += a / (den + a)
+            rows, backoffs, prior_w, _ = self._found(t, f, feats[f])
             found = len(rows) + len(backoffs)
             if not found:
                 continue
