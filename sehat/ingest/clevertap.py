@@ -52,6 +52,8 @@ from sehat.warehouse import writer
 
 SOURCE = "clevertap"
 BATCH_BYTES = 128 * 1024 * 1024  # decompressed text handed to DuckDB at a time: bounds Python's memory
+# Batches are cut at whole row groups: a partial one is rewritten (merged) at the next checkpoint.
+ROW_GROUP_ROWS = 122_880
 # DuckDB's own memory during the load (its cache of the blocks it wrote included).
 MEMORY_LIMIT = "1GB"
 
@@ -183,13 +185,13 @@ FROM checked
 ORDER BY seq
 """
 
-# The batch's candidate keys already in the partition (loaded by an earlier batch of this load).
-# A semi join builds its hash table on the batch's keys, not on the growing partition's, so the
-# check costs one scan of the partition's keys per batch (an IN (subquery) rebuilt the partition's
-# table every batch: ~0.3 s per batch once a day holds millions of events).
-_SEEN_SQL = """
-SELECT event_key FROM raw.clevertap_events SEMI JOIN _arrow_keys USING (event_key) WHERE export_date = $day
-"""
+# The batch's candidate keys already loaded by an earlier batch of this load (the partition
+# was emptied when the load began, so these are all the keys it holds). They are kept in a
+# temporary table of the checking connection, so checking batch i+1 does not wait for batch
+# i's insert to commit. A semi join builds its hash table on the batch's keys, not on the
+# growing set: one scan of the set per batch.
+_SEEN_SQL = "SELECT event_key FROM _load_keys SEMI JOIN _arrow_keys USING (event_key)"
+_ADD_SEEN_SQL = "INSERT INTO _load_keys SELECT event_key FROM _arrow_keys"
 
 _INSERT_EVENTS_SQL = f"""
 INSERT INTO raw.clevertap_events
@@ -202,14 +204,13 @@ SELECT $day, source_format, source_file, line_no, event_key,
        coalesce(r.deviceInfo.osVersion, r.profile.os_version), r.deviceInfo.browser, r.controlGroupName,
        coalesce(r.eventProps, r.event_props), coalesce(r.session_props, r.sessionProps),
        line, $now
-FROM (SELECT *, from_json(line, '{_RECORD_SHAPE}') AS r FROM _arrow_batch WHERE reason IS NULL)
+FROM (SELECT *, from_json(line, '{_RECORD_SHAPE}') AS r FROM _arrow_events)
 """
 
 _INSERT_QUARANTINE_SQL = """
 INSERT INTO raw.clevertap_quarantine
 SELECT $day, source_format, source_file, line_no, reason, line, $now
-FROM _arrow_batch
-WHERE reason IS NOT NULL
+FROM _arrow_rejected
 """
 
 
@@ -226,7 +227,6 @@ def ingest_day(day: date, cfg: Settings | None = None) -> LoadReport:
     with writer(cfg) as con:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         con.execute(DDL)
-        _prepare(con)
         now = con.execute("SELECT current_localtimestamp()::TIMESTAMP").fetchone()[0]
         params = {"day": day, "now": now}
         # The day's partition and its load-log row go first, together; each batch then
@@ -237,9 +237,7 @@ def ingest_day(day: date, cfg: Settings | None = None) -> LoadReport:
         con.execute("DELETE FROM raw.clevertap_quarantine WHERE export_date = ?", [day])
         forget_load(con, SOURCE, day)
         con.execute("COMMIT")
-        counts: Counter[str] = Counter()
-        for batch in _batches(export_files, api_pages, root):
-            counts.update(_load_batch(con, batch, params))
+        counts = _load(con, _batches(export_files, api_pages, root), params)
         loaded = counts.pop("loaded", 0)
         quarantined = sum(counts.values())
         report = LoadReport(
@@ -261,15 +259,81 @@ def ingest_day(day: date, cfg: Settings | None = None) -> LoadReport:
     return report
 
 
+def _load(con: duckdb.DuckDBPyConnection, batches: Iterator[pa.Table], params: dict) -> Counter[str]:
+    """Check and insert ``batches``; count per outcome (``loaded``, or the quarantine reason).
+
+    Two connections share the work: the check of batch i+1 overlaps the insert of
+    batch i (each uses about one core). Accepted lines are appended in whole row
+    groups (``ROW_GROUP_ROWS``), the remainder waiting for the next batch: a partial
+    row group followed by more appends is merged, so decompressed and written again,
+    at the next checkpoint (with one or two per batch, that checkpoint cost a third of
+    the load).
+    """
+    counts: Counter[str] = Counter()
+    check_con, insert_con = con.cursor(), con.cursor()
+    _prepare(check_con)
+    held: list[pa.Table] = []  # accepted lines short of a whole row group
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clevertap-insert") as inserter:
+            inserting = None
+            for batch in batches:
+                checked = _check_batch(check_con, batch)
+                reasons = checked.column("reason")
+                rejected = checked.filter(pc.is_valid(reasons))
+                counts.update({r["values"]: r["counts"] for r in pc.value_counts(reasons.drop_null()).to_pylist()})
+                accepted = pa.concat_tables([*held, checked.filter(pc.is_null(reasons))])
+                whole = accepted.num_rows // ROW_GROUP_ROWS * ROW_GROUP_ROWS
+                held = [accepted.slice(whole)]
+                if inserting is not None:
+                    counts["loaded"] += inserting.result()
+                inserting = inserter.submit(_insert, insert_con, _row_groups(accepted.slice(0, whole)), rejected, params)
+            if inserting is not None:
+                counts["loaded"] += inserting.result()
+        if held:
+            counts["loaded"] += _insert(insert_con, held[0], None, params)
+    finally:
+        check_con.close()
+        insert_con.close()
+    return counts
+
+
+def _row_groups(table: pa.Table) -> pa.Table:
+    """``table`` as Arrow batches of one row group each: DuckDB appends each scanned batch on its own."""
+    return pa.Table.from_batches(table.combine_chunks().to_batches(max_chunksize=ROW_GROUP_ROWS), table.schema)
+
+
+def _insert(con: duckdb.DuckDBPyConnection, events: pa.Table, rejected: pa.Table | None, params: dict) -> int:
+    """Append ``events`` (accepted lines) to the partition and ``rejected`` to the quarantine;
+    return the number of events appended."""
+    if rejected is not None and rejected.num_rows:
+        con.register("_arrow_rejected", rejected)
+        try:
+            con.execute(_INSERT_QUARANTINE_SQL, params)
+        finally:
+            con.unregister("_arrow_rejected")
+    if not events.num_rows:
+        return 0
+    con.register("_arrow_events", events)
+    try:
+        return con.execute(_INSERT_EVENTS_SQL, params).fetchone()[0]
+    finally:
+        con.unregister("_arrow_events")
+
+
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
     # JSON null counts as absent (a record may carry eventProps: null and event_props: {...})
     # (json_extract writes a JSON null as the text 'null': a string compare, not a parse)
     con.execute("CREATE OR REPLACE TEMP MACRO _json_value(j) AS CASE WHEN j::VARCHAR <> 'null' THEN j END")
     con.execute("CREATE OR REPLACE TEMP TABLE _known_events AS SELECT unnest(?::VARCHAR[]) AS name", [list(EVENTS)])
+    con.execute("CREATE OR REPLACE TEMP TABLE _load_keys (event_key VARCHAR)")
 
 
-def _load_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table, params: dict) -> Counter[str]:
-    """Check one batch, append its accepted lines to the partition, quarantine the rest; count per outcome."""
+def _check_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> pa.Table:
+    """``batch`` plus each line's ``event_key`` and ``reason`` (NULL: it is loaded).
+
+    Runs on the checking connection (its temporary ``_load_keys`` holds the keys
+    accepted so far in this load), in batch order.
+    """
     lines = batch.append_column("seq", pa.array(np.arange(batch.num_rows, dtype=np.int64)))
     con.register("_arrow_lines", lines)
     try:
@@ -279,22 +343,17 @@ def _load_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table, params: dict) -
     keys, reasons = checked.column("event_key"), checked.column("reason")
     con.register("_arrow_keys", pa.table({"event_key": pc.filter(keys, pc.is_null(reasons))}))
     try:
-        seen = con.execute(_SEEN_SQL, {"day": params["day"]}).to_arrow_table().column("event_key")
+        seen = con.execute(_SEEN_SQL).to_arrow_table().column("event_key")
     finally:
         con.unregister("_arrow_keys")
     if len(seen):
         reasons = pc.if_else(pc.and_(pc.is_null(reasons), pc.is_in(keys, value_set=seen)), "duplicate", reasons)
-    con.register("_arrow_batch", pa.Table.from_arrays([*batch.columns, keys, reasons],
-                                                      [*batch.column_names, "event_key", "reason"]))
+    con.register("_arrow_keys", pa.table({"event_key": pc.filter(keys, pc.is_null(reasons))}))
     try:
-        loaded = con.execute(_INSERT_EVENTS_SQL, params).fetchone()[0]
-        counts: Counter[str] = Counter(loaded=loaded)
-        if reasons.null_count < len(reasons):
-            con.execute(_INSERT_QUARANTINE_SQL, params)
-            counts.update({r["values"]: r["counts"] for r in pc.value_counts(reasons.drop_null()).to_pylist()})
+        con.execute(_ADD_SEEN_SQL)
     finally:
-        con.unregister("_arrow_batch")
-    return counts
+        con.unregister("_arrow_keys")
+    return pa.Table.from_arrays([*batch.columns, keys, reasons], [*batch.column_names, "event_key", "reason"])
 
 
 def _batches(export_files: list[Path], api_pages: list[Path], root: Path) -> Iterator[pa.Table]:
