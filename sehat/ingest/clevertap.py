@@ -14,13 +14,15 @@ truncated gzip and reports the cut), splits lines with Arrow (no Python object
 per line) and reads API pages; DuckDB decides each line's fate (valid, or the
 reason it is not) in one pass, then flattens the accepted lines straight into the
 partition and copies the rejected ones to the quarantine (see the SQL below).
-Each batch commits on its own: DuckDB keeps the Arrow data a transaction scanned
-until that transaction ends, so one transaction for a whole day would hold the
-whole day in memory. Batches stay above DuckDB's row-group size (122,880 rows):
-smaller appends go through the write-ahead log, and 32 MB batches took twice as
-long. ``sehat bench ingest`` compares the cost with DuckDB reading the same
-files itself (2026-11-30: 0.69-0.80 of its speed at 100k customers, 0.47 at
-1M, where DuckDB's own reader gets faster per line and this path does not).
+The check runs on one connection and the insert on another, so checking batch
+i+1 overlaps inserting batch i and both cores stay busy. Each insert commits on
+its own: DuckDB keeps the Arrow data a transaction scanned until that transaction
+ends, so one transaction for a whole day would hold the whole day in memory.
+Inserts are whole row groups (122,880 rows): smaller appends go through the
+write-ahead log (32 MB batches took twice as long), and a partial row group
+followed by more is merged, which means decompressed and written again, at the
+next checkpoint. ``sehat bench ingest`` compares the cost with DuckDB reading the
+same files itself (``benchmarks/results/``).
 
 Every line read ends up in exactly one place: ``raw.clevertap_events`` or
 ``raw.clevertap_quarantine`` (with file, line number and reason). A day is a
@@ -121,8 +123,9 @@ _LINES_SCHEMA = pa.schema(
 #    byte-identical record (same requested event for API pages) of an earlier line,
 #    the first in (source_format, source_file, line_no) order being kept. Batches come
 #    in that order, so a line is a duplicate when its key is earlier in its batch or
-#    already in the partition (``_SEEN_SQL``). (Found before inserting: rows deleted
-#    from the partition inside a load would make DuckDB rewrite the whole day at commit.)
+#    was accepted in an earlier batch (``_SEEN_SQL``). (Found before inserting: rows
+#    deleted from the partition inside a load would make DuckDB rewrite the whole day
+#    at commit.)
 # 2. The accepted lines are flattened straight into the partition (one more parse,
 #    ``from_json`` with ``_RECORD_SHAPE``); the rejected ones, few, go to the
 #    quarantine as they are.
