@@ -119,13 +119,14 @@ _LINES_SCHEMA = pa.schema(
 # 1. ``_CHECK_SQL`` decides every line's fate: it parses each line twice (json_valid,
 #    then json_extract of the five fields the checks need, in one call) and returns,
 #    in batch order, the line's event key and the reason it is rejected (NULL: it is
-#    loaded). The reason cascade names the first problem found; a duplicate is a
-#    byte-identical record (same requested event for API pages) of an earlier line,
-#    the first in (source_format, source_file, line_no) order being kept. Batches come
-#    in that order, so a line is a duplicate when its key is earlier in its batch or
-#    was accepted in an earlier batch (``_SEEN_SQL``). (Found before inserting: rows
-#    deleted from the partition inside a load would make DuckDB rewrite the whole day
-#    at commit.)
+#    loaded). The reason cascade names the first problem found. Then ``_check_batch``
+#    marks duplicates: a duplicate is a byte-identical record (same requested event for
+#    API pages) of an earlier line, the first in (source_format, source_file, line_no)
+#    order being kept. Export lines and API records each come in that order (an API
+#    record's key never equals an export line's: ``_batches``), so a line is a
+#    duplicate when its key is earlier in its batch or was accepted in an earlier batch
+#    (``_SEEN_SQL``). (Found before inserting: rows deleted from the partition inside a
+#    load would make DuckDB rewrite the whole day at commit.)
 # 2. The accepted lines are flattened straight into the partition (one more parse,
 #    ``from_json`` with ``_RECORD_SHAPE``); the rejected ones, few, go to the
 #    quarantine as they are.
@@ -164,7 +165,7 @@ WITH base AS (
                 THEN json_extract(line, {_CHECK_PATHS!r}) END AS f
     FROM base
 ), checked AS (
-    SELECT seq, source_format, source_file, line_no,
+    SELECT seq,
            md5(CASE WHEN requested_event IS NULL THEN line::VARCHAR ELSE requested_event || line::VARCHAR END) AS k,
            CASE
                WHEN pre_reason IS NOT NULL THEN pre_reason
@@ -181,9 +182,7 @@ WITH base AS (
            END AS reason
     FROM fields
 )
-SELECT k AS event_key,
-       coalesce(reason, CASE WHEN row_number() OVER (PARTITION BY k ORDER BY source_format, source_file, line_no) > 1
-                             THEN 'duplicate' END) AS reason
+SELECT k AS event_key, reason
 FROM checked
 ORDER BY seq
 """
@@ -263,64 +262,70 @@ def ingest_day(day: date, cfg: Settings | None = None) -> LoadReport:
 
 
 def _load(con: duckdb.DuckDBPyConnection, batches: Iterator[pa.Table], params: dict) -> Counter[str]:
-    """Check and insert ``batches``; count per outcome (``loaded``, or the quarantine reason).
+    """Check and append ``batches``; count per outcome (``loaded``, or the quarantine reason).
 
-    Two connections share the work: the check of batch i+1 overlaps the insert of
-    batch i (each uses about one core). Accepted lines are appended in whole row
-    groups (``ROW_GROUP_ROWS``), the remainder waiting for the next batch: a partial
-    row group followed by more appends is merged, so decompressed and written again,
-    at the next checkpoint (with one or two per batch, that checkpoint cost a third of
-    the load).
+    Two connections share the work: checking batch i+1 (this thread) overlaps
+    appending batch i (a second thread); each uses about one core.
     """
-    counts: Counter[str] = Counter()
     check_con, insert_con = con.cursor(), con.cursor()
     _prepare(check_con)
-    held: list[pa.Table] = []  # accepted lines short of a whole row group
+    appender = _Appender(insert_con, params)
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="clevertap-insert") as inserter:
-            inserting = None
+            appending = None
             for batch in batches:
                 checked = _check_batch(check_con, batch)
-                reasons = checked.column("reason")
-                rejected = checked.filter(pc.is_valid(reasons))
-                counts.update({r["values"]: r["counts"] for r in pc.value_counts(reasons.drop_null()).to_pylist()})
-                accepted = pa.concat_tables([*held, checked.filter(pc.is_null(reasons))])
-                whole = accepted.num_rows // ROW_GROUP_ROWS * ROW_GROUP_ROWS
-                held = [accepted.slice(whole)]
-                if inserting is not None:
-                    counts["loaded"] += inserting.result()
-                inserting = inserter.submit(_insert, insert_con, _row_groups(accepted.slice(0, whole)), rejected, params)
-            if inserting is not None:
-                counts["loaded"] += inserting.result()
-        if held:
-            counts["loaded"] += _insert(insert_con, held[0], None, params)
+                if appending is not None:
+                    appending.result()
+                appending = inserter.submit(appender.add, checked)
+            if appending is not None:
+                appending.result()
+        appender.finish()
     finally:
         check_con.close()
         insert_con.close()
-    return counts
+    return appender.counts
 
 
-def _row_groups(table: pa.Table) -> pa.Table:
-    """``table`` as Arrow batches of one row group each: DuckDB appends each scanned batch on its own."""
-    return pa.Table.from_batches(table.combine_chunks().to_batches(max_chunksize=ROW_GROUP_ROWS), table.schema)
+class _Appender:
+    """Appends checked batches: rejected lines to the quarantine, accepted ones to the
+    partition in whole row groups (``ROW_GROUP_ROWS``), the remainder waiting for the next
+    batch. A partial row group followed by more appends is merged, so decompressed and
+    written again, at the next checkpoint (with one or two per batch, that checkpoint
+    cost a third of the load)."""
 
+    def __init__(self, con: duckdb.DuckDBPyConnection, params: dict) -> None:
+        self.con, self.params = con, params
+        self.counts: Counter[str] = Counter(loaded=0)
+        self.held: pa.Table | None = None  # accepted lines short of a whole row group
 
-def _insert(con: duckdb.DuckDBPyConnection, events: pa.Table, rejected: pa.Table | None, params: dict) -> int:
-    """Append ``events`` (accepted lines) to the partition and ``rejected`` to the quarantine;
-    return the number of events appended."""
-    if rejected is not None and rejected.num_rows:
-        con.register("_arrow_rejected", rejected)
+    def add(self, checked: pa.Table) -> None:
+        reasons = checked.column("reason")
+        if reasons.null_count < len(reasons):
+            self.counts.update({r["values"]: r["counts"] for r in pc.value_counts(reasons.drop_null()).to_pylist()})
+            self._insert(_INSERT_QUARANTINE_SQL, "_arrow_rejected", checked.filter(pc.is_valid(reasons)))
+        accepted = checked.filter(pc.is_null(reasons))
+        if self.held is not None:
+            accepted = pa.concat_tables([self.held, accepted])
+        whole = accepted.num_rows // ROW_GROUP_ROWS * ROW_GROUP_ROWS
+        self.held = accepted.slice(whole)
+        if whole:
+            # one Arrow batch per row group: DuckDB appends each scanned batch on its own
+            groups = accepted.slice(0, whole).combine_chunks().to_batches(max_chunksize=ROW_GROUP_ROWS)
+            self.counts["loaded"] += self._insert(_INSERT_EVENTS_SQL, "_arrow_events", pa.Table.from_batches(groups))
+
+    def finish(self) -> None:
+        """Append the lines still held (the day's last, partial row group)."""
+        if self.held is not None and self.held.num_rows:
+            self.counts["loaded"] += self._insert(_INSERT_EVENTS_SQL, "_arrow_events", self.held)
+        self.held = None
+
+    def _insert(self, sql: str, name: str, table: pa.Table) -> int:
+        self.con.register(name, table)
         try:
-            con.execute(_INSERT_QUARANTINE_SQL, params)
+            return self.con.execute(sql, self.params).fetchone()[0]
         finally:
-            con.unregister("_arrow_rejected")
-    if not events.num_rows:
-        return 0
-    con.register("_arrow_events", events)
-    try:
-        return con.execute(_INSERT_EVENTS_SQL, params).fetchone()[0]
-    finally:
-        con.unregister("_arrow_events")
+            self.con.unregister(name)
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
@@ -343,14 +348,20 @@ def _check_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> pa.Table:
         checked = con.execute(_CHECK_SQL).to_arrow_table()
     finally:
         con.unregister("_arrow_lines")
-    keys, reasons = checked.column("event_key"), checked.column("reason")
-    con.register("_arrow_keys", pa.table({"event_key": pc.filter(keys, pc.is_null(reasons))}))
+    keys, reasons = checked.column("event_key").combine_chunks(), checked.column("reason").combine_chunks()
+    # Dictionary codes number the keys in order of first appearance: a line repeats an
+    # earlier one of its batch when its code is not above every code before it.
+    codes = pc.dictionary_encode(keys).indices.to_numpy()
+    repeat = np.zeros(len(codes), dtype=bool)
+    repeat[1:] = codes[1:] <= np.maximum.accumulate(codes)[:-1]
+    candidate = pc.and_(pc.is_null(reasons), pa.array(~repeat))
+    con.register("_arrow_keys", pa.table({"event_key": pc.filter(keys, candidate)}))
     try:
         seen = con.execute(_SEEN_SQL).to_arrow_table().column("event_key")
     finally:
         con.unregister("_arrow_keys")
-    if len(seen):
-        reasons = pc.if_else(pc.and_(pc.is_null(reasons), pc.is_in(keys, value_set=seen)), "duplicate", reasons)
+    duplicate = pc.and_(pc.is_null(reasons), pc.or_(pa.array(repeat), pc.is_in(keys, value_set=seen)))
+    reasons = pc.if_else(duplicate, "duplicate", reasons)
     con.register("_arrow_keys", pa.table({"event_key": pc.filter(keys, pc.is_null(reasons))}))
     try:
         con.execute(_ADD_SEEN_SQL)
@@ -362,14 +373,16 @@ def _check_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> pa.Table:
 def _batches(export_files: list[Path], api_pages: list[Path], root: Path) -> Iterator[pa.Table]:
     """Tables of about BATCH_BYTES of lines, read by threads a few files ahead of DuckDB.
 
-    Batches come in the dedup order, (source_format, source_file, line_no); an API
-    record never equals an export line (its key includes the requested event), so
-    export files can go first and API pages (Python-bound JSON) are read while
-    DuckDB works on the last export batches.
+    Export lines and API records each come in the dedup order, (source_file,
+    line_no). An API record never equals an export line (its key includes the
+    requested event), so the two streams are interleaved, each file at its
+    fraction of its own stream: the API pages' Python-bound JSON is read while
+    DuckDB works on export batches, not after them.
     """
     slug_to_event = {event_slug(e): e for e in EVENTS}
-    tasks = [(_export_file_lines, p) for p in export_files]
-    tasks += [(_api_page_lines, p, slug_to_event) for p in api_pages]
+    streams = [[(_export_file_lines, p) for p in export_files], [(_api_page_lines, p, slug_to_event) for p in api_pages]]
+    tasks = [task for _, task in sorted(((i / len(stream), k), task) for k, stream in enumerate(streams)
+                                        for i, task in enumerate(stream))]
     workers = min(4, os.cpu_count() or 1)
     with ThreadPoolExecutor(max_workers=workers) as pool:
         pending: deque = deque()
