@@ -54,7 +54,7 @@ from sehat.warehouse import writer
 
 SOURCE = "clevertap"
 BATCH_BYTES = 128 * 1024 * 1024  # decompressed text handed to DuckDB at a time: bounds Python's memory
-# Batches are cut at whole row groups: a partial one is rewritten (merged) at the next checkpoint.
+# DuckDB's row-group size: accepted lines are appended in whole row groups (see _Appender).
 ROW_GROUP_ROWS = 122_880
 # DuckDB's own memory during the load (its cache of the blocks it wrote included).
 MEMORY_LIMIT = "1GB"
@@ -189,9 +189,10 @@ ORDER BY seq
 
 # The batch's candidate keys already loaded by an earlier batch of this load (the partition
 # was emptied when the load began, so these are all the keys it holds). They are kept in a
-# temporary table of the checking connection, so checking batch i+1 does not wait for batch
-# i's insert to commit. A semi join builds its hash table on the batch's keys, not on the
-# growing set: one scan of the set per batch.
+# temporary table of the checking connection (about 50 bytes a key; beyond the memory limit
+# DuckDB spills it to disk), so checking batch i+1 does not wait for batch i's insert to
+# commit. A semi join builds its hash table on the batch's keys, not on the growing set: one
+# scan of the set per batch.
 _SEEN_SQL = "SELECT event_key FROM _load_keys SEMI JOIN _arrow_keys USING (event_key)"
 _ADD_SEEN_SQL = "INSERT INTO _load_keys SELECT event_key FROM _arrow_keys"
 
