@@ -37,6 +37,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -322,11 +323,18 @@ class _Appender:
         self.held = None
 
     def _insert(self, sql: str, name: str, table: pa.Table) -> int:
-        self.con.register(name, table)
-        try:
+        with _registered(self.con, name, table):
             return self.con.execute(sql, self.params).fetchone()[0]
-        finally:
-            self.con.unregister(name)
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` visible to ``con``'s queries as ``name`` inside the block."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)
 
 
 def _prepare(con: duckdb.DuckDBPyConnection) -> None:
@@ -344,11 +352,8 @@ def _check_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> pa.Table:
     accepted so far in this load), in batch order.
     """
     lines = batch.append_column("seq", pa.array(np.arange(batch.num_rows, dtype=np.int64)))
-    con.register("_arrow_lines", lines)
-    try:
+    with _registered(con, "_arrow_lines", lines):
         checked = con.execute(_CHECK_SQL).to_arrow_table()
-    finally:
-        con.unregister("_arrow_lines")
     keys, reasons = checked.column("event_key").combine_chunks(), checked.column("reason").combine_chunks()
     # Dictionary codes number the keys in order of first appearance: a line repeats an
     # earlier one of its batch when its code is not above every code before it.
@@ -356,18 +361,12 @@ def _check_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table) -> pa.Table:
     repeat = np.zeros(len(codes), dtype=bool)
     repeat[1:] = codes[1:] <= np.maximum.accumulate(codes)[:-1]
     candidate = pc.and_(pc.is_null(reasons), pa.array(~repeat))
-    con.register("_arrow_keys", pa.table({"event_key": pc.filter(keys, candidate)}))
-    try:
+    with _registered(con, "_arrow_keys", pa.table({"event_key": pc.filter(keys, candidate)})):
         seen = con.execute(_SEEN_SQL).to_arrow_table().column("event_key")
-    finally:
-        con.unregister("_arrow_keys")
     duplicate = pc.and_(pc.is_null(reasons), pc.or_(pa.array(repeat), pc.is_in(keys, value_set=seen)))
     reasons = pc.if_else(duplicate, "duplicate", reasons)
-    con.register("_arrow_keys", pa.table({"event_key": pc.filter(keys, pc.is_null(reasons))}))
-    try:
+    with _registered(con, "_arrow_keys", pa.table({"event_key": pc.filter(keys, pc.is_null(reasons))})):
         con.execute(_ADD_SEEN_SQL)
-    finally:
-        con.unregister("_arrow_keys")
     return pa.Table.from_arrays([*batch.columns, keys, reasons], [*batch.column_names, "event_key", "reason"])
 
 
