@@ -192,8 +192,8 @@ def dbt_build(
 
     ``select`` is a dbt selector (``"marts"``, ``"+dim_customers"``, ...), ``vars``
     becomes ``--vars`` (e.g. ``{"as_of_date": "2025-11-30"}``). ``target_path``
-    redirects dbt's artifacts (default ``dbt_project/target``). Each output line is
-    passed to ``on_line`` (default: this module's logger).
+    redirects dbt's artifacts (default ``$DBT_TARGET_PATH`` or ``dbt_project/target``).
+    Each output line is passed to ``on_line`` (default: this module's logger).
     """
     cfg = cfg or settings()
     if target == "duckdb":
@@ -274,7 +274,14 @@ def ensure_manifest(
 
 
 def _target_dir(target_path: Path | None) -> Path:
-    return Path(target_path) if target_path else DBT_PROJECT_DIR / "target"
+    """``target_path``, else dbt's own ``DBT_TARGET_PATH`` variable, else ``dbt_project/target``.
+
+    The variable lets parallel test workers (and parallel deployments of one checkout)
+    keep separate artifacts and partial-parse caches.
+    """
+    if target_path:
+        return Path(target_path)
+    return Path(os.environ.get("DBT_TARGET_PATH") or DBT_PROJECT_DIR / "target")
 
 
 def _run_dbt(

@@ -4,13 +4,40 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from sehat.config import settings
+from sehat.config import DBT_PROJECT_DIR, settings
 
 POSTGRES_URL = os.environ.get("SEHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def pytest_configure(config):
+    """Under pytest-xdist (``make test`` runs two workers) give each worker its own dbt
+    artifacts and logs, so concurrent dbt runs never share a partial-parse cache or
+    ``run_results.json``. Kept under the git-ignored ``target/`` and ``logs/`` so the
+    parse cache survives between runs.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        os.environ["DBT_TARGET_PATH"] = str(DBT_PROJECT_DIR / "target" / f"xdist-{worker}")
+        os.environ["DBT_LOG_PATH"] = str(DBT_PROJECT_DIR / "logs" / f"xdist-{worker}")
+
+
+# Directories whose files share a session-scoped fixture (an expensive world built once).
+_SESSION_GROUPS = {"failure", "generate"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Group tests for ``--dist loadgroup``: one group per file (module fixtures are built
+    once), one per directory in ``_SESSION_GROUPS`` (session fixtures are built once)."""
+    tests_dir = Path(__file__).parent
+    for item in items:
+        relative = Path(item.path).relative_to(tests_dir)
+        group = relative.parts[0] if relative.parts[0] in _SESSION_GROUPS else relative.as_posix()
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture
