@@ -23,11 +23,11 @@ demo: setup  ## main job: generate a sample and run the daily pipeline through A
 	$(BIN)/sehat demo
 
 # Two workers: the Airflow and dbt tests spend much of their time waiting on subprocesses.
-# Tests sharing an expensive fixture stay on one worker (tests/conftest.py groups them).
+# Tests sharing an expensive fixture stay on one worker (the scheduler in tests/conftest.py).
 TEST_WORKERS ?= 2
 
 test: setup  ## the test suite (CI runs exactly this); TEST_WORKERS=0 runs it in one process
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 bench: setup  ## benchmarks: prints figures and writes them to benchmarks/results/
 	$(BIN)/sehat bench

@@ -1,10 +1,9 @@
-"""Shared test fixtures: an isolated SEHAT_HOME per test and the PostgreSQL URL."""
+"""Shared test fixtures (an isolated SEHAT_HOME per test, the PostgreSQL URL) and the two-worker setup."""
 
 from __future__ import annotations
 
 import os
 import uuid
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -26,18 +25,26 @@ def pytest_configure(config):
         os.environ["DBT_LOG_PATH"] = str(DBT_PROJECT_DIR / "logs" / f"xdist-{worker}")
 
 
-# Directories whose files share a session-scoped fixture (an expensive world built once).
+# Directories whose test files share a session-scoped fixture (an expensive world built once).
 _SESSION_GROUPS = {"failure", "generate"}
 
 
-def pytest_collection_modifyitems(config, items):
-    """Group tests for ``--dist loadgroup``: one group per file (module fixtures are built
-    once), one per directory in ``_SESSION_GROUPS`` (session fixtures are built once)."""
-    tests_dir = Path(__file__).parent
-    for item in items:
-        relative = Path(item.path).relative_to(tests_dir)
-        group = relative.parts[0] if relative.parts[0] in _SESSION_GROUPS else relative.as_posix()
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile``, except that a directory in ``_SESSION_GROUPS`` goes to one worker
+    whole, so its session fixture is built once. (A scheduler rather than ``xdist_group``
+    marks: pytest 9.2 ignores the node-id suffix those marks rely on, pytest-xdist#1386.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedFixtureScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)  # the file: tests/<dir>/.../test_x.py
+            parts = scope.split("/")
+            return "/".join(parts[:2]) if len(parts) > 2 and parts[1] in _SESSION_GROUPS else scope
+
+    return SharedFixtureScheduling(config, log)
 
 
 @pytest.fixture
