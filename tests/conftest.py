@@ -25,26 +25,33 @@ def pytest_configure(config):
         os.environ["DBT_LOG_PATH"] = str(DBT_PROJECT_DIR / "logs" / f"xdist-{worker}")
 
 
-# Directories whose test files share a session-scoped fixture (an expensive world built once).
-_SESSION_GROUPS = {"failure", "generate"}
+# Test files that share an expensive world built once per process, by path prefix. Under
+# xdist each worker would build it again; these travel to one worker together. (A file
+# missing here still passes: it only pays for its own build.)
+_SHARED_WORLDS = {
+    "tests/failure/": "failure world",  # tests/failure/conftest.py: world, reference
+    "tests/security/": "failure world",  # imports those fixtures
+    "tests/generate/": "generated sample",  # tests/generate/conftest.py: generated
+    "tests/dbt/test_customer_view.py": "customer warehouse",  # tests/dbt/customer_warehouse.py
+    "tests/ml/experiments/": "customer warehouse",
+}
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadfile``, except that a directory in ``_SESSION_GROUPS`` goes to one worker
-    whole, so its session fixture is built once. (A scheduler rather than ``xdist_group``
-    marks: pytest 9.2 ignores the node-id suffix those marks rely on, pytest-xdist#1386.)"""
+    """``--dist loadfile``, except that the files in ``_SHARED_WORLDS`` go to one worker per
+    world. (A scheduler rather than ``xdist_group`` marks: pytest 9.2 ignores the node-id
+    suffix those marks rely on, pytest-xdist#1386.)"""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
 
-    class SharedFixtureScheduling(LoadFileScheduling):
+    class SharedWorldScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            scope = super()._split_scope(nodeid)  # the file: tests/<dir>/.../test_x.py
-            parts = scope.split("/")
-            return "/".join(parts[:2]) if len(parts) > 2 and parts[1] in _SESSION_GROUPS else scope
+            scope = super()._split_scope(nodeid)  # the file
+            return next((world for prefix, world in _SHARED_WORLDS.items() if scope.startswith(prefix)), scope)
 
-    return SharedFixtureScheduling(config, log)
+    return SharedWorldScheduling(config, log)
 
 
 @pytest.fixture
