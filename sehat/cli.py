@@ -211,7 +211,10 @@ def bench(
     customers: int = typer.Option(10_000, help="ingest/incremental: customers generated."),
     days: int = typer.Option(3, help="ingest: days generated; incremental: days of history (N)."),
     rows: int = typer.Option(2_000_000, help="Rows in the PostgreSQL extraction table."),
-    repeats: int = typer.Option(5, help="dag-parse: forked parses per DAG file (the median is reported)."),
+    repeats: int = typer.Option(
+        5, help="dag-parse: forked parses per DAG file; ingest: alternating ingest and ceiling runs"
+        " (the medians are reported)."
+    ),
     postgres_url: str = typer.Option(
         "postgresql://postgres@127.0.0.1:5432/test", envvar="SEHAT_TEST_POSTGRES_URL", help="Server to extract from."
     ),
@@ -231,7 +234,7 @@ def bench(
     argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("sehat") else None
     command = f"sehat {argv}" if argv else (
         f"sehat bench {what} --scales {scales} --bench-days {bench_days} --customers {customers}"
-        f" --days {days} --rows {rows}"
+        f" --days {days} --rows {rows} --repeats {repeats}"
     )
     if what in ("scale", "all"):
         results = []
@@ -261,8 +264,9 @@ def bench(
             generate(customers=customers, days=days, start=DEFAULT_START.isoformat(), seed=7, production_url=None)
             gen_seconds = time.perf_counter() - t
             day_list = days_between(DEFAULT_START, DEFAULT_START.fromordinal(DEFAULT_START.toordinal() + days - 1))
-            with console.status("ingesting CleverTap files, then the DuckDB ceiling and the pandas loader"):
-                figures = b.bench_clevertap_ingest(settings(), day_list)
+            with console.status(f"ingesting CleverTap files and the DuckDB ceiling, {repeats} times each, alternating;"
+                                " then the pandas loader"):
+                figures = b.bench_clevertap_ingest(settings(), day_list, repeats=repeats)
             figures["customers"] = customers
             figures["generate_seconds"] = round(gen_seconds, 2)
             figures["generated_events_per_s"] = round(figures["records_read"] / gen_seconds)
