@@ -108,9 +108,7 @@ def bench_clevertap_ingest(cfg: Settings, days: list[date], pandas_sample_files:
     """
     from statistics import median
 
-    from sehat.sources.clevertap import export_glob
-
-    files = sorted(f for d in days for f in cfg.clevertap_export_dir.glob(export_glob(d)))
+    files = _export_files(cfg, days)
     runs: list[list[dict]] = []
     ceiling_runs: list[float] = []
     for _ in range(repeats):
@@ -148,9 +146,7 @@ def clevertap_ceiling(cfg: Settings, days: list[date], ingest_seconds: float | N
     """
     import pandas as pd
 
-    from sehat.sources.clevertap import export_glob
-
-    files = sorted(f for d in days for f in cfg.clevertap_export_dir.glob(export_glob(d)))
+    files = _export_files(cfg, days)
     lines = _count_lines(files)
     if ceiling_seconds is None:
         ceiling_seconds = _read_json_ceiling_seconds(cfg, files)
@@ -185,6 +181,13 @@ def clevertap_ceiling(cfg: Settings, days: list[date], ingest_seconds: float | N
         out["sehat_ingest_vs_pandas"] = (
             round((lines / ingest_seconds) / (pandas_lines / pandas_seconds), 2) if pandas_seconds else None)
     return out
+
+
+def _export_files(cfg: Settings, days: list[date]) -> list[Path]:
+    """The cloud-export files of ``days`` (what the ceiling reads)."""
+    from sehat.sources.clevertap import export_glob
+
+    return sorted(f for d in days for f in cfg.clevertap_export_dir.glob(export_glob(d)))
 
 
 def _read_json_ceiling_seconds(cfg: Settings, files: list[Path]) -> float:
