@@ -9,6 +9,13 @@ N baskets and itemsets A, C:
 
 mlxtend computes exactly these; ``tests/ml/recommendations`` checks them against
 the textbook example and against a brute-force count.
+
+Consequents are single items by default (``max_consequent_len=1``), the usual
+convention of R's ``arules`` (``apriori`` makes rules with one item on the right)
+and of the rule counts people compare against: on the Groceries baskets this
+gives the reference counts. mlxtend's ``association_rules`` also makes every
+multi-item consequent (``{a} -> {b, c}``); pass ``max_consequent_len=None`` (or
+a larger number) to keep those.
 """
 
 from __future__ import annotations
@@ -40,12 +47,17 @@ class AssociationRules(BaseEstimator):
     ``fit(baskets)`` takes a sequence of baskets (iterables of item ids). Learned:
     ``itemsets_`` (support, itemsets), ``rules_`` (antecedents, consequents,
     support, confidence, lift, ...), ``n_baskets_``.
+
+    ``max_consequent_len``: most items a rule's consequent may hold; 1 (default)
+    keeps single-item consequents as arules does, None keeps every rule mlxtend makes.
     """
 
-    def __init__(self, min_support: float = 0.001, min_confidence: float = 0.5, max_len: int | None = None):
+    def __init__(self, min_support: float = 0.001, min_confidence: float = 0.5, max_len: int | None = None,
+                 max_consequent_len: int | None = 1):
         self.min_support = min_support
         self.min_confidence = min_confidence
         self.max_len = max_len
+        self.max_consequent_len = max_consequent_len
 
     def fit(self, baskets, y=None):
         from mlxtend.frequent_patterns import association_rules, fpgrowth
@@ -61,6 +73,8 @@ class AssociationRules(BaseEstimator):
             )
         else:
             rules = pd.DataFrame(columns=["antecedents", "consequents", "support", "confidence", "lift"])
+        if self.max_consequent_len is not None and len(rules):
+            rules = rules[rules["consequents"].map(len) <= self.max_consequent_len]
         self.rules_ = rules.sort_values(["lift", "confidence", "support"], ascending=False).reset_index(drop=True)
         return self
 

@@ -51,7 +51,7 @@ def test_textbook_support_counts():
 
 def test_textbook_rules_of_i1_i2_i5():
     """The book lists the rules of X = {I1, I2, I5} with their confidences (Example 6.4)."""
-    model = AssociationRules(min_support=2 / 9, min_confidence=0.0).fit(ALL_ELECTRONICS)
+    model = AssociationRules(min_support=2 / 9, min_confidence=0.0, max_consequent_len=None).fit(ALL_ELECTRONICS)
     book = {(("I1", "I2"), ("I5",)): Fraction(2, 4), (("I1", "I5"), ("I2",)): Fraction(2, 2),
             (("I2", "I5"), ("I1",)): Fraction(2, 2), (("I1",), ("I2", "I5")): Fraction(2, 6),
             (("I2",), ("I1", "I5")): Fraction(2, 7), (("I5",), ("I1", "I2")): Fraction(2, 2)}
@@ -63,13 +63,24 @@ def test_textbook_rules_of_i1_i2_i5():
         assert r["confidence"] == pytest.approx(float(confidence), abs=1e-12)
         assert r["lift"] == pytest.approx(float(confidence / consequent_support[c]), abs=1e-12)
     # with the book's min_conf = 70% only the three 100% rules remain
-    strict = AssociationRules(min_support=2 / 9, min_confidence=0.7).fit(ALL_ELECTRONICS)
+    strict = AssociationRules(min_support=2 / 9, min_confidence=0.7, max_consequent_len=None).fit(ALL_ELECTRONICS)
     kept = {(tuple(sorted(a)), tuple(sorted(c))) for a, c in zip(strict.rules_["antecedents"], strict.rules_["consequents"])
             if len(a | c) == 3}
     assert kept == {(("I1", "I5"), ("I2",)), (("I2", "I5"), ("I1",)), (("I5",), ("I1", "I2"))}
 
 
-def _brute_force(baskets, min_support, min_confidence):
+def test_consequents_are_single_items_by_default():
+    """arules' convention: one item on the right. The book's frequent itemsets at min_sup 2/9 are 6 pairs
+    (2 rules each) and 2 triples (3 single-item consequents each, 6 with the two-item ones too)."""
+    single = AssociationRules(min_support=2 / 9, min_confidence=0.0).fit(ALL_ELECTRONICS)
+    assert len(single.rules_) == 6 * 2 + 2 * 3 and set(single.rules_["consequents"].map(len)) == {1}
+    every = AssociationRules(min_support=2 / 9, min_confidence=0.0, max_consequent_len=None).fit(ALL_ELECTRONICS)
+    assert len(every.rules_) == 6 * 2 + 2 * 6
+    two = AssociationRules(min_support=2 / 9, min_confidence=0.0, max_consequent_len=2).fit(ALL_ELECTRONICS)
+    assert len(two.rules_) == len(every.rules_)
+
+
+def _brute_force(baskets, min_support, min_confidence, max_consequent_len=1):
     sets = [frozenset(b) for b in baskets]
     n = len(sets)
     items = sorted({i for s in sets for i in s})
@@ -86,6 +97,8 @@ def _brute_force(baskets, min_support, min_confidence):
             for a in combinations(sorted(itemset), k):
                 a = frozenset(a)
                 c = itemset - a
+                if max_consequent_len is not None and len(c) > max_consequent_len:
+                    continue
                 conf = s / support[a]
                 if conf >= min_confidence:
                     rules[(a, c)] = (s, conf, conf / support[c])
