@@ -28,10 +28,12 @@ def bench_accuracy(work: Path, n: int = 60_000) -> dict:
 
 def _fit_child(path: str, catalogue: str, out: str) -> None:  # run in a subprocess to measure peak memory
     from ml.prescriptions import artifact
+    from ml.prescriptions.data import prepare
     from ml.prescriptions.model import PrescriptionRecommender
 
     t = time.perf_counter()
-    m = PrescriptionRecommender(catalogue=catalogue).fit(path)
+    m = PrescriptionRecommender()
+    m.fit(prepare(path, catalogue, memory_limit=m.memory_limit))
     artifact.save(m, Path(out))
     print(f"{time.perf_counter() - t:.2f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
 

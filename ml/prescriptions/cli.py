@@ -22,15 +22,18 @@ def _spinner():
 def train(data: Path = typer.Argument(..., help="Prescriptions (.parquet/.csv) in the input format of docs/prescriptions.md"),
           out: Path = typer.Option(Path("prescriptions_model.pkl"), help="Where to write the model"),
           catalogue: Path = typer.Option(None, help="Medicine catalogue (.parquet/.csv: name, brand, molecules)"),
-          half_life_days: float = typer.Option(120.0, help="Recency half-life")):
+          half_life_days: float = typer.Option(120.0, help="Recency half-life"),
+          rules: Path = typer.Option(None, help="Doctor-input rules (.csv: diagnosis_code, field, value, rule)")):
     """Fit the recommender on a file and save it."""
     from ml.prescriptions import artifact
+    from ml.prescriptions.data import prepare
     from ml.prescriptions.model import PrescriptionRecommender
 
     with _spinner() as p:
         p.add_task(f"training on {data}", total=None)
-        model = PrescriptionRecommender(half_life_days=half_life_days,
-                                        catalogue=str(catalogue) if catalogue else None).fit(str(data))
+        model = PrescriptionRecommender(half_life_days=half_life_days)
+        with prepare(str(data), str(catalogue) if catalogue else None, rules, model.memory_limit) as tables:
+            model.fit(tables)
     artifact.save(model, out)
     console.print({"model": str(out), **model.data_summary_, **model.timing_})
 

@@ -24,17 +24,27 @@ In CSV files the list columns hold JSON arrays (``["fever since 3 days", "cough"
 Molecules come from a catalogue (``name``/``brand`` -> ``molecules``): the
 production ``medicines`` table in Sehat, or ``--catalogue`` on the command line;
 without one, a medicine's brand stands in for its molecule.
+
+:func:`prepare` is the loader the estimator is fed by: it turns any of the inputs above
+(plus the catalogue and the doctor-input rules) into :class:`PrescriptionTables`, the
+tables the model counts on, in a private in-memory DuckDB database.
+``PrescriptionRecommender.fit(prepare(...))`` learns from them.
 """
 
 from __future__ import annotations
 
+import csv
 import math
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
+from ml.prescriptions.features import Query
 from ml.prescriptions.medicine import parse_medicine
 from ml.prescriptions.text import STOP_WORDS, _stem, normalise_complaint
 
@@ -56,6 +66,11 @@ def age_band(age) -> str:
         if lo <= int(age) < hi:
             return name
     return "?"
+
+
+def normalise_diagnosis(value) -> str:
+    """A diagnosis as the model keys it: trimmed, upper-case (the same as ``load``'s SQL)."""
+    return str(value).strip().upper()
 
 
 def normalise_vocab(text: str | None) -> str:
@@ -157,6 +172,110 @@ def load(con: duckdb.DuckDBPyConnection, source, catalogue: Mapping[str, list[st
     n_rx, n_empty = con.execute("SELECT count(*), count(*) FILTER (is_empty) FROM rx").fetchone()
     return {"prescriptions": n_rx, "empty": n_empty, "items": con.execute("SELECT count(*) FROM items").fetchone()[0],
             "unparsed_medicines": int(sum(not p.parsed for p in parsed))}
+
+
+RULES = ("always", "sometimes", "never")
+RULE_COLUMNS = ("diagnosis_code", "field", "value", "rule")
+
+
+def load_rules(source=None) -> list[dict] | None:
+    """Doctor-input rules (diagnosis_code, field, value, always/sometimes/never) from a CSV/Parquet file,
+    a DataFrame or a list of dicts; None when no source is given (the model's own ``rules_`` apply).
+
+    In Sehat the rules are the dbt seed ``doctor_input_rules``, which dbt loads into the warehouse
+    (``seeds.doctor_input_rules``); the daily job exports that table with the training snapshot and the
+    fitted model carries the rules it was trained with. Nothing here reads the dbt project's files.
+    """
+    if source is None:
+        return None
+    if isinstance(source, pd.DataFrame):
+        rows = source.to_dict("records")
+    elif isinstance(source, (str, Path)):
+        p = Path(source)
+        if p.suffix.lower() == ".parquet":
+            rows = pd.read_parquet(p).to_dict("records")
+        else:
+            with p.open(newline="", encoding="utf-8") as f:
+                rows = list(csv.DictReader(f))
+    else:
+        rows = [dict(r) for r in source]
+    out = []
+    for r in rows:
+        if r.get("rule") not in RULES:
+            raise ValueError(f"doctor input rule must be one of {RULES}, got {r.get('rule')!r}")
+        out.append({c: str(r[c]) for c in RULE_COLUMNS})
+    return out
+
+
+@dataclass
+class PrescriptionTables:
+    """Prescriptions prepared for the recommender (made by :func:`prepare`).
+
+    ``con`` is a private in-memory DuckDB database holding ``rx`` (one row per prescription,
+    ``pid`` in time order), ``items`` (pid, field, value, raw), ``medicine_map`` and
+    ``note_tokens``; the model reads them and writes only temporary tables of its own cursor.
+    ``rules`` are the doctor-input rules that go with the data.
+    """
+
+    con: duckdb.DuckDBPyConnection
+    summary: dict
+    rules: list[dict] = field(default_factory=list)
+    _scratch: tempfile.TemporaryDirectory | None = None
+
+    def pids(self) -> np.ndarray:
+        return np.array([r[0] for r in self.con.execute("SELECT pid FROM rx ORDER BY pid").fetchall()], np.int64)
+
+    def queries(self, pids: Sequence[int] | np.ndarray | None = None) -> list[Query]:
+        """The prescriptions ``pids`` (default: all) as :class:`Query` objects, in pid order."""
+        con = self.con.cursor()
+        try:
+            con.register("_vp", pd.DataFrame({"pid": self.pids() if pids is None else np.asarray(pids, np.int64)}))
+            rx = con.execute("""SELECT pid, doctor_id, patient_id, speciality, agegender, month FROM rx
+                                JOIN _vp USING (pid) ORDER BY pid""").fetchall()
+            qs = {p: Query(doctor=d, patient=u, speciality=s, agegender=a, month=m) for p, d, u, s, a, m in rx}
+            for p, f, v in con.execute("SELECT pid, field, value FROM items JOIN _vp USING (pid)").fetchall():
+                qs[p].items.setdefault(f, []).append(v)
+            for p, tok, cnt in con.execute("SELECT pid, token, n FROM note_tokens JOIN _vp USING (pid)").fetchall():
+                qs[p].tokens += [tok] * int(cnt)
+        finally:
+            con.close()
+        return [qs[p] for p in sorted(qs)]
+
+    def limit_memory(self, memory_limit: str | None) -> None:
+        """Make DuckDB spill to a scratch directory (kept until :meth:`close`) beyond ``memory_limit``."""
+        if not memory_limit:
+            return
+        self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        if self._scratch is None:  # DuckDB cannot switch the directory once it has spilled there
+            self._scratch = tempfile.TemporaryDirectory(prefix="rx_data_")
+            self.con.execute(f"SET temp_directory = '{self._scratch.name}'")
+
+    def close(self) -> None:
+        self.con.close()
+        if self._scratch is not None:
+            self._scratch.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def prepare(source, catalogue=None, rules=None, memory_limit: str | None = None) -> PrescriptionTables:
+    """Load prescriptions (path, DataFrame or Arrow-like table in the input format) into
+    :class:`PrescriptionTables`. ``memory_limit`` (e.g. ``"3GB"``) makes DuckDB spill to a scratch
+    directory beyond it, for training on millions of prescriptions."""
+    tables = PrescriptionTables(duckdb.connect(), {}, load_rules(rules) or [])
+    try:
+        tables.limit_memory(memory_limit)
+        tables.summary = load(tables.con, source, catalogue)
+        build_note_tokens(tables.con)
+    except Exception:
+        tables.close()
+        raise
+    return tables
 
 
 def _catalogue(con, catalogue) -> dict[str, list[str]] | None:

@@ -19,7 +19,7 @@ import duckdb
 import numpy as np
 
 from ml.prescriptions import data as rxdata
-from ml.prescriptions.model import NOTES_VISIBLE, VISIBLE_BEFORE, PrescriptionRecommender
+from ml.prescriptions.model import VISIBLE_BEFORE, PrescriptionRecommender
 
 FIELDS = ("complaint", "diagnosis", "molecule", "brand", "lab_test", "advice")
 LABELS = {"complaint": "Complaint", "diagnosis": "Diagnosis", "molecule": "Medicine molecule",
@@ -52,38 +52,36 @@ def _hit(ranked: list[str], truth: set[str], k: int) -> tuple[bool, bool]:
 def score(model: PrescriptionRecommender, test_source, k: int = 8, catalogue=None, oracle=None,
           max_rows: int | None = None) -> dict:
     """Accuracy@k one/all per field for the model, the popularity baseline and (with ``oracle``) the ceiling."""
-    con = duckdb.connect()
-    rxdata.load(con, test_source, catalogue)
-    rxdata.build_note_tokens(con)
-    pids = np.array([r[0] for r in con.execute("SELECT pid FROM rx ORDER BY pid").fetchall()])
-    if max_rows and len(pids) > max_rows:
-        pids = np.sort(np.random.default_rng(0).choice(pids, max_rows, replace=False))
-    queries = model._queries(con, pids)
-    ctxs = []
-    if oracle is not None:
-        rel = rxdata._relation_sql(con, test_source)
-        meta = {str(r[0]): r[1:] for r in con.execute(
-            f"SELECT CAST(prescription_id AS VARCHAR), CAST(doctor_id AS VARCHAR), CAST(patient_id AS VARCHAR), "
-            f"TRY_CAST(patient_age AS INTEGER), patient_gender, speciality, CAST(prescribed_at AS DATE), notes FROM {rel}"
-        ).fetchall()}
-        ids = dict(con.execute("SELECT pid, prescription_id FROM rx").fetchall())
-        for p in pids:
-            d, u, age, g, s, day, notes = meta[ids[int(p)]]
-            ctxs.append({"doctor_id": d, "user_id": u, "age": age or 30, "gender": g, "speciality": s, "day": day,
-                         "notes": notes})
-    con.close()
+    with rxdata.prepare(test_source, catalogue) as tables:
+        pids = tables.pids()
+        if max_rows and len(pids) > max_rows:
+            pids = np.sort(np.random.default_rng(0).choice(pids, max_rows, replace=False))
+        queries = tables.queries(pids)
+        ctxs = []
+        if oracle is not None:
+            con = tables.con.cursor()
+            rel = rxdata._relation_sql(con, test_source)
+            meta = {str(r[0]): r[1:] for r in con.execute(
+                f"SELECT CAST(prescription_id AS VARCHAR), CAST(doctor_id AS VARCHAR), CAST(patient_id AS VARCHAR), "
+                f"TRY_CAST(patient_age AS INTEGER), patient_gender, speciality, CAST(prescribed_at AS DATE), notes "
+                f"FROM {rel}").fetchall()}
+            ids = dict(con.execute("SELECT pid, prescription_id FROM rx").fetchall())
+            con.close()
+            for p in pids:
+                d, u, age, g, s, day, notes = meta[ids[int(p)]]
+                ctxs.append({"doctor_id": d, "user_id": u, "age": age or 30, "gender": g, "speciality": s, "day": day,
+                             "notes": notes})
     counts = {src: {f: [0, 0, 0] for f in FIELDS} for src in ("model", "popularity", "best_achievable")}
     popular = {f: [model.vocab_[f][i] for i in np.argsort(-model.prior_[f])[:k]] for f in FIELDS if f in model.vocab_}
+    predicted = model.predict(queries, n=k, entry_order=True)
     for i, q in enumerate(queries):
         for f in FIELDS:
             truth = set(q.items.get(f, []))
             if not truth:
                 continue
-            visible = VISIBLE_BEFORE["molecule" if f == "brand" else f]
-            p = model.predict_target(q, f, visible, NOTES_VISIBLE["molecule" if f == "brand" else f])
-            ranked = [] if p is None else [model.vocab_[f][j] for j in np.argsort(-p, kind="stable")[:k]]
-            results = {"model": ranked, "popularity": popular.get(f, [])}
+            results = {"model": predicted[i][f], "popularity": popular.get(f, [])}
             if oracle is not None:
+                visible = VISIBLE_BEFORE["molecule" if f == "brand" else f]
                 seen = {g: q.items.get(g, []) for g in visible}
                 sc = oracle.scores(f, ctxs[i], seen)
                 results["best_achievable"] = sorted(sc, key=lambda v: -sc[v])[:k]
@@ -113,7 +111,8 @@ def evaluate(source, test_days: int = 14, k: int = 8, catalogue=None, truth_dir:
     with tempfile.TemporaryDirectory() as tmp:
         wd = Path(work_dir or tmp)
         train, test, cut = split_by_time(source, wd, test_days)
-        model = PrescriptionRecommender(catalogue=catalogue, **(model_params or {})).fit(train)
+        with rxdata.prepare(train, catalogue) as tables:
+            model = PrescriptionRecommender(**(model_params or {})).fit(tables)
         # the oracle sees the patients' history before the split, as the model does
         oracle = Oracle(truth_dir, history=train) if truth_dir and Path(truth_dir, "customers.parquet").exists() \
             else None

@@ -23,11 +23,11 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
 
-import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -44,6 +44,10 @@ from ml.prescriptions.features import (
     dx_backoff_codes,
     query_features,
 )
+from ml.prescriptions.medicine import parse_medicine
+from ml.prescriptions.text import normalise_complaint, note_tokens
+
+TARGETS = rxdata.TARGETS
 
 # fields an entry-order step may see when predicting each target (the evaluation protocol)
 VISIBLE_BEFORE = {
@@ -67,7 +71,7 @@ class PrescriptionRecommender(BaseEstimator):
     def __init__(self, half_life_days: float = 120.0, top_k_stored: int = 60, smoothing: float = 1.0,
                  backoff_min_support: float = 5.0, backoff_discount: float = 0.5, validation_share: float = 0.15,
                  max_validation: int = 2500, nb_alpha: float = 0.1, nb_min_df: int = 2, C: float = 1.0,
-                 catalogue=None, memory_limit: str | None = "3GB", random_state: int = 0):
+                 memory_limit: str | None = "3GB", random_state: int = 0):
         self.half_life_days = half_life_days
         self.top_k_stored = top_k_stored
         self.smoothing = smoothing
@@ -78,31 +82,29 @@ class PrescriptionRecommender(BaseEstimator):
         self.nb_alpha = nb_alpha
         self.nb_min_df = nb_min_df
         self.C = C
-        self.catalogue = catalogue
         self.memory_limit = memory_limit
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y=None, con: duckdb.DuckDBPyConnection | None = None):
-        """Learn from prescriptions ``X`` (path, DataFrame or relation name in ``con``) in the input format."""
+    def fit(self, X, y=None):
+        """Learn from prescriptions ``X``: :class:`~ml.prescriptions.data.PrescriptionTables` made by
+        :func:`ml.prescriptions.data.prepare` (with the catalogue and rules), or anything ``prepare``
+        reads (path, DataFrame), prepared here without a catalogue. ``y`` is ignored."""
         t0 = time.perf_counter()
-        own = con is None
-        con = con or duckdb.connect()
-        scratch = tempfile.TemporaryDirectory(prefix="rx_fit_")
-        if self.memory_limit:  # DuckDB spills the big joins to disk beyond this (peak RSS ~ limit + model)
-            con.execute(f"SET memory_limit = '{self.memory_limit}'")
-            con.execute(f"SET temp_directory = '{scratch.name}'")
-            con.execute("SET preserve_insertion_order = false")
+        own = not isinstance(X, rxdata.PrescriptionTables)
+        tables = rxdata.prepare(X, memory_limit=self.memory_limit) if own else X
+        tables.limit_memory(self.memory_limit)  # DuckDB spills the big joins beyond it (peak RSS ~ limit + model)
+        con = tables.con.cursor()  # our temporary tables live and die with this cursor
         try:
-            self.data_summary_ = rxdata.load(con, X, self.catalogue)
-            rxdata.build_note_tokens(con)
+            self.data_summary_ = dict(tables.summary)
+            self.rules_ = list(tables.rules)
             self._dx_parents(con)
             n = self.data_summary_["prescriptions"]
             cut = int(n * (1 - self.validation_share)) if self.validation_share > 0 else n
             self.timing_ = {"load_s": round(time.perf_counter() - t0, 2)}
             if 0 < cut < n:
                 self._count(con, cut)
-                self.weights_ = self._learn_weights(con, cut, n)
+                self.weights_ = self._learn_weights(tables, cut, n)
             else:
                 self.weights_ = None
             self.timing_["weights_s"] = round(time.perf_counter() - t0 - self.timing_["load_s"], 2)
@@ -114,16 +116,16 @@ class PrescriptionRecommender(BaseEstimator):
             self.period_ = [str(v) for v in con.execute("SELECT min(prescribed_at), max(prescribed_at) FROM rx").fetchone()]
             self.timing_["total_s"] = round(time.perf_counter() - t0, 2)
         finally:
+            con.close()
             if own:
-                con.close()
-            scratch.cleanup()
+                tables.close()
         return self
 
     def _dx_parents(self, con) -> None:
         codes = [r[0] for r in con.execute("SELECT DISTINCT value FROM items WHERE field = 'diagnosis'").fetchall()]
         pairs = [dx_backoff_codes(c) for c in codes]
         con.register("_dxp", pd.DataFrame({"code": codes, "cat": [p[0] for p in pairs], "block": [p[1] for p in pairs]}))
-        con.execute("CREATE OR REPLACE TABLE dx_parents AS SELECT * FROM _dxp")
+        con.execute("CREATE OR REPLACE TEMP TABLE dx_parents AS SELECT * FROM _dxp")
 
     def _count(self, con, upto: int) -> None:
         """All count tables on prescriptions with pid <= upto, recency-weighted.
@@ -230,12 +232,12 @@ class PrescriptionRecommender(BaseEstimator):
             self.display_.setdefault(f, {})[v] = raw
 
     # ------------------------------------------------------------------ learned weights
-    def _learn_weights(self, con, cut: int, n: int) -> dict:
+    def _learn_weights(self, tables, cut: int, n: int) -> dict:
         rng = np.random.default_rng(self.random_state)
         pids = np.arange(cut + 1, n + 1)
         if len(pids) > self.max_validation:
             pids = np.sort(rng.choice(pids, self.max_validation, replace=False))
-        queries = self._queries(con, pids)
+        queries = tables.queries(pids)
         weights = {}
         for t in RF_TARGETS:
             Xs, ys = [], []
@@ -262,17 +264,6 @@ class PrescriptionRecommender(BaseEstimator):
         for t in RF_TARGETS:
             weights.setdefault(t, (np.array([0.2] + [1.0 + i for i in range(len(MODELS[t]))] + [1.0], np.float32), -4.0))
         return weights
-
-    def _queries(self, con, pids: np.ndarray) -> list[Query]:
-        con.register("_vp", pd.DataFrame({"pid": pids}))
-        rx = con.execute("""SELECT pid, doctor_id, patient_id, speciality, agegender, month FROM rx
-                            JOIN _vp USING (pid) ORDER BY pid""").fetchall()
-        qs = {p: Query(doctor=d, patient=u, speciality=s, agegender=a, month=m) for p, d, u, s, a, m in rx}
-        for p, f, v in con.execute("SELECT pid, field, value FROM items JOIN _vp USING (pid)").fetchall():
-            qs[p].items.setdefault(f, []).append(v)
-        for p, tok, cnt in con.execute("SELECT pid, token, n FROM note_tokens JOIN _vp USING (pid)").fetchall():
-            qs[p].tokens += [tok] * int(cnt)
-        return [qs[p] for p in sorted(qs)]
 
     # ------------------------------------------------------------------ prediction
     def _found(self, t: str, f: str, fvals: list[str]) -> tuple[list[tuple], list[np.ndarray], float, float]:
@@ -378,14 +369,19 @@ class PrescriptionRecommender(BaseEstimator):
         return x
 
     def predict_target(self, q: Query, t: str, known: set[str] | None = None, notes: bool = True,
-                       p_molecule: np.ndarray | None = None) -> np.ndarray | None:
+                       p_molecule: np.ndarray | None = None, p_brand: np.ndarray | None = None) -> np.ndarray | None:
         """Probability that each value of target ``t`` belongs in the prescription (None: nothing known).
 
-        ``p_molecule``: for ``t == "brand"``, the molecule probabilities already computed for ``q``
-        (suggest() predicts every field, so it passes them instead of predicting molecules twice).
+        ``t`` is one of the ensemble's targets (``RF_TARGETS``), ``"brand"`` or ``"medicine"`` (the
+        catalogue string). ``p_molecule`` / ``p_brand``: the molecule / brand probabilities already
+        computed for ``q`` (:meth:`predict_proba` passes them instead of predicting them twice).
         """
         if t == "brand":
             return self._brands(q, known, notes, p_molecule)
+        if t == "medicine":
+            if p_brand is None:
+                p_brand = self._brands(q, known, notes, p_molecule)
+            return self._medicines(q, p_brand)
         z = self._logit(t, q, known, notes)
         return None if z is None else 1.0 / (1.0 + np.exp(-z))
 
@@ -431,30 +427,115 @@ class PrescriptionRecommender(BaseEstimator):
             z += float(coef[-1]) * nb
         return z
 
+    def predict_proba(self, q: Query) -> dict[str, np.ndarray | None]:
+        """Probabilities over every field's vocabulary for one query, every entered field visible
+        (what :meth:`suggest` ranks); the molecule and brand steps are computed once."""
+        probs = {t: self.predict_target(q, t) for t in ("complaint", "diagnosis", "molecule", "lab_test", "advice")}
+        probs["brand"] = self.predict_target(q, "brand", p_molecule=probs["molecule"])
+        probs["medicine"] = self.predict_target(q, "medicine", p_brand=probs["brand"])
+        return probs
+
+    def predict(self, X, n: int = 10, entry_order: bool = True) -> list[dict[str, list[str]]]:
+        """Top-``n`` values per target field for each prescription of ``X``.
+
+        ``X``: :class:`~ml.prescriptions.data.PrescriptionTables`, or a sequence of prescription
+        dicts (the :meth:`suggest` input) or :class:`Query` objects. ``entry_order``: each field is
+        predicted from what a doctor has entered before it (the evaluation protocol: complaints from
+        the context, diagnoses adding complaints and notes, medicines adding diagnoses, ...); False
+        uses every field of the input.
+        """
+        queries = X.queries() if isinstance(X, rxdata.PrescriptionTables) else \
+            [x if isinstance(x, Query) else self.query(x) for x in X]
+        out = []
+        for q in queries:
+            row = {}
+            for t in TARGETS:
+                step = "molecule" if t == "brand" else t
+                known, notes = (VISIBLE_BEFORE[step], NOTES_VISIBLE[step]) if entry_order else (None, True)
+                p = self.predict_target(q, t, known, notes)
+                row[t] = [] if p is None else [self.vocab_[t][j] for j in np.argsort(-p, kind="stable")[:n]]
+            out.append(row)
+        return out
+
+    def suggest(self, rx: Mapping, n: int = 10, rules: list[dict] | None = None) -> dict[str, list[dict]]:
+        """Top-``n`` suggestions per field for the (partial) prescription ``rx`` (see
+        :mod:`ml.prescriptions.suggest` for the input and output shapes). ``rules``: doctor-input rules;
+        None applies the rules the model was trained with (``rules_``)."""
+        from ml.prescriptions.suggest import present
+
+        q = self.query(rx)
+        return present(self, q, self.predict_proba(q), n, self.rules_ if rules is None else rules)
+
+    def query(self, rx: Mapping) -> Query:
+        """A raw prescription dict -> the model's normalised :class:`Query`."""
+        when = rx.get("prescribed_at")
+        month = "?"
+        if when:
+            month = str((when if isinstance(when, (date, datetime)) else datetime.fromisoformat(str(when))).month)
+        age = rx.get("patient_age")
+        gender = rx.get("patient_gender") or "?"
+        items: dict[str, list[str]] = {}
+
+        def add(f: str, values: Iterable[str]) -> None:
+            for v in values:
+                if v and v not in items.setdefault(f, []):
+                    items[f].append(v)
+
+        add("complaint", (normalise_complaint(c) for c in rx.get("complaints") or ()))
+        add("diagnosis", (rxdata.normalise_diagnosis(d) for d in rx.get("diagnoses") or ()))
+        meds = [" ".join(str(m).split()) for m in rx.get("medicines") or ()]
+        add("medicine", meds)
+        for m in meds:
+            brand = self.brand_of_.get(m) or parse_medicine(m).brand or m.upper()
+            add("brand", [brand])
+            add("molecule", [self.molecule_of_.get(m) or self._molecule_of_brand(brand)])
+        add("lab_test", (rxdata.normalise_vocab(t) for t in rx.get("lab_tests") or ()))
+        add("advice", (rxdata.normalise_vocab(a) for a in rx.get("advice") or ()))
+        return Query(doctor=str(rx.get("doctor_id", "?")), patient=str(rx.get("patient_id") or "?"),
+                     speciality=str(rx.get("speciality") or "?"), agegender=f"{rxdata.age_band(age)}:{gender}",
+                     month=month, items=items, tokens=note_tokens(rx.get("notes")))
+
+    def _molecule_of_brand(self, brand: str) -> str:
+        for raw, b in self.brand_of_.items():
+            if b == brand:
+                return self.molecule_of_[raw]
+        return brand
+
     def _brands(self, q: Query, known: set[str] | None, notes: bool,
                 p_mol: np.ndarray | None = None) -> np.ndarray | None:
-        """Step two: P(brand) = sum over molecules of P(molecule) * P(brand | molecule, doctor).
-
-        With the doctor's history: P(brand | m, doctor) = (doctor counts + a * global share) / (doctor
-        weight + a), summed over the top molecules in one scatter.
-        """
+        """Step two: P(brand) = sum over the top molecules of P(molecule) * P(brand | molecule, doctor)."""
         if "brand" not in self.vocab_:
             return None
         if p_mol is None:
             p_mol = self.predict_target(q, "molecule", known, notes)
-        n_brands = len(self.vocab_["brand"])
         if p_mol is None:
-            return np.zeros(n_brands, np.float32)
-        mol_vocab = self.vocab_["molecule"]
-        a = self.smoothing
+            return np.zeros(len(self.vocab_["brand"]), np.float32)
+        return self._step(p_mol, self.vocab_["molecule"], 15, self.brand_given_, self.brand_given_doctor_,
+                          str(q.doctor), self.smoothing, len(self.vocab_["brand"]))
+
+    def _medicines(self, q: Query, p_brand: np.ndarray | None) -> np.ndarray | None:
+        """Step three: P(catalogue string) = sum over the top brands of P(brand) * P(string | brand, age band)."""
+        if p_brand is None or "medicine" not in self.vocab_:
+            return None
+        return self._step(p_brand, self.vocab_["brand"], 20, self.medicine_given_, self.medicine_given_age_,
+                          q.agegender.split(":")[0], 1.0, len(self.vocab_["medicine"]))
+
+    @staticmethod
+    def _step(p_parent: np.ndarray, parent_vocab: list[str], top: int, given: dict, given_ctx: dict, ctx: str,
+              a: float, size: int) -> np.ndarray:
+        """``sum_parent P(parent) * P(child | parent, ctx)`` over the ``top`` parents, in one scatter.
+
+        P(child | parent, ctx) = (ctx counts + a * global share) / (ctx weight + a); without ctx counts
+        the global share alone. Used for brand | molecule, doctor and catalogue string | brand, age band.
+        """
         ids, vals, scales = [], [], []
-        for m in np.argsort(-p_mol)[:15].tolist():
-            mol = mol_vocab[m]
-            g = self.brand_given_.get(mol)
+        for m in np.argsort(-p_parent)[:top].tolist():
+            parent = parent_vocab[m]
+            g = given.get(parent)
             if g is None:
                 continue
-            pm = float(p_mol[m])
-            d = self.brand_given_doctor_.get(f"{mol}|{q.doctor}")
+            pm = float(p_parent[m])
+            d = given_ctx.get(f"{parent}|{ctx}")
             ids.append(g[1])
             vals.append(g[2])
             if d is None:
@@ -464,7 +545,7 @@ class PrescriptionRecommender(BaseEstimator):
                 ids.append(d[1])
                 vals.append(d[2])
                 scales.append(pm / (d[0] + a))
-        return scatter(n_brands, ids, vals, scales)
+        return scatter(size, ids, vals, scales)
 
 
 def scatter(size: int, ids: list[np.ndarray], vals: list[np.ndarray], scales: list[float]) -> np.ndarray:

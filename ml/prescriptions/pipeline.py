@@ -37,16 +37,22 @@ def export_snapshot(work: Path, cfg: Settings | None = None) -> dict:
         query = FROM_MART if has_mart else FROM_STAGING
         con.execute(f"COPY ({query}) TO '{work / 'prescriptions.parquet'}' (FORMAT parquet)")
         con.execute(f"COPY ({CATALOGUE}) TO '{work / 'catalogue.parquet'}' (FORMAT parquet)")
+        has_rules = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'seeds' "
+                                "AND table_name = 'doctor_input_rules'").fetchone()[0] > 0
+        if has_rules:  # the dbt seed as loaded into the warehouse; the model carries the rules it was fitted with
+            con.execute(f"COPY (SELECT * FROM seeds.doctor_input_rules) TO '{work / 'rules.parquet'}' (FORMAT parquet)")
         rows, first, last = con.execute(f"SELECT count(*), min(prescribed_at), max(prescribed_at) FROM ({query})").fetchone()
     return {"source": "marts.fct_prescriptions" if has_mart else "staging", "rows": rows, "first": str(first),
             "last": str(last), "snapshot": str(cfg.reader_path), "snapshot_mtime": datetime.fromtimestamp(
                 cfg.reader_path.stat().st_mtime, UTC).isoformat(timespec="seconds"),
-            "prescriptions": str(work / "prescriptions.parquet"), "catalogue": str(work / "catalogue.parquet")}
+            "prescriptions": str(work / "prescriptions.parquet"), "catalogue": str(work / "catalogue.parquet"),
+            "rules": str(work / "rules.parquet") if has_rules else None}
 
 
 def train_and_evaluate(work: Path, cfg: Settings | None = None, test_days: int = 14) -> dict:
     """Evaluate on a time split (report in ``work/report``), then fit on everything; returns a candidate."""
     from ml.prescriptions import artifact
+    from ml.prescriptions.data import prepare
     from ml.prescriptions.evaluate import evaluate, write_report
     from ml.prescriptions.model import PrescriptionRecommender
 
@@ -55,8 +61,8 @@ def train_and_evaluate(work: Path, cfg: Settings | None = None, test_days: int =
     truth = cfg.truth_dir if (cfg.truth_dir / "customers.parquet").exists() else None
     metrics = evaluate(snap["prescriptions"], test_days=test_days, catalogue=snap["catalogue"], truth_dir=truth)
     write_report(metrics, work / "report")
-    model = PrescriptionRecommender(catalogue=snap["catalogue"]).fit(snap["prescriptions"])
-    model.catalogue = None  # the path is scratch; the learned maps hold what is needed
+    with prepare(snap["prescriptions"], snap["catalogue"], snap.get("rules")) as tables:
+        model = PrescriptionRecommender().fit(tables)
     artifact.save(model, work / "model.pkl")
     (work / "snapshot.json").write_text(json.dumps(snap, indent=2))
     return {"work": str(work), "model": str(work / "model.pkl"), "metrics": metrics, "snapshot": snap}

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
 from ml.prescriptions import artifact
+from ml.prescriptions.data import PrescriptionTables, load_rules, prepare
 from ml.prescriptions.evaluate import score, split_by_time, write_report
-from ml.prescriptions.model import PrescriptionRecommender
+from ml.prescriptions.model import TARGETS, PrescriptionRecommender
 from ml.prescriptions.oracle import Oracle
 from ml.prescriptions.suggest import suggest
 from ml.prescriptions.synth import synthesise
+
+# the dbt seed's file, read here as a user's rules file would be (the package reads the warehouse table)
+RULES_CSV = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds" / "prescriptions" / "doctor_input_rules.csv"
 
 
 @pytest.fixture(scope="module")
@@ -21,14 +26,58 @@ def fitted(tmp_path_factory):
     work = tmp_path_factory.mktemp("rx")
     s = synthesise(work, n=6000, customers=2000, days=120, seed=3)
     train, test, _ = split_by_time(s["prescriptions"], work, test_days=14)
-    model = PrescriptionRecommender(catalogue=str(s["catalogue"]), max_validation=400).fit(str(train))
+    with prepare(str(train), str(s["catalogue"]), load_rules(RULES_CSV)) as tables:
+        model = PrescriptionRecommender(max_validation=400).fit(tables)
     return {"model": model, "train": train, "test": test, "synth": s, "work": work}
 
 
 def test_estimator_contract(fitted):
+    from sklearn.base import clone
+
     m = PrescriptionRecommender(half_life_days=30)
     assert m.get_params()["half_life_days"] == 30 and not hasattr(m, "weights_")
+    assert "catalogue" not in m.get_params()  # data is passed to fit, not stored as a parameter
     assert set(fitted["model"].weights_) == {"complaint", "diagnosis", "molecule", "lab_test", "advice"}
+    # parameters unchanged by fit: a clone of the fitted model has exactly the same ones
+    assert clone(fitted["model"]).get_params() == fitted["model"].get_params() == PrescriptionRecommender(
+        max_validation=400).get_params()
+
+
+def test_fit_takes_data_only_and_returns_self(fitted):
+    """fit(X) on prepared tables or on a file; the prepared tables are left as they were (read-only use)."""
+    train = str(fitted["train"])
+    with prepare(train, str(fitted["synth"]["catalogue"])) as tables:
+        before = tables.con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
+        m = PrescriptionRecommender(max_validation=100, validation_share=0.0)
+        assert m.fit(tables) is m
+        assert tables.con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall() == before
+    assert isinstance(tables, PrescriptionTables) and m.data_summary_["prescriptions"] > 0
+    plain = PrescriptionRecommender(max_validation=100, validation_share=0.0).fit(train)  # no catalogue: brands
+    assert plain.vocab_["molecule"] and plain.rules_ == []
+
+
+def test_predict_ranks_each_field_in_entry_order(fitted):
+    m = fitted["model"]
+    with prepare(str(fitted["test"]), str(fitted["synth"]["catalogue"])) as tables:
+        queries = tables.queries(tables.pids()[:20])
+        out = m.predict(tables)
+    assert len(out) == tables.summary["prescriptions"] and set(out[0]) == set(TARGETS)
+    assert all(len(row["diagnosis"]) == 10 for row in out)
+    # entry order: complaints are predicted from the context only, so the entered complaints do not matter
+    q = queries[0]
+    other = type(q)(**{**q.__dict__, "items": {**q.items, "complaint": ["zz unknown"]}})
+    assert m.predict([q], n=5)[0]["complaint"] == m.predict([other], n=5)[0]["complaint"]
+    assert m.predict([{"doctor_id": 3, "complaints": ["fever since 2 days"]}], entry_order=False)[0]["diagnosis"]
+
+
+def test_the_model_carries_the_rules_it_was_fitted_with(fitted):
+    m = fitted["model"]
+    assert m.rules_ == load_rules(RULES_CSV) and len(m.rules_) > 0
+    rx = {"doctor_id": 3, "complaints": ["fever since 2 days"], "diagnoses": ["A97.9"]}
+    out = m.suggest(rx)  # no rules given: the model's own
+    assert "IBUPROFEN" not in [s["value"] for s in out["molecules"]]
+    assert out["molecules"][0]["value"] == "PARACETAMOL" and out["molecules"][0]["rule"] == "always"
+    assert "rule" not in m.suggest(rx, rules=[])["molecules"][0]  # an explicit empty list switches them off
 
 
 def test_learned_weights_favour_specific_models(fitted):
