@@ -38,24 +38,53 @@ def train(data: Path = typer.Argument(..., help="Prescriptions (.parquet/.csv) i
     console.print({"model": str(out), **model.data_summary_, **model.timing_})
 
 
+def _fail(message: str) -> None:
+    """An expected error: one line saying what to do, exit code 1 (no traceback)."""
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
 @app.command()
 def evaluate(data: Path = typer.Argument(..., help="Prescriptions file (.parquet/.csv)"),
              catalogue: Path = typer.Option(None, help="Medicine catalogue"),
              truth: Path = typer.Option(None, help="Generator truth dir (adds the best-achievable column)"),
-             test_days: int = typer.Option(14, help="Latest days held out for testing"),
+             test_share: float = typer.Option(0.2, help="Latest share of the prescriptions (by time) held out"),
+             test_days: int = typer.Option(None, help="Hold out the latest N days instead of --test-share"),
+             min_n: int = typer.Option(30, help="Fewest test prescriptions for a figure worth reading "
+                                              "(fewer in all: refused; in a field: marked unreliable)"),
+             half_life_days: float = typer.Option(120.0, help="Recency half-life of the model (as in train)"),
              k: int = typer.Option(8, help="k of Accuracy@k"),
              max_rows: int = typer.Option(3000, help="Test prescriptions scored (sampled)"),
-             report: Path = typer.Option(Path("prescriptions_report"), help="Directory for report.md, plot, metrics")):
-    """Time-split evaluation: Accuracy@k one/all per field vs popularity (and best achievable)."""
-    from ml.prescriptions.evaluate import evaluate as run
-    from ml.prescriptions.evaluate import markdown_table, write_report
+             report: Path = typer.Option(None, help="Directory for report.md, plot, metrics "
+                                                    "(default: $SEHAT_HOME/reports/prescriptions/<time>)")):
+    """Time-split evaluation: Accuracy@k one/all per field vs popularity (and best achievable), with n."""
+    from datetime import UTC, datetime
 
-    with _spinner() as p:
-        p.add_task("fit on the past, score the latest period", total=None)
-        result = run(str(data), test_days=test_days, k=k, catalogue=str(catalogue) if catalogue else None,
-                     truth_dir=truth, max_rows=max_rows)
+    from ml.prescriptions.evaluate import TooFewTestPrescriptions, markdown_table, write_report
+    from ml.prescriptions.evaluate import evaluate as run
+    from sehat.config import settings
+
+    if not data.exists():
+        _fail(f"no such file: {data}")
+    if report is None:
+        report = settings().home / "reports" / "prescriptions" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    try:
+        with _spinner() as p:
+            p.add_task("fit on the past, score the latest period", total=None)
+            result = run(str(data), test_days=test_days, test_share=test_share, min_n=min_n, refuse=True, k=k,
+                         catalogue=str(catalogue) if catalogue else None, truth_dir=truth, max_rows=max_rows,
+                         model_params={"half_life_days": half_life_days})
+    except TooFewTestPrescriptions as exc:
+        _fail(str(exc))
+    except ValueError as exc:  # the input's shape (missing columns, bad share): one line
+        _fail(str(exc))
     files = write_report(result, report)
     console.print(markdown_table(result))
+    unreliable = [f for f, r in result["fields"].items() if not r["reliable"]]
+    if unreliable:
+        console.print(f"[yellow]unreliable (n < {min_n}):[/yellow] {', '.join(unreliable)}")
+    if result.get("diagnosis_code_systems"):
+        console.print({"diagnosis code systems (%)": result["diagnosis_code_systems"]})
     console.print({k_: str(v) for k_, v in files.items()})
 
 

@@ -6,6 +6,7 @@ below and :func:`query_features` must produce identical strings.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ml.prescriptions import icd
@@ -54,8 +55,31 @@ FEATURE_SQL: dict[str, str] = {
 }
 
 
+_ICD10 = re.compile(r"[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?")
+_SNOMED = re.compile(r"[1-9][0-9]{5,17}")
+
+
+def code_system(value: str) -> str:
+    """``"icd10"``, ``"snomed"`` or ``"text"`` for a diagnosis value.
+
+    ICD-10 (WHO and -CM shapes): a letter, two characters, an optional dot and up to four more
+    (``E11.9``, ``J069``, ``S52.521A``). SNOMED CT: an identifier of 6 to 18 digits (``22298006``).
+    Anything else is free text. (Stand-in until the transform layer's diagnosis module lands.)
+    """
+    v = str(value).strip().upper()
+    if _ICD10.fullmatch(v):
+        return "icd10"
+    if _SNOMED.fullmatch(v):
+        return "snomed"
+    return "text"
+
+
 def dx_backoff_codes(code: str) -> tuple[str | None, str | None]:
-    """(category, block) used to back off from a rare code: E11.2 -> (E11, E10-E14); I10 -> (I10-I15, IX)."""
+    """(category, block) used to back off from a rare code: E11.2 -> (E11, E10-E14); I10 -> (I10-I15, IX).
+
+    Only ICD-10 codes have a hierarchy: a SNOMED CT code or free text backs off to nothing."""
+    if code_system(code) != "icd10":
+        return None, None
     chain = [c for c in icd.parents(code)]
     if "." in code:
         return (chain[0] if chain else code.split(".")[0]), (chain[1] if len(chain) > 1 else None)
