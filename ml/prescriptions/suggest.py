@@ -20,12 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ml.prescriptions import icd
 from ml.prescriptions.data import age_band, normalise_vocab
 from ml.prescriptions.features import Query
-from ml.prescriptions.medicine import parse_medicine
 from ml.prescriptions.model import scatter
-from ml.prescriptions.text import normalise_complaint, note_tokens
+from sehat.enrich import diagnoses as icd
+from sehat.enrich.complaints import normalise_complaint, note_tokens
+from sehat.enrich.medicines import parse_medicine
 
 OUTPUT_FIELDS = {"complaint": "complaints", "diagnosis": "diagnoses", "molecule": "molecules", "brand": "brands",
                  "medicine": "medicines", "lab_test": "lab_tests", "advice": "advice"}
