@@ -45,8 +45,8 @@ import numpy as np
 import pandas as pd
 
 from ml.prescriptions.features import Query
-from ml.prescriptions.medicine import parse_medicine
-from ml.prescriptions.text import STOP_WORDS, _stem, normalise_complaint
+from sehat.enrich.complaints import STOP_WORDS, _stem, normalise_complaint
+from sehat.enrich.medicines import parse_medicine
 
 LIST_COLUMNS = ("complaints", "diagnoses", "medicines", "lab_tests", "advice")
 REQUIRED = ("prescription_id", "doctor_id", "prescribed_at") + LIST_COLUMNS

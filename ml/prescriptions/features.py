@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ml.prescriptions import icd
+from sehat.enrich import diagnoses as icd
 
 # feature -> the input field it needs (None: context, always known)
 FEATURE_FIELD: dict[str, str | None] = {

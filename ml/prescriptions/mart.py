@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
-from ml.prescriptions import icd
-from ml.prescriptions.medicine import parse_medicine
-from ml.prescriptions.text import normalise_complaint
+from sehat.enrich import diagnoses as icd
+from sehat.enrich.complaints import normalise_complaint
+from sehat.enrich.medicines import parse_medicine
 
 
 def complaint_keys(raw: Iterable[str]) -> pd.DataFrame:

@@ -44,8 +44,8 @@ from ml.prescriptions.features import (
     dx_backoff_codes,
     query_features,
 )
-from ml.prescriptions.medicine import parse_medicine
-from ml.prescriptions.text import normalise_complaint, note_tokens
+from sehat.enrich.complaints import normalise_complaint, note_tokens
+from sehat.enrich.medicines import parse_medicine
 
 TARGETS = rxdata.TARGETS
 

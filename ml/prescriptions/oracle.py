@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from ml.prescriptions.data import normalise_vocab
-from ml.prescriptions.text import normalise_complaint
+from sehat.enrich.complaints import normalise_complaint
 
 _NOTE_DX = (re.compile(r"Known case of (.+?)\?"), re.compile(r"explained (.+?)\."))
 CHRONIC_SHARE = 0.6  # a chronic patient's consultation is about the chronic condition 60% of the time

@@ -24,9 +24,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from ml.prescriptions import icd
 from ml.prescriptions.data import RULES, load_rules, normalise_vocab  # noqa: F401 - RULES, load_rules re-exported
 from ml.prescriptions.features import Query
+from sehat.enrich import diagnoses as icd
 
 OUTPUT_FIELDS = {"complaint": "complaints", "diagnosis": "diagnoses", "molecule": "molecules", "brand": "brands",
                  "medicine": "medicines", "lab_test": "lab_tests", "advice": "advice"}

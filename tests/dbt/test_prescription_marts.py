@@ -74,7 +74,7 @@ def test_one_row_per_prescription_with_lists_matching_production(warehouse):
 
 
 def test_complaints_keep_raw_text_beside_the_normalised_key(warehouse):
-    from ml.prescriptions.text import normalise_complaint
+    from sehat.enrich.complaints import normalise_complaint
 
     with reader(warehouse) as con:
         rows = con.execute("SELECT complaint_raw, complaint_key FROM marts.fct_prescription_complaints").fetchall()

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ml.prescriptions.medicine import parse_medicine
-from ml.prescriptions.text import normalise_complaint
+from sehat.enrich.complaints import normalise_complaint
+from sehat.enrich.medicines import parse_medicine
 
 
 @pytest.mark.parametrize("raw, brand, strength, form, qty, unit", [

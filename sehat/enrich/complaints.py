@@ -3,9 +3,9 @@
 ``normalise_complaint("Right lung is paining") == normalise_complaint("pain in right lung") == "lung pain right"``:
 lower-case, split on anything that is not a letter, drop stop words and numbers
 (durations such as "since 3 days" carry no clinical concept), stem with the
-Snowball English stemmer, de-duplicate and sort. The same function runs in the
-dbt mart (through a dbt-duckdb Python model), at training and at suggestion
-time, so keys always agree.
+Snowball English stemmer, de-duplicate and sort. The same function fills
+``enriched.complaint_keys`` before ``dbt build`` and runs at training and at
+suggestion time, so keys always agree.
 """
 
 from __future__ import annotations
