@@ -46,12 +46,11 @@ class Prescription(BaseModel):
 
     @field_validator("diagnoses")
     @classmethod
-    def _icd10_shape(cls, v: list[str]) -> list[str]:
-        import re
-
-        bad = [c for c in v if not re.fullmatch(r"[A-Za-z]\d{2}(\.\d{1,2})?", c.strip())]
-        if bad:
-            raise ValueError(f"diagnoses must be ICD-10 codes like 'E11.9', got {bad}")
+    def _diagnosis_values(cls, v: list[str]) -> list[str]:
+        """ICD-10 codes, SNOMED CT ids and free text are all accepted (``sehat.enrich.diagnoses``
+        tells them apart); only blank values are refused."""
+        if any(not c.strip() for c in v):
+            raise ValueError("diagnoses must not be blank")
         return v
 
 

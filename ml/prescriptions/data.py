@@ -9,11 +9,16 @@ prescription_id    integer or text             unique id
 doctor_id          integer or text             prescribing doctor
 prescribed_at      timestamp (or ISO text)     when it was written (time split, recency weights)
 complaints         list of text                free-text complaints ("pain in right lung")
-diagnoses          list of text                ICD-10 codes ("E11.9")
+diagnoses          list of text                ICD-10 codes ("E11.9"), SNOMED CT concept ids
+                                               ("38341003") or free text ("viral fever");
+                                               a code may carry its name ("E11.9 - Type 2 diabetes",
+                                               "38341003 |Hypertensive disorder|")
 medicines          list of text                catalogue strings ("DOLO 650MG TAB 8's")
 lab_tests          list of text                lab test names
 advice             list of text                advice lines
-notes              text (nullable)             free-text notes
+notes              text (nullable)             free-text notes (the column may be left out)
+diagnosis_descriptions  list of text (optional)  display names, position by position with
+                                               ``diagnoses`` (the prescription mart's column)
 speciality         text (optional)             doctor's speciality
 patient_age        integer (optional)          age in years at the prescription
 patient_gender     text (optional)             M / F
@@ -46,6 +51,7 @@ import pandas as pd
 
 from ml.prescriptions.features import Query
 from sehat.enrich.complaints import STOP_WORDS, _stem, normalise_complaint
+from sehat.enrich.diagnoses import parse_diagnosis
 from sehat.enrich.medicines import parse_medicine
 
 LIST_COLUMNS = ("complaints", "diagnoses", "medicines", "lab_tests", "advice")
@@ -69,8 +75,18 @@ def age_band(age) -> str:
 
 
 def normalise_diagnosis(value) -> str:
-    """A diagnosis as the model keys it: trimmed, upper-case (the same as ``load``'s SQL)."""
-    return str(value).strip().upper()
+    """A diagnosis as the model keys it: its code (ICD-10 upper-case, SNOMED CT id) without a display
+    name written beside it; free text trimmed, single-spaced, upper-case."""
+    d = parse_diagnosis(value)
+    return " ".join(d.code.split()).upper()
+
+
+def diagnosis_name(value, given: str | None = None) -> str | None:
+    """The display name that came with a diagnosis value: the ``diagnosis_descriptions`` entry, else a
+    name written beside the code, else the free text as written; None for a bare code."""
+    d = parse_diagnosis(value)
+    name = (given or "").strip() or d.display or (" ".join(d.code.split()) if d.system == "text" else None)
+    return None if name is None or name.upper() == normalise_diagnosis(value) and d.system != "text" else name
 
 
 def normalise_vocab(text: str | None) -> str:
@@ -117,6 +133,7 @@ def load(con: duckdb.DuckDBPyConnection, source, catalogue: Mapping[str, list[st
         return col if col in cols else default
 
     lists = ", ".join(f"{_list_expr(con, rel, c)} AS {c}" for c in LIST_COLUMNS)
+    dx_names = _list_expr(con, rel, "diagnosis_descriptions") if "diagnosis_descriptions" in cols else "[]::VARCHAR[]"
     bands = " ".join(f"WHEN age < {hi} THEN '{name}'" for lo, hi, name in AGE_BANDS)
     con.execute(f"""
         CREATE OR REPLACE TABLE rx_in AS
@@ -128,8 +145,8 @@ def load(con: duckdb.DuckDBPyConnection, source, catalogue: Mapping[str, list[st
                coalesce(CAST({opt('speciality')} AS VARCHAR), '?') AS speciality,
                TRY_CAST({opt('patient_age')} AS INTEGER) AS age,
                coalesce(CAST({opt('patient_gender')} AS VARCHAR), '?') AS gender,
-               coalesce(CAST(notes AS VARCHAR), '') AS notes,
-               {lists}
+               coalesce(CAST({opt('notes')} AS VARCHAR), '') AS notes,
+               {lists}, {dx_names} AS diagnosis_descriptions
         FROM {rel}""")
     con.execute(f"""
         CREATE OR REPLACE TABLE rx AS
@@ -143,6 +160,16 @@ def load(con: duckdb.DuckDBPyConnection, source, catalogue: Mapping[str, list[st
         "SELECT DISTINCT c FROM (SELECT unnest(complaints) AS c FROM rx_in) WHERE c IS NOT NULL").fetchall()]
     con.register("_ck", pd.DataFrame({"raw": raw_complaints, "key": [normalise_complaint(c) for c in raw_complaints]}))
     con.execute("CREATE OR REPLACE TABLE complaint_keys AS SELECT * FROM _ck")
+    # diagnoses: code system, key and display name (Python on the distinct (value, given name) pairs)
+    con.execute("""CREATE OR REPLACE TEMP TABLE _dx_raw AS SELECT DISTINCT pid, d, n FROM (
+        SELECT pid, unnest(diagnoses) AS d, unnest(diagnosis_descriptions[1:len(diagnoses)]) AS n FROM rx_in)
+        WHERE d IS NOT NULL AND trim(d) <> ''""")
+    pairs = con.execute("SELECT DISTINCT d, n FROM _dx_raw").fetchall()
+    con.register("_dk", pd.DataFrame({"d": [d for d, _ in pairs], "n": [n for _, n in pairs],
+                                      "key": [normalise_diagnosis(d) for d, _ in pairs],
+                                      "name": [diagnosis_name(d, n) for d, n in pairs]}))
+    con.execute("""CREATE OR REPLACE TEMP TABLE _dx_keys AS SELECT CAST(d AS VARCHAR) AS d, CAST(n AS VARCHAR) AS n,
+                   CAST(key AS VARCHAR) AS key, CAST(name AS VARCHAR) AS name FROM _dk""")
     raw_meds = [r[0] for r in con.execute(
         "SELECT DISTINCT trim(m) FROM (SELECT unnest(medicines) AS m FROM rx_in) WHERE m IS NOT NULL").fetchall()]
     cat = _catalogue(con, catalogue)
@@ -158,8 +185,8 @@ def load(con: duckdb.DuckDBPyConnection, source, catalogue: Mapping[str, list[st
              m AS (SELECT pid, trim(unnest(medicines)) AS raw FROM rx_in)
         SELECT DISTINCT pid, 'complaint' AS field, k.key AS value, c.raw AS raw
             FROM c JOIN complaint_keys k USING (raw) WHERE k.key <> ''
-        UNION ALL SELECT DISTINCT pid, 'diagnosis', upper(trim(d)), upper(trim(d))
-            FROM (SELECT pid, unnest(diagnoses) AS d FROM rx_in) WHERE trim(d) <> ''
+        UNION ALL SELECT pid, 'diagnosis', k.key, any_value(coalesce(k.name, k.key))
+            FROM _dx_raw r JOIN _dx_keys k ON r.d = k.d AND r.n IS NOT DISTINCT FROM k.n WHERE k.key <> '' GROUP BY ALL
         UNION ALL SELECT DISTINCT pid, 'medicine', m.raw, m.raw FROM m
         UNION ALL SELECT DISTINCT pid, 'brand', mm.brand, mm.brand FROM m JOIN medicine_map mm USING (raw)
         UNION ALL SELECT DISTINCT pid, 'molecule', mm.molecule, mm.molecule FROM m JOIN medicine_map mm USING (raw)
@@ -169,6 +196,8 @@ def load(con: duckdb.DuckDBPyConnection, source, catalogue: Mapping[str, list[st
             FROM (SELECT pid, unnest(advice) AS a FROM rx_in) WHERE trim(a) <> ''
     """)
     con.execute("DROP TABLE rx_in")
+    con.execute("DROP TABLE _dx_raw")
+    con.execute("DROP TABLE _dx_keys")
     n_rx, n_empty = con.execute("SELECT count(*), count(*) FILTER (is_empty) FROM rx").fetchone()
     return {"prescriptions": n_rx, "empty": n_empty, "items": con.execute("SELECT count(*) FROM items").fetchone()[0],
             "unparsed_medicines": int(sum(not p.parsed for p in parsed))}

@@ -6,10 +6,12 @@ below and :func:`query_features` must produce identical strings.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from sehat.enrich import diagnoses as icd
+from sehat.enrich.diagnoses import code_system
+
+__all__ = ["code_system"]  # re-exported: the model side asks it which values back off
 
 # feature -> the input field it needs (None: context, always known)
 FEATURE_FIELD: dict[str, str | None] = {
@@ -53,25 +55,6 @@ FEATURE_SQL: dict[str, str] = {
     "molecule": "SELECT pid, value AS fv FROM items WHERE field = 'molecule'",
     "lab_test": "SELECT pid, value AS fv FROM items WHERE field = 'lab_test'",
 }
-
-
-_ICD10 = re.compile(r"[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?")
-_SNOMED = re.compile(r"[1-9][0-9]{5,17}")
-
-
-def code_system(value: str) -> str:
-    """``"icd10"``, ``"snomed"`` or ``"text"`` for a diagnosis value.
-
-    ICD-10 (WHO and -CM shapes): a letter, two characters, an optional dot and up to four more
-    (``E11.9``, ``J069``, ``S52.521A``). SNOMED CT: an identifier of 6 to 18 digits (``22298006``).
-    Anything else is free text. (Stand-in until the transform layer's diagnosis module lands.)
-    """
-    v = str(value).strip().upper()
-    if _ICD10.fullmatch(v):
-        return "icd10"
-    if _SNOMED.fullmatch(v):
-        return "snomed"
-    return "text"
 
 
 def dx_backoff_codes(code: str) -> tuple[str | None, str | None]:

@@ -223,10 +223,11 @@ class PrescriptionRecommender(BaseEstimator):
             self.nb_[t] = (np.log(prior / prior.sum()).astype(np.float32), loglik.T.copy())  # tokens x values
 
     def _display(self, con) -> None:
-        """The most frequent raw text per normalised value (for complaints, lab tests, advice)."""
+        """The most frequent raw text per normalised value (complaints, lab tests, advice) and the most
+        frequent name given with a diagnosis (``diagnosis_descriptions``, a name beside the code, free text)."""
         rows = con.execute("""SELECT field, value, arg_max(raw, n) FROM
             (SELECT field, value, raw, count(*) AS n FROM items WHERE field IN ('complaint', 'lab_test', 'advice')
-             GROUP BY ALL) GROUP BY ALL""").fetchall()
+                OR (field = 'diagnosis' AND raw <> value) GROUP BY ALL) GROUP BY ALL""").fetchall()
         self.display_ = {}
         for f, v, raw in rows:
             self.display_.setdefault(f, {})[v] = raw

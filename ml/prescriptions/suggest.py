@@ -25,7 +25,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ml.prescriptions.data import RULES, load_rules, normalise_vocab  # noqa: F401 - RULES, load_rules re-exported
-from ml.prescriptions.features import Query
+from ml.prescriptions.features import Query, code_system
 from sehat.enrich import diagnoses as icd
 
 OUTPUT_FIELDS = {"complaint": "complaints", "diagnosis": "diagnoses", "molecule": "molecules", "brand": "brands",
@@ -53,7 +53,21 @@ def present(model, q: Query, probs: dict[str, np.ndarray | None], n: int, rules:
 
 def _displayer(model, t: str):
     """The name shown for a value of field ``t`` (None: show the value itself)."""
-    return icd.description if t == "diagnosis" else model.display_.get(t, {}).get
+    if t != "diagnosis":
+        return model.display_.get(t, {}).get
+    given = model.display_.get("diagnosis", {})
+    return lambda v: diagnosis_display(v, given.get(v))
+
+
+def diagnosis_display(value: str, given: str | None = None) -> str:
+    """A diagnosis as shown: the WHO name of an ICD-10 code (else the name given with it in the training
+    data); a SNOMED CT id's given name, else ``"SNOMED CT <id>"`` (never a bare number); free text as written."""
+    system = code_system(value)
+    if system == "icd10":
+        return icd.description(value) or given or value
+    if system == "snomed":
+        return given or f"SNOMED CT {value}"
+    return given or value
 
 
 def _display(model, t: str, v: str) -> str:

@@ -161,8 +161,11 @@ def test_http_api(fitted, monkeypatch):
     assert client.get("/health").json()["status"] == "ok"
     r = client.post("/suggest", json={"doctor_id": 2, "complaints": ["cough"], "n": 5})
     assert r.status_code == 200 and len(r.json()["suggestions"]["diagnoses"]) == 5
-    bad = client.post("/suggest", json={"diagnoses": ["not a code"]})
-    assert bad.status_code == 422 and "ICD-10" in json.dumps(bad.json())
+    # ICD-10, SNOMED CT and free text are all diagnoses; a blank one is not
+    ok = client.post("/suggest", json={"diagnoses": ["38341003", "viral fever", "E11.9"]})
+    assert ok.status_code == 200, ok.json()
+    bad = client.post("/suggest", json={"diagnoses": ["  "]})
+    assert bad.status_code == 422 and "blank" in json.dumps(bad.json())
     assert bad.json()["detail"][0]["loc"] == ["body", "diagnoses"]  # FastAPI's usual 422 shape
     broken = client.post("/suggest", content=b'{"complaints": [', headers={"content-type": "application/json"})
     assert broken.status_code == 422 and broken.json()["detail"][0]["type"] == "json_invalid"
