@@ -465,7 +465,9 @@ class PrescriptionRecommender(BaseEstimator):
         from ml.prescriptions.suggest import present
 
         q = self.query(rx)
-        return present(self, q, self.predict_proba(q), n, self.rules_ if rules is None else rules)
+        if rules is None:
+            rules = getattr(self, "rules_", [])  # models pickled before rules travelled with them have none
+        return present(self, q, self.predict_proba(q), n, rules)
 
     def query(self, rx: Mapping) -> Query:
         """A raw prescription dict -> the model's normalised :class:`Query`."""
