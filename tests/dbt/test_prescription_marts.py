@@ -36,7 +36,8 @@ def warehouse(tmp_path_factory):
         extract_day(START, cfg)
         # tests of unselected models (customer view, segments) stay out of this build
         mp.setenv("DBT_INDIRECT_SELECTION", "cautious")
-        dbt_build("staging.production +marts.prescriptions", vars={"as_of_date": START.isoformat()}, cfg=cfg)
+        dbt_build("staging.production +marts.prescriptions doctor_input_rules", vars={"as_of_date": START.isoformat()},
+                  cfg=cfg)
         refresh_reader(cfg)
         yield cfg
 
@@ -140,3 +141,8 @@ def test_retraining_exports_the_mart(warehouse, tmp_path):
     df = pd.read_parquet(snap["prescriptions"])
     assert len(df) == snap["rows"] > 50
     assert {"complaints", "diagnoses", "medicines", "lab_tests", "advice", "notes", "patient_age"} <= set(df.columns)
+    # the doctor-input rules travel from the dbt seed through the warehouse into the training data
+    from ml.prescriptions.data import load_rules
+
+    rules = load_rules(snap["rules"])
+    assert rules and {r["rule"] for r in rules} <= {"always", "sometimes", "never"}
