@@ -29,11 +29,17 @@ def train(data: Path = typer.Argument(..., help="Prescriptions (.parquet/.csv) i
     from ml.prescriptions.data import prepare
     from ml.prescriptions.model import PrescriptionRecommender
 
-    with _spinner() as p:
-        p.add_task(f"training on {data}", total=None)
-        model = PrescriptionRecommender(half_life_days=half_life_days)
-        with prepare(str(data), str(catalogue) if catalogue else None, rules, model.memory_limit) as tables:
-            model.fit(tables)
+    for path in (data, catalogue, rules):
+        if path is not None and not path.exists():
+            _fail(f"no such file: {path}")
+    try:
+        with _spinner() as p:
+            p.add_task(f"training on {data}", total=None)
+            model = PrescriptionRecommender(half_life_days=half_life_days)
+            with prepare(str(data), str(catalogue) if catalogue else None, rules, model.memory_limit) as tables:
+                model.fit(tables)
+    except ValueError as exc:  # the input's shape (missing columns, a bad rule): one line
+        _fail(str(exc))
     artifact.save(model, out)
     console.print({"model": str(out), **model.data_summary_, **model.timing_})
 

@@ -81,8 +81,20 @@ def test_too_few_test_prescriptions_are_refused_in_one_line(sehat_home):
 
 
 def test_missing_file_is_one_line(sehat_home):
-    res = CliRunner().invoke(app, ["evaluate", "/nonexistent.csv"])
-    assert res.exit_code == 1 and "no such file" in res.output and "Traceback" not in res.output
+    for args in (["evaluate", "/nonexistent.csv"], ["train", "/nonexistent.parquet"]):
+        res = CliRunner().invoke(app, args)
+        assert res.exit_code == 1 and "no such file" in res.output and "Traceback" not in res.output
+
+
+def test_train_on_a_users_file(tmp_path):
+    out = tmp_path / "model.pkl"
+    res = CliRunner().invoke(app, ["train", str(USER_FILE), "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert out.stat().st_size > 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("prescription_id,doctor_id\n1,2\n")
+    res = CliRunner().invoke(app, ["train", str(bad), "--out", str(out)])
+    assert res.exit_code == 1 and "lacks required columns" in res.output and "Traceback" not in res.output
 
 
 def test_plain_popularity_is_the_most_frequent_values():
