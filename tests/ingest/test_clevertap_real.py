@@ -1,0 +1,113 @@
+"""CleverTap records shaped like a real account's (issue 15): custom events, an account time
+zone of +05:30, anonymous users with only objectId, identity after login. Fixtures in
+tests/ingest/fixtures/ are written from CleverTap's documented formats."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import gzip
+import json
+import shutil
+from datetime import date, datetime
+from pathlib import Path
+
+import yaml
+
+from sehat.config import DBT_PROJECT_DIR
+from sehat.ingest.clevertap import ingest_day
+from sehat.sources.clevertap import (
+    CATALOGUE_PATH,
+    EVENTS,
+    api_page_dir,
+    export_file_name,
+    load_catalogue,
+)
+from sehat.warehouse import writer
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DAY = date(2026, 11, 1)
+
+
+def land_real_account(cfg, day=DAY) -> None:
+    """The fixture API page and export chunk, landed for ``day``."""
+    folder = api_page_dir(cfg.clevertap_api_dir, day, "UTM Visited")
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(FIXTURES / "get_events_page.json", folder / "page-0001.json")
+    cfg.clevertap_export_dir.mkdir(parents=True, exist_ok=True)
+    chunk = cfg.clevertap_export_dir / export_file_name(1877, 1762041600, "UTM Visited", day, 0, 3)
+    chunk.write_bytes(gzip.compress((FIXTURES / "export_chunk.jsonl").read_bytes()))
+
+
+def test_a_real_accounts_custom_event_loads_with_utc_times(sehat_home):
+    cfg = dataclasses.replace(sehat_home, clevertap_timezone="Asia/Kolkata")
+    land_real_account(cfg)
+
+    report = ingest_day(DAY, cfg)
+
+    assert report.quarantined == 0 and report.loaded == 4
+    assert report.detail["custom_events"] == {"UTM Visited": 4}
+    with writer(cfg) as con:
+        rows = con.execute(
+            "SELECT source_format, event_name, object_id, identity, event_ts, event_ts_local,"
+            " event_props->>'utm_campaign' FROM raw.clevertap_events ORDER BY event_ts").fetchall()
+    assert rows[0] == ("api", "UTM Visited", "a8ffcbc9-a747-4ee3-a791-c5e58ad03097", "5555555555",
+                       datetime(2026, 11, 1, 0, 19, 37), datetime(2026, 11, 1, 5, 49, 37), "diwali")
+    # the anonymous device (objectId only), then the same device after login
+    export = [r for r in rows if r[0] == "export"]
+    assert [(r[2], r[3]) for r in export] == [("__g7e1b2c3d4e5f60718293a4b5c6d7e8f9", None),
+                                              ("__g7e1b2c3d4e5f60718293a4b5c6d7e8f9", "9198765043210")]
+    assert export[0][4:6] == (datetime(2026, 11, 1, 2, 42, 3), datetime(2026, 11, 1, 8, 12, 3))
+    # 23:15 local is 17:45 UTC the same day
+    assert rows[-1][4:6] == (datetime(2026, 11, 1, 17, 45, 2), datetime(2026, 11, 1, 23, 15, 2))
+
+
+def test_default_timezone_is_utc(sehat_home):
+    land_real_account(sehat_home)
+    ingest_day(DAY, sehat_home)
+    with writer(sehat_home) as con:
+        same = con.execute("SELECT bool_and(event_ts = event_ts_local), count(*) FROM raw.clevertap_events").fetchone()
+    assert same == (True, 4)
+
+
+def test_a_bad_timezone_setting_is_refused(sehat_home):
+    import pytest
+
+    with pytest.raises(ValueError, match="Mars/Olympus"):
+        ingest_day(DAY, dataclasses.replace(sehat_home, clevertap_timezone="Mars/Olympus"))
+
+
+def test_quarantine_keeps_the_event_name_from_the_path(sehat_home):
+    """API records carry no event name; export lines that are not JSON neither."""
+    cfg = sehat_home
+    folder = api_page_dir(cfg.clevertap_api_dir, DAY, "UTM Visited")
+    folder.mkdir(parents=True)
+    (folder / "page-0001.json").write_text(json.dumps(
+        {"status": "success", "records": [{"profile": {"objectId": "__x"}, "event_props": {}}], "next_cursor": None}))
+    cfg.clevertap_export_dir.mkdir(parents=True)
+    (cfg.clevertap_export_dir / export_file_name(1, 2, "Search", DAY, 0, 3)).write_bytes(gzip.compress(b"{oops\n"))
+
+    ingest_day(DAY, cfg)
+
+    with writer(cfg) as con:
+        got = con.execute("SELECT source_format, reason, event_name FROM raw.clevertap_quarantine ORDER BY 1").fetchall()
+    assert got == [("api", "missing_ts", "UTM Visited"), ("export", "invalid_json", "Search")]
+
+
+def test_the_catalogue_is_the_one_list():
+    """Loader, generator and tests read the seed (dbt builds it for analysts); the staging yml keeps no second list."""
+    with CATALOGUE_PATH.open(newline="") as f:
+        names = [row["event_name"] for row in csv.DictReader(f)]
+    assert list(EVENTS) == names == list(load_catalogue())
+    models = (DBT_PROJECT_DIR / "models/staging/clevertap/_clevertap__models.yml").read_text()
+    column = next(c for c in yaml.safe_load(models)["models"][0]["columns"] if c["name"] == "event_name")
+    assert not any(isinstance(t, dict) and "accepted_values" in t for t in column["data_tests"])
+    assert not any(name in models for name in names if name not in ("Search", "Charged"))
+
+
+def test_adding_an_event_to_the_catalogue_is_one_line(tmp_path):
+    copy = tmp_path / "catalogue.csv"
+    copy.write_text(CATALOGUE_PATH.read_text() + "UTM Visited,export,utm_source utm_medium utm_campaign\n")
+    events = load_catalogue(copy)
+    assert events["UTM Visited"] == ("export", ("utm_source", "utm_medium", "utm_campaign"))
+    assert len(events) == len(EVENTS) + 1
