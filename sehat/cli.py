@@ -7,6 +7,7 @@ Paths come from the environment (``SEHAT_HOME`` and friends, see
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import date, datetime
 
@@ -100,9 +101,16 @@ def run(
         help="airflow: the real scheduler runs the Asset-chained DAGs; "
         "dags-test: `airflow dags test` per DAG; inprocess: the same steps without Airflow.",
     ),
+    allow_shrink: bool = typer.Option(
+        False, "--allow-shrink",
+        help="Let a rerun replace a loaded CleverTap day with fewer landing files than its last load "
+        "(refused otherwise; sets SEHAT_CLEVERTAP_ALLOW_SHRINK for every task of the run).",
+    ),
 ) -> None:
     """Run the daily pipeline (ingest -> dbt -> gate -> publish) for a date or a range."""
     days = _days(day, start, end)
+    if allow_shrink:
+        os.environ["SEHAT_CLEVERTAP_ALLOW_SHRINK"] = "1"  # inherited by Airflow's processes and read by settings()
     started = time.perf_counter()
     if mode == "airflow":
         from sehat.orchestrate import run_through_scheduler
@@ -192,6 +200,7 @@ def _print_summary() -> None:
     for row in loads:
         lt.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
     console.print(lt)
+    _print_clevertap_notes(cfg)
     pubs = list_publications(cfg)
     for p in pubs:
         console.print(f"published [bold]{p['segment']}[/] as of {p['as_of']}: {p['rows']} rows -> {p['path']}")
@@ -199,6 +208,27 @@ def _print_summary() -> None:
         f"query it: [bold].venv/bin/sehat sql \"SELECT * FROM marts.dim_customers LIMIT 5\"[/]"
         f"  or  duckdb -readonly {cfg.reader_path}"
     )
+
+
+def _print_clevertap_notes(cfg) -> None:
+    """Custom (not catalogued) CleverTap events per name, and the warnings of the CleverTap loads."""
+    from sehat.warehouse import reader
+
+    with reader(cfg) as con:
+        details = [json.loads(d) for (d,) in con.execute(
+            "SELECT detail FROM raw.load_log WHERE source = 'clevertap' ORDER BY batch_date").fetchall() if d]
+    custom: dict[str, int] = {}
+    for d in details:
+        for name, n in (d.get("custom_events") or {}).items():
+            custom[name] = custom.get(name, 0) + n
+    if custom:
+        ct = Table("event", "loaded", title="CleverTap custom events (not in the catalogue seed)")
+        for name, n in sorted(custom.items(), key=lambda kv: -kv[1]):
+            ct.add_row(name, f"{n:,}")
+        console.print(ct)
+    for d in details:
+        for warning in d.get("warnings") or []:
+            console.print(f"[bold yellow]CleverTap warning[/]: {warning}")
 
 
 @app.command()
