@@ -38,7 +38,8 @@ raw contract"; docs/operations.md, "Bad inputs"):
 * a ``ts`` before the platform start or later than the export day plus a tolerance
   is quarantined (``ts_out_of_range``);
 * the event key is the md5 of the event's content (event name, ``objectId``, ``ts``,
-  the properties as minified JSON), so CRLF and LF copies of an event are one event;
+  event and session properties as minified JSON), so CRLF and LF copies of an event
+  are one event;
 * a UTF-8 byte-order mark is stripped, a line with invalid UTF-8 is quarantined
   (``invalid_utf8``, bytes shown as ``\\xNN``), a ``.json.gz`` that is plain text is
   read as text (reported in ``not_gzip_files``);
@@ -174,7 +175,8 @@ _LINES_SCHEMA = pa.schema(
 #
 # Deciding first keeps RETURNING off the big insert: DuckDB materialises what an
 # INSERT ... RETURNING returns, which cost more than parsing every line once more.
-_CHECK_PATHS = ["$.ts", "$.eventProps", "$.event_props", "$.eventName", "$.profile.objectId"]
+_CHECK_PATHS = ["$.ts", "$.eventProps", "$.event_props", "$.eventName", "$.profile.objectId", "$.session_props",
+                "$.sessionProps"]
 _V, _J = "VARCHAR", "JSON"
 # The fields the partition keeps, in both spellings, read from an accepted line in one parse
 # (``from_json``: half the cost of a json_extract plus a json_extract_string over the same
@@ -214,7 +216,8 @@ WITH base AS (
            -- the event's content, not its bytes: a CRLF and an LF copy of an event share the key
            md5(CASE WHEN f IS NULL THEN line::VARCHAR
                     ELSE concat_ws(chr(31), name, f[5]->>'$', f[1]::VARCHAR,
-                                   coalesce(_json_value(f[2]), _json_value(f[3]))::VARCHAR) END) AS k,
+                                   coalesce(_json_value(f[2]), _json_value(f[3]))::VARCHAR,
+                                   coalesce(_json_value(f[6]), _json_value(f[7]))::VARCHAR) END) AS k,
            CASE
                WHEN pre_reason IS NOT NULL THEN pre_reason
                WHEN NOT is_json THEN 'invalid_json'
