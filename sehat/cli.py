@@ -64,6 +64,10 @@ def generate(
     production_url: str | None = typer.Option(
         None, help="Write the production DB here (postgresql://...); default: a SQLite file under the data dir."
     ),
+    timezone: str | None = typer.Option(
+        None, help="The CleverTap account's time zone `ts` is written in (default: SEHAT_CLEVERTAP_TIMEZONE, "
+        "the one the loader reads, else UTC)."
+    ),
 ) -> None:
     """Generate CleverTap exports, API pages and a production database (deterministic)."""
     from sehat.generate import GenerateConfig
@@ -77,6 +81,7 @@ def generate(
         seed=seed,
         data_dir=cfg.data_dir,
         production_url=production_url,
+        timezone=timezone if isinstance(timezone, str) else cfg.clevertap_timezone,  # also when called as a function
     )
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console) as progress:
@@ -109,7 +114,7 @@ def run(
 ) -> None:
     """Run the daily pipeline (ingest -> dbt -> gate -> publish) for a date or a range."""
     days = _days(day, start, end)
-    if allow_shrink:
+    if allow_shrink is True:  # (not the typer default object when run() is called as a function)
         os.environ["SEHAT_CLEVERTAP_ALLOW_SHRINK"] = "1"  # inherited by Airflow's processes and read by settings()
     started = time.perf_counter()
     if mode == "airflow":
@@ -320,9 +325,13 @@ def demo(
 ) -> None:
     """The main job: generate a sample, run every day through Airflow, print the summary."""
     started = time.perf_counter()
-    generate(customers=customers, days=days, start=DEFAULT_START.isoformat(), seed=seed, production_url=None)
+    # The demo account is in India (+05:30), as the sample's real-world counterpart: CleverTap writes
+    # `ts` in that time zone and the loader converts it to UTC. Set SEHAT_CLEVERTAP_TIMEZONE to change it.
+    os.environ.setdefault("SEHAT_CLEVERTAP_TIMEZONE", "Asia/Kolkata")
+    generate(customers=customers, days=days, start=DEFAULT_START.isoformat(), seed=seed, production_url=None,
+             timezone=None)
     end = DEFAULT_START.fromordinal(DEFAULT_START.toordinal() + days - 1)
-    run(day=None, start=DEFAULT_START.isoformat(), end=end.isoformat(), mode=mode)
+    run(day=None, start=DEFAULT_START.isoformat(), end=end.isoformat(), mode=mode, allow_shrink=False)
     console.print(f"[bold green]demo finished in {time.perf_counter() - started:.0f}s[/]")
 
 
