@@ -187,3 +187,30 @@ def test_warnings_become_alert_lines(tmp_path, monkeypatch):
     assert [(a["level"], a["task"], a["warning"]) for a in lines] == [
         ("warning", "ingest_clevertap", "broken API page chain api/20261101/X"),
         ("warning", "ingest_clevertap", "unrecognised file x.JSON.GZ")]
+
+
+@pytest.mark.e2e
+def test_the_marts_tests_catch_implausible_dates(tmp_path, monkeypatch):
+    """Should a 9999-12-31 or 1970-01-01 event get past the loader, dbt's tests on the customer view
+    fail (no future last_seen_at, no negative recency, no cohort before the platform start)."""
+    import duckdb
+
+    from sehat.transform import DbtBuildError, dbt_build
+    from tests.dbt.conftest import create_raw_warehouse
+
+    warehouse = create_raw_warehouse(tmp_path / "w" / "sehat.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("""
+            insert into raw.clevertap_events (export_date, source_format, source_file, line_no, event_key, event_name,
+                                              event_ts, object_id, loaded_at)
+            values ('2025-11-01', 'export', 'bad.json.gz', 1, 'bad-future', 'App Launched', '9999-12-31 23:59:59',
+                    'dev-future', '2025-11-02 01:00:00'),
+                   ('2025-11-01', 'export', 'bad.json.gz', 2, 'bad-epoch', 'App Launched', '1970-01-01 00:00:00',
+                    'dev-epoch', '2025-11-02 01:00:00')""")
+    monkeypatch.setenv("SEHAT_HOME", str(tmp_path))
+    monkeypatch.setenv("SEHAT_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")
+    with pytest.raises(DbtBuildError, match="assert_customer_dates_are_plausible") as failed:
+        dbt_build(select="+dim_customers", target_path=tmp_path / "target", on_line=lambda _line: None)
+    failing = [n.name for n in failed.value.result.failed_nodes]
+    assert failing == ["assert_customer_dates_are_plausible"], failing

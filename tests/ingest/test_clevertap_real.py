@@ -12,9 +12,10 @@ import shutil
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 import yaml
 
-from sehat.config import DBT_PROJECT_DIR
+from sehat.config import DBT_PROJECT_DIR, settings
 from sehat.ingest.clevertap import ingest_day
 from sehat.sources.clevertap import (
     CATALOGUE_PATH,
@@ -71,8 +72,6 @@ def test_default_timezone_is_utc(sehat_home):
 
 
 def test_a_bad_timezone_setting_is_refused(sehat_home):
-    import pytest
-
     with pytest.raises(ValueError, match="Mars/Olympus"):
         ingest_day(DAY, dataclasses.replace(sehat_home, clevertap_timezone="Mars/Olympus"))
 
@@ -111,3 +110,37 @@ def test_adding_an_event_to_the_catalogue_is_one_line(tmp_path):
     events = load_catalogue(copy)
     assert events["UTM Visited"] == ("export", ("utm_source", "utm_medium", "utm_campaign"))
     assert len(events) == len(EVENTS) + 1
+
+
+@pytest.mark.e2e
+def test_a_real_accounts_events_reach_the_customer_view(sehat_home, monkeypatch, tmp_path):
+    """A small generated world in a +05:30 account, plus the real-shaped fixture files, through dbt."""
+    from sehat.generate import GenerateConfig, generate
+    from sehat.ingest.labels import ingest_day as load_labels
+    from sehat.ingest.production import extract_day
+    from sehat.transform import dbt_build
+
+    monkeypatch.setenv("SEHAT_CLEVERTAP_TIMEZONE", "Asia/Kolkata")
+    monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")  # tests of the selected models only
+    cfg = settings()
+    generate(GenerateConfig(customers=30, days=1, start=DAY, seed=11, data_dir=cfg.data_dir, timezone="Asia/Kolkata"))
+    land_real_account(cfg)
+    report = ingest_day(DAY, cfg)
+    assert report.detail["custom_events"]["UTM Visited"] >= 4
+    extract_day(DAY, cfg)
+    load_labels(DAY, cfg)
+    # the customer view and what it is built from (with their tests); not the ML marts
+    dbt_build(select="+dim_customers", vars={"as_of_date": DAY.isoformat()}, target_path=tmp_path / "target",
+              on_line=lambda _line: None)
+
+    with writer(cfg) as con:
+        customers = {r[0]: r[1:] for r in con.execute(
+            "SELECT c.identity, c.n_events, c.last_seen_at, c.days_since_last_activity FROM marts.dim_customers c"
+            " WHERE c.identity IN ('5555555555', '9198765043210')").fetchall()}
+        staged = con.execute("SELECT event_at, event_at_local FROM staging.stg_clevertap__events"
+                             " WHERE object_id = 'a8ffcbc9-a747-4ee3-a791-c5e58ad03097'").fetchall()
+    assert staged == [(datetime(2026, 11, 1, 0, 19, 37), datetime(2026, 11, 1, 5, 49, 37))]
+    # the web visitor known by identity only from the API record; its only event, in UTC
+    assert customers["5555555555"] == (1, datetime(2026, 11, 1, 0, 19, 37), 0)
+    # the anonymous Android device and the same device after login are one customer
+    assert customers["9198765043210"][0] == 3
