@@ -137,7 +137,6 @@ CREATE TABLE IF NOT EXISTS raw.clevertap_files (
     source_file   VARCHAR NOT NULL,
     size          BIGINT NOT NULL,
     checksum      VARCHAR,
-    first_seen_at TIMESTAMP NOT NULL,
     loaded_at     TIMESTAMP
 );
 """
@@ -426,8 +425,7 @@ def _track_loaded_days_as_seen(con: duckdb.DuckDBPyConnection, landed: dict[str,
     if rows:
         log.warning("CleverTap: tracking the %d landing files of %d already-loaded days from now on",
                     len(rows), len(loaded))
-        con.executemany("INSERT INTO raw.clevertap_files VALUES (?, ?, ?, ?, NULL, current_localtimestamp(), NULL)",
-                        rows)
+        con.executemany("INSERT INTO raw.clevertap_files VALUES (?, ?, ?, ?, NULL, NULL)", rows)
 
 
 def _late_files(con: duckdb.DuckDBPyConnection, landed: dict[str, tuple[date, str, int]],
@@ -470,15 +468,10 @@ def _record_files(con: duckdb.DuckDBPyConnection, day: date, paths: list[Path], 
         rel = _relative(p, root)
         n = notes.get(rel, {})
         rows.append((rel, "api" if n.get("api") else "export", n.get("size", 0), n.get("checksum")))
-    con.execute("CREATE OR REPLACE TEMP TABLE _first_seen AS SELECT source_file, min(first_seen_at) AS first_seen_at"
-                " FROM raw.clevertap_files WHERE export_date = ? GROUP BY ALL", [day])
     con.execute("DELETE FROM raw.clevertap_files WHERE export_date = ?", [day])
     if rows:
-        con.executemany(
-            "INSERT INTO raw.clevertap_files SELECT ?, ?, f, ?, ?, coalesce((SELECT first_seen_at FROM _first_seen"
-            " WHERE source_file = f), ?), ? FROM (SELECT ? AS f)",
-            [(day, fmt, size, checksum, now, now, rel) for rel, fmt, size, checksum in rows])
-    con.execute("DROP TABLE _first_seen")
+        con.executemany("INSERT INTO raw.clevertap_files VALUES (?, ?, ?, ?, ?, ?)",
+                        [(day, fmt, rel, size, checksum, now) for rel, fmt, size, checksum in rows])
 
 
 def _unrecognised_files(cfg: Settings, day: date) -> list[str]:
