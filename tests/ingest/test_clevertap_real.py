@@ -144,3 +144,19 @@ def test_a_real_accounts_events_reach_the_customer_view(sehat_home, monkeypatch,
     assert customers["5555555555"] == (1, datetime(2026, 11, 1, 0, 19, 37), 0)
     # the anonymous Android device and the same device after login are one customer
     assert customers["9198765043210"][0] == 3
+
+
+def test_status_shows_custom_events_and_warnings(sehat_home):
+    from typer.testing import CliRunner
+
+    from sehat.cli import app
+    from sehat.warehouse import refresh_reader
+
+    land_real_account(sehat_home)
+    (sehat_home.clevertap_export_dir / "stray.JSON.GZ").write_bytes(b"")
+    ingest_day(DAY, sehat_home)
+    refresh_reader(sehat_home)
+    result = CliRunner().invoke(app, ["status"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "UTM Visited" in result.output and "custom events" in result.output
+    assert "stray.JSON.GZ" in result.output
