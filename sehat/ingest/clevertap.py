@@ -74,6 +74,8 @@ from isal import isal_zlib
 
 from sehat.config import Settings, settings
 from sehat.ingest import LOAD_LOG_DDL, LoadReport, forget_load, record_load
+from sehat.ingest import clevertap_files as files
+from sehat.ingest.clevertap_files import ShrinkRefused  # noqa: F401  raised by ingest_day: importable here
 from sehat.sources.clevertap import API_PAGE_NAME, EVENTS, EXPORT_NAME, event_slug, export_glob
 from sehat.warehouse import writer
 
@@ -282,10 +284,6 @@ FROM _arrow_rejected
 """
 
 
-class ShrinkRefused(RuntimeError):
-    """A rerun would load fewer landing files for a day than its last load did."""
-
-
 def ingest_day(day: date, cfg: Settings | None = None, *, allow_shrink: bool | None = None) -> LoadReport:
     """Load every CleverTap file of export day ``day``; replaces that day's partition.
 
@@ -298,14 +296,14 @@ def ingest_day(day: date, cfg: Settings | None = None, *, allow_shrink: bool | N
     allow_shrink = cfg.clevertap_allow_shrink if allow_shrink is None else allow_shrink
     with writer(cfg) as con:
         con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        tracked_before = _table_exists(con, "raw", "clevertap_files")
+        tracked_before = files.table_exists(con, "raw", "clevertap_files")
         con.execute(LOAD_LOG_DDL)
         con.execute(DDL)
         _check_timezone(con, cfg.clevertap_timezone)
-        landed = _landed_files(cfg)
+        landed = files.landed_files(cfg)
         if not tracked_before:
-            _track_loaded_days_as_seen(con, landed)
-        late = _late_files(con, landed, day)
+            files.track_loaded_days_as_seen(con, landed)
+        late = files.late_files(con, landed, day)
         report = _load_day(con, day, cfg, allow_shrink, late)
         for other in sorted(late):
             log.warning("CleverTap: %d file(s) landed for %s after it was loaded; reloading that day: %s",
@@ -320,15 +318,15 @@ def _load_day(con: duckdb.DuckDBPyConnection, day: date, cfg: Settings, allow_sh
     root = cfg.data_dir
     # in (source_file) order, as the dedup orders them
     export_files = sorted((p for p in cfg.clevertap_export_dir.glob(export_glob(day)) if EXPORT_NAME.match(p.name)),
-                          key=lambda p: _relative(p, root))
+                          key=lambda p: files.relative(p, root))
     api_pages = sorted((p for p in (cfg.clevertap_api_dir / f"{day:%Y%m%d}").glob("*/page-*.json")
-                        if API_PAGE_NAME.match(p.name)), key=lambda p: _relative(p, root))
-    files = [_relative(p, root) for p in export_files + api_pages]
+                        if API_PAGE_NAME.match(p.name)), key=lambda p: files.relative(p, root))
+    landed_now = [files.relative(p, root) for p in export_files + api_pages]
     warnings: list[str] = []
-    shrink = _shrink_check(con, day, files, allow_shrink)
+    shrink = files.shrink_check(con, day, landed_now, allow_shrink)
     if shrink:
         warnings.append(shrink)
-    warnings += _unrecognised_files(cfg, day)
+    warnings += files.unrecognised_files(cfg, day)
     for other, names in sorted(late.items()):
         warnings.append(f"{len(names)} file(s) landed for {other} after that day was loaded "
                         f"(reloaded in this run): {', '.join(names[:5])}")
@@ -350,7 +348,7 @@ def _load_day(con: duckdb.DuckDBPyConnection, day: date, cfg: Settings, allow_sh
                            {"ts_from": start, "ts_until": until}, _insert_events_sql(cfg.clevertap_timezone))
     loaded = counts.pop("loaded", 0)
     quarantined = sum(counts.values())
-    warnings += _broken_cursor_chains(api_pages, root, notes)
+    warnings += files.broken_cursor_chains(api_pages, root, notes)
     detail = {
         "export_files": len(export_files),
         "api_pages": len(api_pages),
@@ -371,16 +369,10 @@ def _load_day(con: duckdb.DuckDBPyConnection, day: date, cfg: Settings, allow_sh
     report = LoadReport(source=SOURCE, batch_date=day, read=loaded + quarantined, loaded=loaded,
                         quarantined=quarantined, seconds=time.perf_counter() - started, detail=detail)
     con.execute("BEGIN TRANSACTION")
-    _record_files(con, day, export_files + api_pages, root, notes, now)
+    files.record_files(con, day, export_files + api_pages, root, notes, now)
     record_load(con, report)
     con.execute("COMMIT")
     return report
-
-
-# ------------------------------------------------------------------ landing files
-def _table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                       [schema, table]).fetchone()[0] > 0
 
 
 def _check_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
@@ -390,128 +382,6 @@ def _check_timezone(con: duckdb.DuckDBPyConnection, timezone: str) -> None:
         con.execute(f"SELECT timezone('{timezone}', TIMESTAMP '2026-01-01')").fetchone()
     except duckdb.Error as exc:
         raise ValueError(f"SEHAT_CLEVERTAP_TIMEZONE={timezone!r} is not a time zone DuckDB knows: {exc}") from exc
-
-
-def _landed_files(cfg: Settings) -> dict[str, tuple[date, str, int]]:
-    """Every recognised landing file: relative path -> (export day, format, size in bytes)."""
-    root = cfg.data_dir
-    files: dict[str, tuple[date, str, int]] = {}
-    if cfg.clevertap_export_dir.is_dir():
-        for entry in os.scandir(cfg.clevertap_export_dir):
-            m = EXPORT_NAME.match(entry.name)
-            if m and entry.is_file():
-                day = _day_or_none(m["day"])
-                if day:
-                    files[_relative(Path(entry.path), root)] = (day, "export", entry.stat().st_size)
-    if cfg.clevertap_api_dir.is_dir():
-        for page in cfg.clevertap_api_dir.glob("*/*/page-*.json"):
-            day = _day_or_none(page.parent.parent.name)
-            if day and API_PAGE_NAME.match(page.name):
-                files[_relative(page, root)] = (day, "api", page.stat().st_size)
-    return files
-
-
-def _day_or_none(text: str) -> date | None:
-    try:
-        return datetime.strptime(text, "%Y%m%d").date()
-    except ValueError:
-        return None
-
-
-def _track_loaded_days_as_seen(con: duckdb.DuckDBPyConnection, landed: dict[str, tuple[date, str, int]]) -> None:
-    """A warehouse loaded before files were tracked: take the files of its loaded days as seen."""
-    loaded = {r[0] for r in con.execute("SELECT batch_date FROM raw.load_log WHERE source = ?", [SOURCE]).fetchall()}
-    rows = [(d, fmt, f, size) for f, (d, fmt, size) in landed.items() if d in loaded]
-    if rows:
-        log.warning("CleverTap: tracking the %d landing files of %d already-loaded days from now on",
-                    len(rows), len(loaded))
-        con.executemany("INSERT INTO raw.clevertap_files VALUES (?, ?, ?, ?, NULL, NULL)", rows)
-
-
-def _late_files(con: duckdb.DuckDBPyConnection, landed: dict[str, tuple[date, str, int]],
-                day: date) -> dict[date, list[str]]:
-    """Files new (or changed in size) since their day, another already-loaded day, was loaded."""
-    loaded = {r[0] for r in con.execute("SELECT batch_date FROM raw.load_log WHERE source = ?", [SOURCE]).fetchall()}
-    seen = {(r[0], r[1]) for r in con.execute("SELECT source_file, size FROM raw.clevertap_files").fetchall()}
-    late: dict[date, list[str]] = {}
-    for f, (d, _fmt, size) in sorted(landed.items()):
-        if d != day and d in loaded and (f, size) not in seen:
-            late.setdefault(d, []).append(f)
-    return late
-
-
-def _shrink_check(con: duckdb.DuckDBPyConnection, day: date, files: list[str], allow_shrink: bool) -> str | None:
-    """Refuse to replace a loaded day with fewer files than its last load; the decision as a warning when allowed."""
-    before = {r[0] for r in con.execute("SELECT source_file FROM raw.clevertap_files WHERE export_date = ?",
-                                        [day]).fetchall()}
-    last = con.execute("SELECT read, detail->>'export_files', detail->>'api_pages' FROM raw.load_log"
-                       " WHERE source = ? AND batch_date = ?", [SOURCE, day]).fetchone()
-    count_before = sum(int(n or 0) for n in last[1:]) if last else 0
-    missing = sorted(before - set(files))
-    if not missing and len(files) >= count_before:
-        return None
-    message = (f"{day}: {len(files)} landing file(s) now, {max(len(before), count_before)} at its last load "
-               f"({last[0] if last else 0} lines read); missing: {', '.join(missing[:5]) or 'unknown names'}")
-    if not allow_shrink:
-        log.error("CleverTap: refusing to shrink %s", message)
-        raise ShrinkRefused(
-            f"CleverTap {message}. Refusing to replace the loaded day with less: restore the files, or rerun "
-            "with --allow-shrink (SEHAT_CLEVERTAP_ALLOW_SHRINK=1, DAG param allow_shrink) to accept the loss.")
-    return f"shrink allowed: {message}"
-
-
-def _record_files(con: duckdb.DuckDBPyConnection, day: date, paths: list[Path], root: Path,
-                  notes: dict[str, dict], now: datetime) -> None:
-    """The day's landing files, as loaded, replace the day's rows in ``raw.clevertap_files``."""
-    rows = []
-    for p in paths:
-        rel = _relative(p, root)
-        n = notes.get(rel, {})
-        rows.append((rel, "api" if n.get("api") else "export", n.get("size", 0), n.get("checksum")))
-    con.execute("DELETE FROM raw.clevertap_files WHERE export_date = ?", [day])
-    if rows:
-        con.executemany("INSERT INTO raw.clevertap_files VALUES (?, ?, ?, ?, ?, ?)",
-                        [(day, fmt, rel, size, checksum, now) for rel, fmt, size, checksum in rows])
-
-
-def _unrecognised_files(cfg: Settings, day: date) -> list[str]:
-    """Files in the landing folders the loader does not read (never skipped without a word)."""
-    root = cfg.data_dir
-    odd = []
-    if cfg.clevertap_export_dir.is_dir():
-        odd += [_relative(Path(e.path), root) for e in os.scandir(cfg.clevertap_export_dir)
-                if not EXPORT_NAME.match(e.name) and not e.name.startswith(".")]
-    day_dir = cfg.clevertap_api_dir / f"{day:%Y%m%d}"
-    if day_dir.is_dir():
-        for entry in day_dir.iterdir():
-            if entry.is_dir():
-                odd += [_relative(p, root) for p in entry.iterdir()
-                        if not API_PAGE_NAME.match(p.name) and not p.name.startswith(".")]
-            elif not entry.name.startswith("."):
-                odd.append(_relative(entry, root))
-    return [f"unrecognised file in the landing folder (not loaded): {f}" for f in sorted(odd)]
-
-
-def _broken_cursor_chains(api_pages: list[Path], root: Path, notes: dict[str, dict]) -> list[str]:
-    """An API page chain is page-0001..N, each page's next_cursor set but the last's."""
-    chains: dict[Path, list[tuple[int, bool | None]]] = {}
-    for p in api_pages:
-        chains.setdefault(p.parent, []).append((int(API_PAGE_NAME.match(p.name)["page"]),
-                                                notes.get(_relative(p, root), {}).get("next_cursor")))
-    broken = []
-    for folder, pages in sorted(chains.items()):
-        pages.sort()
-        numbers = [n for n, _ in pages]
-        problems = []
-        if numbers != list(range(1, len(numbers) + 1)):
-            problems.append(f"pages {numbers[:10]} are not 1..{len(numbers)}")
-        if pages[-1][1]:
-            problems.append(f"page {pages[-1][0]} has a next_cursor but no page follows")
-        if any(c is False for _, c in pages[:-1]):
-            problems.append("a page before the last has no next_cursor")
-        if problems:
-            broken.append(f"broken API page chain {_relative(folder, root)}: {'; '.join(problems)}")
-    return broken
 
 
 # ------------------------------------------------------------------ checking and appending lines
@@ -678,10 +548,6 @@ def _rows_table(rows: list[tuple]) -> pa.Table:
     return pa.table(arrays, schema=_LINES_SCHEMA)
 
 
-def _relative(path: Path, root: Path) -> str:
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-
-
 def _export_file_lines(path: Path, root: Path) -> tuple[pa.Table, dict]:
     """One export file as a table of lines (_LINES_SCHEMA); a cut file adds one row for the cut.
 
@@ -692,7 +558,7 @@ def _export_file_lines(path: Path, root: Path) -> tuple[pa.Table, dict]:
     (``invalid_utf8``). Runs in a worker thread: ISA-L, hashlib and Arrow release the GIL.
     Returns the table and what was noticed about the file (size, checksum, ...).
     """
-    rel = _relative(path, root)
+    rel = files.relative(path, root)
     raw = path.read_bytes()
     note: dict = {"file": rel, "size": len(raw), "checksum": hashlib.md5(raw).hexdigest()}
     if raw and raw[:2] != b"\x1f\x8b":
@@ -777,7 +643,7 @@ def _split_lines(data: bytes, end: int) -> tuple[pa.Array, pa.Array | None]:
 
 def _api_page_lines(page: Path, slug_to_event: dict[str, str], root: Path) -> tuple[pa.Table, dict]:
     """One API page as a table of records (_LINES_SCHEMA); an unreadable page is one quarantine row."""
-    rel = _relative(page, root)
+    rel = files.relative(page, root)
     event = slug_to_event.get(page.parent.name, page.parent.name.replace("_", " "))
     data = page.read_bytes()
     note: dict = {"file": rel, "api": True, "size": len(data), "checksum": hashlib.md5(data).hexdigest()}
