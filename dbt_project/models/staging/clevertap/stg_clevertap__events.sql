@@ -105,7 +105,8 @@ renamed as (
         cast(event_ts as timestamp) as event_at,
         cast(event_ts_local as timestamp) as event_at_local,
         cast(export_date as date) as export_date,
-        cast(event_ts as date) < cast(export_date as date) as is_late_arrival,
+        -- export days are the account's days: compare on its wall clock (older rows: UTC)
+        cast(coalesce(event_ts_local, event_ts) as date) < cast(export_date as date) as is_late_arrival,
 
         -- who
         cast(object_id as varchar) as object_id,
