@@ -214,3 +214,23 @@ def test_the_marts_tests_catch_implausible_dates(tmp_path, monkeypatch):
         dbt_build(select="+dim_customers", target_path=tmp_path / "target", on_line=lambda _line: None)
     failing = [n.name for n in failed.value.result.failed_nodes]
     assert failing == ["assert_customer_dates_are_plausible"], failing
+
+
+def test_a_warehouse_loaded_before_this_release_upgrades_in_place(sehat_home):
+    """Older raw tables get the new columns; the files of days loaded before tracking count as seen."""
+    cfg = sehat_home
+    _export(cfg, [_line("__d1")])
+    ingest_day(DAY, cfg)
+    with writer(cfg) as con:  # as an older release left it
+        con.execute("ALTER TABLE raw.clevertap_events DROP COLUMN event_ts_local")
+        con.execute("ALTER TABLE raw.clevertap_quarantine DROP COLUMN event_name")
+        con.execute("DROP TABLE raw.clevertap_files")
+    next_day = date(2026, 11, 2)
+    _export(cfg, [_line("__d2", ts=20261102101010), "{bad"], day=next_day)
+    report = ingest_day(next_day, cfg)
+    assert (report.loaded, report.quarantined) == (1, 1) and "late_files" not in report.detail
+    with writer(cfg) as con:
+        tracked = con.execute("SELECT export_date, count(*) FROM raw.clevertap_files GROUP BY ALL ORDER BY 1").fetchall()
+        local = con.execute("SELECT object_id, event_ts_local FROM raw.clevertap_events ORDER BY 1").fetchall()
+    assert tracked == [(DAY, 1), (next_day, 1)]
+    assert local[0][1] is None and local[1][1] is not None  # the older day's rows as they were
