@@ -101,7 +101,8 @@ def test_the_catalogue_is_the_one_list():
     models = (DBT_PROJECT_DIR / "models/staging/clevertap/_clevertap__models.yml").read_text()
     column = next(c for c in yaml.safe_load(models)["models"][0]["columns"] if c["name"] == "event_name")
     assert not any(isinstance(t, dict) and "accepted_values" in t for t in column["data_tests"])
-    assert not any(name in models for name in names if name not in ("Search", "Charged"))
+    mentioned = [name for name in names if any(f in models for f in (f"'{name}'", f": {name}", f"- {name}\n"))]
+    assert len(mentioned) <= 2, f"the staging yml lists catalogue events again: {mentioned}"  # an example is fine
 
 
 def test_adding_an_event_to_the_catalogue_is_one_line(tmp_path):
