@@ -11,14 +11,19 @@ schedules `sehat_transform`.
   interval*, so the run for day D starts after D ends and its logical date is D.
   A manual run may pass `{"day": "YYYY-MM-DD"}` instead.
 * **Writers**: the three load tasks (CleverTap, production tables, SAPE labels) run in pool `duckdb_writer` (one slot).
-* **Re-runs** are safe: every load is idempotent per day.
+* **Re-runs** are safe: every load is idempotent per day. A rerun that would load fewer
+  CleverTap files for the day than its last load fails with a clear message unless the
+  param `allow_shrink` is true (or `SEHAT_CLEVERTAP_ALLOW_SHRINK=1`).
+* **Warnings** (unrecognised landing files, broken API page chains, files landed for an
+  already-loaded day, which is then reloaded) go to the load log and to the alerts file
+  with `"level": "warning"`; the task still succeeds.
 * **Failures** are retried with exponential backoff, then recorded in
   `$SEHAT_HOME/alerts/alerts.jsonl`.
 """
 
 from __future__ import annotations
 
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 from sehat_airflow.common import (
     POOL,
     RAW,
@@ -40,7 +45,9 @@ from sehat_airflow.common import (
     default_args=default_args(),
     tags=["sehat", "ingest", "duckdb-writer"],
     doc_md=__doc__,
-    params=day_params("Export day to load (default: the logical date)"),
+    params=day_params("Export day to load (default: the logical date)")
+    | {"allow_shrink": Param(False, type="boolean",
+                             description="Let a rerun load fewer CleverTap files for the day than its last load")},
 )
 def sehat_ingest():
     @task(pool=POOL)
@@ -48,10 +55,16 @@ def sehat_ingest():
         """CleverTap export files + API pages of the day -> raw.clevertap_events / quarantine."""
         from datetime import date
 
+        from sehat_airflow.callbacks import record_warnings
+
         from sehat.ingest.clevertap import ingest_day
 
-        (day,) = resolve_days(get_current_context())
-        return as_plain(ingest_day(date.fromisoformat(day)))
+        context = get_current_context()
+        (day,) = resolve_days(context)
+        allow_shrink = True if context["params"].get("allow_shrink") else None  # None: SEHAT_CLEVERTAP_ALLOW_SHRINK
+        report = ingest_day(date.fromisoformat(day), allow_shrink=allow_shrink)
+        record_warnings(context, report.detail.get("warnings", []))
+        return as_plain(report)
 
     @task(pool=POOL)
     def extract_production() -> list:

@@ -7,6 +7,7 @@ Paths come from the environment (``SEHAT_HOME`` and friends, see
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import date, datetime
 
@@ -63,6 +64,10 @@ def generate(
     production_url: str | None = typer.Option(
         None, help="Write the production DB here (postgresql://...); default: a SQLite file under the data dir."
     ),
+    timezone: str | None = typer.Option(
+        None, help="The CleverTap account's time zone `ts` is written in (default: SEHAT_CLEVERTAP_TIMEZONE, "
+        "the one the loader reads, else UTC)."
+    ),
 ) -> None:
     """Generate CleverTap exports, API pages and a production database (deterministic)."""
     from sehat.generate import GenerateConfig
@@ -76,6 +81,7 @@ def generate(
         seed=seed,
         data_dir=cfg.data_dir,
         production_url=production_url,
+        timezone=timezone if isinstance(timezone, str) else cfg.clevertap_timezone,  # also when called as a function
     )
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console) as progress:
@@ -100,9 +106,16 @@ def run(
         help="airflow: the real scheduler runs the Asset-chained DAGs; "
         "dags-test: `airflow dags test` per DAG; inprocess: the same steps without Airflow.",
     ),
+    allow_shrink: bool = typer.Option(
+        False, "--allow-shrink",
+        help="Let a rerun replace a loaded CleverTap day with fewer landing files than its last load "
+        "(refused otherwise; sets SEHAT_CLEVERTAP_ALLOW_SHRINK for every task of the run).",
+    ),
 ) -> None:
     """Run the daily pipeline (ingest -> dbt -> gate -> publish) for a date or a range."""
     days = _days(day, start, end)
+    if allow_shrink is True:  # (not the typer default object when run() is called as a function)
+        os.environ["SEHAT_CLEVERTAP_ALLOW_SHRINK"] = "1"  # inherited by Airflow's processes and read by settings()
     started = time.perf_counter()
     if mode == "airflow":
         from sehat.orchestrate import run_through_scheduler
@@ -192,6 +205,7 @@ def _print_summary() -> None:
     for row in loads:
         lt.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
     console.print(lt)
+    _print_clevertap_notes(cfg)
     pubs = list_publications(cfg)
     for p in pubs:
         console.print(f"published [bold]{p['segment']}[/] as of {p['as_of']}: {p['rows']} rows -> {p['path']}")
@@ -199,6 +213,27 @@ def _print_summary() -> None:
         f"query it: [bold].venv/bin/sehat sql \"SELECT * FROM marts.dim_customers LIMIT 5\"[/]"
         f"  or  duckdb -readonly {cfg.reader_path}"
     )
+
+
+def _print_clevertap_notes(cfg) -> None:
+    """Custom (not catalogued) CleverTap events per name, and the warnings of the CleverTap loads."""
+    from sehat.warehouse import reader
+
+    with reader(cfg) as con:
+        details = [json.loads(d) for (d,) in con.execute(
+            "SELECT detail FROM raw.load_log WHERE source = 'clevertap' ORDER BY batch_date").fetchall() if d]
+    custom: dict[str, int] = {}
+    for d in details:
+        for name, n in (d.get("custom_events") or {}).items():
+            custom[name] = custom.get(name, 0) + n
+    if custom:
+        ct = Table("event", "loaded", title="CleverTap custom events (not in the catalogue seed)")
+        for name, n in sorted(custom.items(), key=lambda kv: -kv[1]):
+            ct.add_row(name, f"{n:,}")
+        console.print(ct)
+    for d in details:
+        for warning in d.get("warnings") or []:
+            console.print(f"[bold yellow]CleverTap warning[/]: {warning}")
 
 
 @app.command()
@@ -290,9 +325,13 @@ def demo(
 ) -> None:
     """The main job: generate a sample, run every day through Airflow, print the summary."""
     started = time.perf_counter()
-    generate(customers=customers, days=days, start=DEFAULT_START.isoformat(), seed=seed, production_url=None)
+    # The demo account is in India (+05:30), as the sample's real-world counterpart: CleverTap writes
+    # `ts` in that time zone and the loader converts it to UTC. Set SEHAT_CLEVERTAP_TIMEZONE to change it.
+    os.environ.setdefault("SEHAT_CLEVERTAP_TIMEZONE", "Asia/Kolkata")
+    generate(customers=customers, days=days, start=DEFAULT_START.isoformat(), seed=seed, production_url=None,
+             timezone=None)
     end = DEFAULT_START.fromordinal(DEFAULT_START.toordinal() + days - 1)
-    run(day=None, start=DEFAULT_START.isoformat(), end=end.isoformat(), mode=mode)
+    run(day=None, start=DEFAULT_START.isoformat(), end=end.isoformat(), mode=mode, allow_shrink=False)
     console.print(f"[bold green]demo finished in {time.perf_counter() - started:.0f}s[/]")
 
 

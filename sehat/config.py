@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,6 +29,11 @@ class Settings:
     reader_path: Path  # read-only snapshot for analysts, checks and the API
     publish_dir: Path  # published segments and artifacts
     production_url: str  # sqlite:///path or postgresql://...
+    # CleverTap account settings (docs/design.md, "CleverTap raw contract"):
+    clevertap_timezone: str = "UTC"  # the account's time zone: CleverTap writes `ts` in it
+    clevertap_platform_start: date = date(2013, 1, 1)  # events before it are quarantined (ts_out_of_range)
+    clevertap_future_days: int = 1  # events later than export day + 1 + this many days: ts_out_of_range
+    clevertap_allow_shrink: bool = False  # let a rerun load fewer files for a day than its last load
 
     @property
     def clevertap_export_dir(self) -> Path:
@@ -52,4 +58,10 @@ def settings() -> Settings:
     production = os.environ.get(
         "SEHAT_PRODUCTION_URL", f"sqlite:///{data_dir / 'production' / 'production.sqlite'}"
     )
-    return Settings(home, data_dir, warehouse, reader, publish, production)
+    return Settings(
+        home, data_dir, warehouse, reader, publish, production,
+        clevertap_timezone=os.environ.get("SEHAT_CLEVERTAP_TIMEZONE", "UTC"),
+        clevertap_platform_start=date.fromisoformat(os.environ.get("SEHAT_CLEVERTAP_PLATFORM_START", "2013-01-01")),
+        clevertap_future_days=int(os.environ.get("SEHAT_CLEVERTAP_FUTURE_DAYS", "1")),
+        clevertap_allow_shrink=os.environ.get("SEHAT_CLEVERTAP_ALLOW_SHRINK", "").lower() in ("1", "true", "yes"),
+    )

@@ -55,8 +55,20 @@ def alert_record(context: Mapping[str, Any]) -> dict[str, Any]:
 
 def record_failure(context: Mapping[str, Any]) -> None:
     """``on_failure_callback``: append one alert line; log instead of raising on error."""
+    _append(alert_record(context))
+
+
+def record_warnings(context: Mapping[str, Any], warnings: list[str]) -> None:
+    """Alert lines for a task that succeeded but found something an engineer must see
+    (CleverTap: unrecognised landing files, a broken API page chain, files landed for an
+    already-loaded day, an allowed shrink). ``"level": "warning"`` tells them from failures."""
+    for warning in warnings:
+        _append(alert_record(context) | {"level": "warning", "exception": None, "warning": warning})
+
+
+def _append(record: dict[str, Any]) -> None:
+    """Append one alert line; log instead of raising on error."""
     try:
-        record = alert_record(context)
         path = alerts_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(record, default=str) + "\n"

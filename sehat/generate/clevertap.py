@@ -21,6 +21,12 @@ Defects planted in the export, all counted in the summary and in
 * malformed lines (``malformed_share``), one defect each, kinds ``MALFORMED_KINDS``;
 * ``alt_spelling_share`` of well-formed lines spell ``event_props`` / ``sessionProps``
   instead of ``eventProps`` / ``session_props`` (valid, must load).
+
+As a real account does, it also writes **custom events** missing from the catalogue
+(``CUSTOM_EVENTS``: ``UTM Visited`` after each well-formed ``App Launched`` of a
+session that came from a campaign link, ``Screen Viewed`` after each ``Content
+Clicked``), in files of their own, and writes ``ts`` in the account's time zone
+(``GenerateConfig.timezone``; the simulation and the truth stay in UTC).
 """
 
 from __future__ import annotations
@@ -31,8 +37,9 @@ import json
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import duckdb
 import numpy as np
@@ -57,9 +64,15 @@ MALFORMED_KINDS: tuple[str, ...] = (
     "invalid_ts",  # integer that is not a yyyyMMddHHmmss moment (20261345990000) or epoch seconds
     "ts_wrong_type",  # "yesterday", "N/A", true, [..]
     "missing_object_id",  # profile without "objectId"
-    "unknown_event",  # eventName not in sehat.sources.clevertap.EVENTS
+    "missing_event_name",  # no "eventName" key (an event whose name is not in the catalogue is not
+    # malformed: a real account's custom events load like the others)
 )
-UNKNOWN_EVENTS = ("App Uninstalled", "Screen Viewed", "Wishlist Added")
+# custom events (not in the catalogue), each derived from one catalogued event's well-formed lines:
+# name -> (source event, properties: "utm" = the session's campaign fields, else fixed JSON)
+CUSTOM_EVENTS: dict[str, tuple[str, str]] = {
+    "UTM Visited": ("App Launched", "utm"),
+    "Screen Viewed": ("Content Clicked", '{"screen_name":"Health Article","CT Source":"Mobile"}'),
+}
 WRONG_TYPE_TS = ('"yesterday"', '"N/A"', "true", "[20261101093012]")
 EXPORT_ID = 1461
 DB_ID = 7
@@ -78,8 +91,19 @@ class ExportDay:
     late: np.ndarray  # bool: written a day after its ts
 
 
-def yyyymmddhhmmss(ts: np.ndarray) -> np.ndarray:
-    """Epoch seconds -> CleverTap's integer timestamp."""
+def local_seconds(ts: np.ndarray, timezone: str) -> np.ndarray:
+    """Epoch seconds -> the same moment as seconds of the wall clock in ``timezone``."""
+    if timezone == "UTC" or not len(ts):
+        return ts
+    zone = ZoneInfo(timezone)
+    hours, index = np.unique(ts // 3600, return_inverse=True)  # offsets change on the hour at most
+    offsets = np.array([int(datetime.fromtimestamp(int(h) * 3600, zone).utcoffset().total_seconds()) for h in hours])
+    return ts + offsets[index]
+
+
+def yyyymmddhhmmss(ts: np.ndarray, timezone: str = "UTC") -> np.ndarray:
+    """Epoch seconds -> CleverTap's integer timestamp, on the wall clock of the account's ``timezone``."""
+    ts = local_seconds(ts, timezone)
     days = ts // DAY
     dates = days.astype("datetime64[D]")
     year = dates.astype("datetime64[Y]").astype(np.int64) + 1970
@@ -245,7 +269,7 @@ class Renderer:
         has_session = (ev.source > 0) | np.isin(ev.event, _SESSION_EVENTS)
         rows = pa.table({
             "event": ev.event, "a": ev.a, "b": ev.b, "seq": np.arange(len(ev), dtype=np.int64),
-            "ts_int": yyyymmddhhmmss(ev.ts), "fault": prepared.fault, "alt": prepared.alt_spelling,
+            "ts_int": yyyymmddhhmmss(ev.ts, self.cfg.timezone), "fault": prepared.fault, "alt": prepared.alt_spelling,
             "cut": prepared.cut, "bad_ts": prepared.bad_ts,
             "name_json": self.names_json.take(pa.array(ev.event.astype(np.int64))),
             "profile": self.profiles.take(pa.array(ev.device + variant * self.n_devices)),
@@ -263,10 +287,8 @@ class Renderer:
                      WHEN 3 THEN '"ts":' || bad_ts || ','
                      WHEN 4 THEN '"ts":' || list_extract($wrong, (seq % 4 + 1)::INTEGER) || ','
                      ELSE '"ts":' || ts_int || ',' END,
-                '"eventName":',
-                CASE WHEN fault = 6 THEN to_json(list_extract($unknown, (seq % 3 + 1)::INTEGER))::VARCHAR
-                     ELSE name_json END,
-                ',"profile":',
+                CASE WHEN fault = 6 THEN '' ELSE '"eventName":' || name_json || ',' END,
+                '"profile":',
                 CASE WHEN fault = 5 THEN regexp_replace(profile, '"objectId":"[^"]*",?', '') ELSE profile END,
                 ',"deviceInfo":', device_info,
                 CASE WHEN alt THEN ',"event_props":' ELSE ',"eventProps":' END,
@@ -283,12 +305,44 @@ class Renderer:
             SELECT seq, CASE WHEN fault = 1 THEN left(line, greatest(10, (length(line) * cut)::BIGINT))
                              ELSE line END || chr(10) AS line
             FROM lines
-        """, {"wrong": list(WRONG_TYPE_TS), "unknown": list(UNKNOWN_EVENTS),
+        """, {"wrong": list(WRONG_TYPE_TS),
               "queries": [q for q, _ in SEARCH_QUERIES]}).to_arrow_table()
         self.con.unregister("e")
         _check_order(result)
         # large_string: a 1M-customer day renders more than the 2 GB that 32-bit offsets address
         return result["line"].cast(pa.large_string()).combine_chunks()
+
+    # -------------------------------------------------------------- custom events
+    def custom_lines(self, prepared: Prepared, text: pa.Array) -> list[tuple[str, np.ndarray, pa.Array]]:
+        """Per custom event: (name, the rows of ``prepared`` it derives from, its lines), in file order.
+
+        A custom line is its source line with the event name and properties replaced (same
+        profile, device, ts and session): only well-formed, first copies are used.
+        """
+        ev, out = prepared.events, []
+        clean = (prepared.fault == 0) & ~prepared.duplicate
+        utm = [json.dumps({k: v for k, v in s.items() if k != "session_source"}, separators=(",", ":"))
+               for s in SESSION_SOURCES]
+        for name, (source_event, props) in sorted(CUSTOM_EVENTS.items()):
+            rows = np.flatnonzero(clean & (ev.event == EV[source_event]) & (ev.source > 0 if props == "utm" else True))
+            if not len(rows):
+                continue
+            new_props = (pa.array(utm).take(pa.array(ev.source[rows].astype(np.int64))) if props == "utm"
+                         else pa.repeat(props, len(rows)))
+            self.con.register("c", pa.table({"seq": np.arange(len(rows), dtype=np.int64),
+                                             "line": text.take(pa.array(rows)), "props": new_props}))
+            # the first "eventProps"/"event_props" object of the line (the source events' props hold no
+            # nested object) becomes the custom event's properties
+            lines = self.con.execute(r"""
+                SELECT seq, regexp_replace(replace(line, $old, $new),
+                                           '"(eventProps|event_props)":\{[^{}]*\}', '"\1":' || props) AS line
+                FROM c
+            """, {"old": '"eventName":' + json.dumps(source_event), "new": '"eventName":' + json.dumps(name)}
+            ).to_arrow_table()
+            self.con.unregister("c")
+            _check_order(lines)
+            out.append((name, rows, lines["line"].cast(pa.large_string()).combine_chunks()))
+        return out
 
     # -------------------------------------------------------------- API records
     def api_records(self, events: EventBatch) -> tuple[np.ndarray, pa.Array]:
@@ -298,7 +352,8 @@ class Renderer:
         known, phone_new = known_mask(self.world, ev)
         variant = np.where(known, np.where(phone_new, 2, 1), 0)
         rows = pa.table({
-            "seq": np.arange(len(ev), dtype=np.int64), "ts_int": yyyymmddhhmmss(ev.ts), "source": ev.source,
+            "seq": np.arange(len(ev), dtype=np.int64), "ts_int": yyyymmddhhmmss(ev.ts, self.cfg.timezone),
+            "source": ev.source,
             "profile": self.api_profiles.take(pa.array(ev.device + variant * self.n_devices)),
             "props": self._props_for(ev)})
         self.con.register("n", rows)
@@ -406,6 +461,23 @@ class Writer:
                          "lines": int(e - s), "duplicates": int(dup[s:e].sum()), "late": int(late[s:e].sum()),
                          "alt_spelling": int(alt[s:e].sum())}
                 entry |= {kind: int(kinds[i + 1]) for i, kind in enumerate(MALFORMED_KINDS)}
+                self.manifest.append(entry)
+
+    def write_custom(self, day: date, prepared: Prepared, custom: list[tuple[str, np.ndarray, pa.Array]]) -> None:
+        """Custom-event lines in files of their own, chunked like the others; recorded in the manifest."""
+        stamp = day_epoch(day + timedelta(days=1)) + 2 * 3600
+        for name, rows, text in custom:
+            for index, s in enumerate(range(0, len(rows), self.cfg.chunk_lines)):
+                e = min(s + self.cfg.chunk_lines, len(rows))
+                path = self.export_dir / export_file_name(EXPORT_ID, stamp, name, day, index, DB_ID)
+                offsets = np.frombuffer(text.buffers()[1], dtype=np.int64, count=len(text) + 1, offset=text.offset * 8)
+                chunk = text.buffers()[2][int(offsets[s]):int(offsets[e])]
+                self.pending.append(self.pool.submit(_write_gzip, path, chunk))
+                part = rows[s:e]
+                entry = {"file": path.name, "export_day": day, "event_name": name, "file_index": index,
+                         "lines": int(e - s), "duplicates": 0, "late": int(prepared.late[part].sum()),
+                         "alt_spelling": int(prepared.alt_spelling[part].sum())}
+                entry |= {kind: 0 for kind in MALFORMED_KINDS}
                 self.manifest.append(entry)
 
     def write_api(self, day: date, names: np.ndarray, records: pa.Array) -> int:

@@ -33,6 +33,9 @@ class GenerateConfig:
     duplicate_share: float = 0.01  # extra identical copies of export lines
     malformed_share: float = 0.002  # export lines corrupted (see clevertap.MALFORMED_KINDS)
     alt_spelling_share: float = 0.02  # export lines using event_props / sessionProps spellings
+    # The CleverTap account's time zone: ``ts`` is written in it, as CleverTap does (the loader
+    # reads it from SEHAT_CLEVERTAP_TIMEZONE). Export days stay UTC days.
+    timezone: str = "UTC"
 
     def __post_init__(self) -> None:
         if self.customers < 10 or self.days < 1:

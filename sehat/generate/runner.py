@@ -90,7 +90,9 @@ def _write_clevertap(cfg: GenerateConfig, world, tables, days, report) -> tuple[
             export_day = clevertap.ExportDay(cfg.day(k), batch, is_late)
             if len(batch):
                 prepared = clevertap.prepare_export(cfg, export_day, k)
-                writer.write_export(cfg.day(k), prepared, renderer.export_lines(prepared))
+                text = renderer.export_lines(prepared)
+                writer.write_export(cfg.day(k), prepared, text)
+                writer.write_custom(cfg.day(k), prepared, renderer.custom_lines(prepared, text))
             carried = next_carry
             if k < cfg.days:
                 names, records = renderer.api_records(notifications)

@@ -184,6 +184,10 @@ def _readme(cfg: GenerateConfig) -> str:
         "  patient's age (suspensions and syrups under 12); about 5% of prescriptions are empty and 5% list",
         "  medicines only;",
         "- customers in the global control group receive no notifications;",
+        "- custom CleverTap events (not in the catalogue): `UTM Visited` follows each App Launched of a",
+        "  session from a campaign link, `Screen Viewed` each Content Clicked (files of their own; not in",
+        "  the simulation's event batches, only in the export files and `export_files.parquet`);",
+        "- CleverTap `ts` is written in `GenerateConfig.timezone` (UTC unless set); every time here is UTC;",
         "- export files of the day after the period hold only the last day's late events; a few",
         "  consultation rows (chat, ratings) that start late on the last day end after the period.",
     ]

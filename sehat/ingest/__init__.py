@@ -1,6 +1,7 @@
 """Loading sources into the warehouse's ``raw`` schema.
 
-* :mod:`sehat.ingest.clevertap`: CleverTap export files and API pages of one day.
+* :mod:`sehat.ingest.clevertap`: CleverTap export files and API pages of one day
+  (:mod:`sehat.ingest.clevertap_files`: the landing files seen, shrink guard, late files, warnings).
 * :mod:`sehat.ingest.production`: production tables, incrementally by watermark.
 
 Both write one :class:`LoadReport` per source and day into ``raw.load_log``;

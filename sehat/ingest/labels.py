@@ -8,6 +8,10 @@ so re-loading is idempotent. One :class:`~sehat.ingest.LoadReport` per table in
 ``raw.load_log`` (sources ``sape_consultation_labels`` / ``sape_sentence_labels``),
 with ``read == loaded + quarantined``: rows with a missing key or a score
 outside 0 / 0.5 (1.0 for category scores) are quarantined, not loaded.
+
+``source_file`` (and the load log's ``file``) is relative to the landing root
+(``SEHAT_DATA_DIR``), so the same data loaded under two homes gives the same
+table checksums; a file given from outside the landing root keeps its absolute path.
 """
 
 from __future__ import annotations
@@ -50,6 +54,12 @@ _VALID_SENTENCE = ("consultation_id IS NOT NULL AND message_id IS NOT NULL AND s
                    " AND sentence IS NOT NULL AND (category IS NULL OR category IN ('S', 'A', 'P', 'E'))")
 
 
+def _stored_path(path: Path, root: Path) -> str:
+    """``path`` relative to the landing root when it lies under it, else as given (absolute)."""
+    path, root = path.resolve(), root.resolve()
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
 def _reader(path: Path) -> str:
     fn = "read_csv" if path.suffix.lower() == ".csv" else "read_parquet"
     return f"{fn}('{str(path).replace(chr(39), chr(39) * 2)}')"
@@ -81,7 +91,7 @@ def load_labels(con: duckdb.DuckDBPyConnection, batch_date: date, *,
             con.execute(f"DELETE FROM raw.{name}")
             if not path.exists():
                 reports.append(LoadReport(name, batch_date, 0, 0, 0, time.perf_counter() - started,
-                                          {"file": str(path), "missing": True}))
+                                          {"file": _stored_path(path, cfg.data_dir), "missing": True}))
                 continue
             valid = _VALID_CONSULTATION if name == "sape_consultation_labels" else _VALID_SENTENCE
             columns = [r[0] for r in con.execute(f"DESCRIBE raw.{name}").fetchall()
@@ -91,10 +101,10 @@ def load_labels(con: duckdb.DuckDBPyConnection, batch_date: date, *,
                         + f" FROM {_reader(path)}")
             read = con.execute("SELECT count(*) FROM _labels").fetchone()[0]
             con.execute(f"INSERT INTO raw.{name} SELECT *, ?, current_timestamp FROM _labels WHERE {valid}",
-                        [str(path)])
+                        [_stored_path(path, cfg.data_dir)])
             loaded = con.execute(f"SELECT count(*) FROM raw.{name}").fetchone()[0]
             reports.append(LoadReport(name, batch_date, read, loaded, read - loaded,
-                                      time.perf_counter() - started, {"file": str(path)}))
+                                      time.perf_counter() - started, {"file": _stored_path(path, cfg.data_dir)}))
             con.execute("DROP TABLE _labels")
         for report in reports:
             record_load(con, report)

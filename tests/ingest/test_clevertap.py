@@ -63,7 +63,7 @@ def test_every_bad_line_is_quarantined_with_its_reason(sehat_home):
         _record(ts="yesterday"),
         '{"eventName": "App Launched", "profile": {"objectId": "__x"}}',  # no ts
         '{"ts": 20261101093012, "eventName": "App Laun',  # truncated JSON
-        _record(event="Teleported"),
+        _record(event="Teleported", object_id="__custom"),  # not in the catalogue: a custom event, loaded
         _record(object_id=None),
         _record(eventProps=[1, 2]),
         '[1, 2, 3]',
@@ -90,13 +90,13 @@ def test_every_bad_line_is_quarantined_with_its_reason(sehat_home):
         "ts_not_an_integer": 1,
         "missing_ts": 1,
         "invalid_json": 1,
-        "unknown_event": 1,
         "missing_profile_object_id": 1,
         "event_props_not_an_object": 1,
         "not_a_json_object": 1,
         "truncated_gzip": 1,
     }
     assert report.quarantined == sum(reasons.values())
+    assert report.detail["custom_events"] == {"Teleported": 1}
     assert report.read == report.loaded + report.quarantined
     with writer(cfg) as con:
         rows = con.execute(
@@ -165,5 +165,6 @@ def test_batches_give_the_same_partition_as_one_load(sehat_home, monkeypatch):
     many = ingest_day(DAY, cfg)
     assert snapshot() == one_batch
     assert (one.loaded, one.quarantined, one.detail) == (many.loaded, many.quarantined, many.detail)
-    assert many.detail["quarantine_reasons"] == {"duplicate": 5, "unknown_event": 1}
-    assert many.loaded == 6  # __0..__3, __new, __n1
+    assert many.detail["quarantine_reasons"] == {"duplicate": 5}
+    assert many.detail["custom_events"] == {"Teleported": 1}
+    assert many.loaded == 7  # __0..__3, __new, __bad (a custom event), __n1

@@ -56,3 +56,25 @@ def test_a_missing_user_file_is_an_error(label_dir, tmp_path):
     root, _ = label_dir
     with pytest.raises(FileNotFoundError):
         _load(duckdb.connect(), root, c=tmp_path / "nope.parquet")
+
+
+def test_the_same_labels_under_two_homes_give_the_same_checksums(label_dir, tmp_path, monkeypatch):
+    """Label tables store paths relative to the landing root, not absolute ones (issue 18)."""
+    import shutil
+
+    from sehat.config import settings
+    from sehat.warehouse import table_checksum
+
+    root, _ = label_dir
+    sums = []
+    for home in ("home_a", "home_b"):
+        data = tmp_path / home / "data"
+        shutil.copytree(root / "labels", data / "labels")
+        monkeypatch.setenv("SEHAT_DATA_DIR", str(data))
+        con = duckdb.connect()
+        load_labels(con, DAY, cfg=settings())
+        assert con.execute("SELECT DISTINCT source_file FROM raw.sape_sentence_labels").fetchall() == [
+            ("labels/sape_sentence_labels.parquet",)]
+        sums.append([table_checksum(con, f"raw.{t}", exclude=("loaded_at",))
+                     for t in ("sape_consultation_labels", "sape_sentence_labels")])
+    assert sums[0] == sums[1]

@@ -24,7 +24,10 @@ from sehat.warehouse import writer
 
 DAY = date(2026, 11, 1)
 
-timestamps = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2099, 12, 31, 23, 59, 59))
+# the plausible window of the export day DAY (default settings): platform start .. DAY + 1 + 1 day
+timestamps = st.datetimes(min_value=datetime(2013, 1, 1), max_value=datetime(2026, 11, 2, 23, 59, 59))
+implausible = st.one_of(st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2012, 12, 31, 23, 59, 59)),
+                        st.datetimes(min_value=datetime(2026, 11, 3), max_value=datetime(9999, 12, 31, 23, 59, 59)))
 text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
 props = st.dictionaries(st.text(min_size=1, max_size=8), st.one_of(st.none(), st.integers(), text, st.booleans()),
                         max_size=4)
@@ -43,7 +46,7 @@ def records(draw):
         "eventProps": draw(props),
     }
     damage = draw(st.sampled_from([None, None, None, "missing_ts", "ts_not_an_integer", "malformed_ts",
-                                   "unknown_event", "missing_profile_object_id", "invalid_json",
+                                   "custom_event", "ts_out_of_range", "missing_profile_object_id", "invalid_json",
                                    "event_props_not_an_object", "extra_field"]))
     reason = damage
     if damage == "missing_ts":
@@ -53,8 +56,11 @@ def records(draw):
                                    st.lists(st.integers(), max_size=2)))
     elif damage == "malformed_ts":
         rec["ts"] = int(ts.strftime("%Y%m%d%H%M%S")[:8] + "256161")  # hour 25
-    elif damage == "unknown_event":
-        rec["eventName"] = "Not A CleverTap Event " + draw(text)
+    elif damage == "custom_event":
+        rec["eventName"] = "Not In The Catalogue " + draw(text)
+        reason = None  # a real account's custom event: loaded
+    elif damage == "ts_out_of_range":
+        rec["ts"] = int(draw(implausible).strftime("%Y%m%d%H%M%S"))
     elif damage == "missing_profile_object_id":
         del rec["profile"]["objectId"]
     elif damage == "event_props_not_an_object":
@@ -86,12 +92,15 @@ def test_every_record_lands_once_with_the_reason_its_damage_implies(batch):
             quarantined = dict(con.execute("SELECT line_no, reason FROM raw.clevertap_quarantine").fetchall())
     assert report.read == len(batch) == len(loaded) + len(quarantined)
     assert not set(loaded) & set(quarantined)
-    seen: set[str] = set()
+    seen: set[tuple] = set()
     for line_no, (line, reason, ts) in enumerate(batch, start=1):
-        if reason is None and line in seen:
+        # the same event: same name, objectId, ts and properties (the rest of the line does not count)
+        rec = json.loads(line) if reason is None else {}
+        key = (rec.get("eventName"), rec.get("profile", {}).get("objectId"), rec.get("ts"), json.dumps(rec.get("eventProps")))
+        if reason is None and key in seen:
             reason = "duplicate"
         if reason is None:
-            seen.add(line)
+            seen.add(key)
             assert line_no in loaded, (line, quarantined.get(line_no))
             assert loaded[line_no][0] == ts.strftime("%Y%m%d%H%M%S")
             assert loaded[line_no][1] == json.loads(line)["profile"]["objectId"]

@@ -16,6 +16,7 @@ from sehat.warehouse import reader, writer
 
 START = date(2026, 11, 1)
 DAYS = 1
+TIMEZONE = "Asia/Kolkata"
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +26,11 @@ def warehouse(tmp_path_factory):
         for var in ("SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "SEHAT_PUBLISH_DIR", "SEHAT_PRODUCTION_URL"):
             mp.delenv(var, raising=False)
         mp.setenv("SEHAT_HOME", str(home))
+        # an account in India: CleverTap writes ts at +05:30 (the failure world stays UTC, the default)
+        mp.setenv("SEHAT_CLEVERTAP_TIMEZONE", TIMEZONE)
         cfg = settings()
-        summary = generate(GenerateConfig(customers=400, days=DAYS, start=START, seed=5, data_dir=cfg.data_dir))
+        summary = generate(GenerateConfig(customers=400, days=DAYS, start=START, seed=5, data_dir=cfg.data_dir,
+                                          timezone=TIMEZONE))
         # one day more than generated: the last day's late events arrive in the next day's export
         runs = [run_day(START + timedelta(days=i), cfg, log=lambda _: None) for i in range(DAYS + 1)]
         yield cfg, summary, runs
@@ -59,3 +63,20 @@ def test_customer_view_has_every_user_once_and_the_segment_is_published(warehous
     live = current_publication("consulted_no_order_30d", cfg)
     assert live["as_of"] == (START + timedelta(days=DAYS)).isoformat()
     assert live["rows"] == segment == runs[-1]["gate"]["rows"]
+
+
+def test_event_times_are_utc_and_custom_events_reach_the_customer_view(warehouse):
+    """The generator's +05:30 ts come back as UTC; its custom events (not in the catalogue) are loaded,
+    staged and counted in the customers' events."""
+    from sehat.generate.clevertap import CUSTOM_EVENTS
+
+    cfg, _, _ = warehouse
+    with writer(cfg) as con:
+        shifts = con.execute("SELECT DISTINCT event_ts_local - event_ts FROM raw.clevertap_events").fetchall()
+        custom = dict(con.execute("SELECT event_name, count(*) FROM staging.stg_clevertap__events"
+                                  " WHERE event_name IN ? GROUP BY ALL", [list(CUSTOM_EVENTS)]).fetchall())
+        counted = con.execute("SELECT sum(n_events) FROM marts.dim_customers").fetchone()[0]
+        staged = con.execute("SELECT count(*) FROM staging.stg_clevertap__events").fetchone()[0]
+    assert [str(s) for (s,) in shifts] == ["5:30:00"]
+    assert set(custom) == set(CUSTOM_EVENTS) and all(custom.values())
+    assert counted == staged

@@ -14,11 +14,15 @@
 -- (A day all of whose keys were first exported earlier holds no row here, so it counts as
 -- changed at every build: re-ranking its few keys again is cheap and changes nothing.)
 -- `dbt build --full-refresh` gives the same table (tests/dbt/test_incremental.py).
+-- Columns added later (event_at_local) are appended to a table built before them (NULL on its
+-- old rows until a full refresh). Every well-formed event is here, custom ones included: the
+-- catalogue of known events (seed clevertap_event_catalogue) is not read here, so this model
+-- builds on its own (Cosmos runs it as a task of its own).
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
     unique_key='event_key',
-    on_schema_change='fail',
+    on_schema_change='append_new_columns',
     post_hook=[
         "{% if is_incremental() %}delete from {{ this }} as built where not exists (
             select 1 from {{ source('clevertap', 'clevertap_events') }} as landed
@@ -99,8 +103,10 @@ renamed as (
         cast(event_key as varchar) as event_key,
         cast(event_name as varchar) as event_name,
         cast(event_ts as timestamp) as event_at,
+        cast(event_ts_local as timestamp) as event_at_local,
         cast(export_date as date) as export_date,
-        cast(event_ts as date) < cast(export_date as date) as is_late_arrival,
+        -- export days are the account's days: compare on its wall clock (older rows: UTC)
+        cast(coalesce(event_ts_local, event_ts) as date) < cast(export_date as date) as is_late_arrival,
 
         -- who
         cast(object_id as varchar) as object_id,
