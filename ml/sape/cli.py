@@ -7,6 +7,7 @@ Register in ``sehat/cli.py`` with ``app.add_typer(sape_app, name="sape")`` where
 from __future__ import annotations
 
 import json
+import math
 import pickle
 import sys
 from pathlib import Path
@@ -165,7 +166,9 @@ def score(
     rows = [(cid, i, j, m["speaker"], s) for i, m in enumerate(payload["messages"])
             for j, s in enumerate(split_sentences(m["body"]))]
     frame = pd.DataFrame(rows, columns=["consultation_id", "message_id", "sentence_index", "speaker", "sentence"])
-    result = scorer.predict(frame).iloc[0].to_dict()
+    # records keep each column's type (an id stays an integer); an unscored subcategory is null
+    result = {k: None if isinstance(v, float) and math.isnan(v) else v
+              for k, v in scorer.predict(frame).to_dict(orient="records")[0].items()}
     result["model_version"] = version
     typer.echo(json.dumps(result, indent=2, default=_json_default))
 

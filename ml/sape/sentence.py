@@ -65,7 +65,8 @@ class SentenceCategoryClassifier(ClassifierMixin, BaseEstimator):
             if self.threshold == "tune" and yv.any() and yt.any() and not yt.all():
                 p = self._model().fit(M[~validation], yt).predict_proba(M[validation])[:, 1]
                 f1 = [f1_score(yv, p >= t, zero_division=0) for t in THRESHOLDS]
-                threshold = float(THRESHOLDS[int(np.argmax(f1))])
+                best = np.flatnonzero(np.isclose(f1, max(f1)))  # ties: the middle of the best range
+                threshold = float(THRESHOLDS[best[len(best) // 2]])
                 record.update(chosen_by=f"best positive-class F1 on a {self.validation_share:.0%} validation split",
                               validation_sentences=int(validation.sum()),
                               validation_f1_at_0_5=round(float(f1_score(yv, p >= 0.5, zero_division=0)), 4),

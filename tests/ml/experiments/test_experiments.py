@@ -149,3 +149,13 @@ def test_library_tests_use_scipy_and_statsmodels(monkeypatch):
     assert calls == ["z", "ci"] and z == pytest.approx(1.909533719159532)
     assert two_proportion_ztest(0, 100, 0, 120) == (0.0, 1.0, (0.0, 0.0))
     assert welch(np.ones(5), np.ones(6)) == (0.0, 1.0, (0.0, 0.0))
+
+
+def test_warehouse_columns_carry_the_dbt_descriptions(wh):
+    """persist_docs (dbt_project.yml): dim_customers' table and column descriptions are comments (issue 20)."""
+    table = wh.df("SELECT comment FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'dim_customers'")
+    assert table["comment"].iloc[0]
+    columns = wh.df("SELECT column_name, comment FROM duckdb_columns()"
+                    " WHERE schema_name = 'marts' AND table_name = 'dim_customers'")
+    assert len(columns) > 10
+    assert columns["comment"].notna().mean() > 0.9, columns[columns["comment"].isna()]
