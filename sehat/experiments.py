@@ -84,30 +84,29 @@ def srm_check(counts: dict[str, int], planned: dict[str, float] | None = None) -
 
 
 def two_proportion_ztest(x1: int, n1: int, x2: int, n2: int, alpha: float = 0.05):
-    """z and two-sided p for p2 - p1 (pooled SE), and the unpooled (Wald) interval of p2 - p1."""
-    p1, p2 = x1 / n1, x2 / n2
-    pooled = (x1 + x2) / (n1 + n2)
-    se0 = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    z = (p2 - p1) / se0 if se0 > 0 else 0.0
-    p = 2 * stats.norm.sf(abs(z))
-    se = math.sqrt(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
-    q = stats.norm.ppf(1 - alpha / 2)
-    return z, p, (p2 - p1 - q * se, p2 - p1 + q * se)
+    """z and two-sided p for p2 - p1 (pooled SE), and the unpooled (Wald) interval of p2 - p1.
+
+    statsmodels' ``proportions_ztest`` (pooled variance under the null) and
+    ``confint_proportions_2indep(method="wald")``.
+    """
+    from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+    if x1 + x2 in (0, n1 + n2):  # every or no user converted: no variance, no evidence either way
+        return 0.0, 1.0, (x2 / n2 - x1 / n1, x2 / n2 - x1 / n1)
+    z, p = proportions_ztest([x2, x1], [n2, n1], value=0, alternative="two-sided")
+    low, high = confint_proportions_2indep(x2, n2, x1, n1, method="wald", compare="diff", alpha=alpha)
+    return float(z), float(p), (float(low), float(high))
 
 
 def welch(a: np.ndarray, b: np.ndarray, alpha: float = 0.05):
-    """Welch t-test of mean(b) - mean(a): t, p, interval (Welch-Satterthwaite df)."""
+    """Welch t-test of mean(b) - mean(a): t, p, interval (Welch-Satterthwaite df), by scipy."""
     a, b = np.asarray(a, float), np.asarray(b, float)
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = math.sqrt(va + vb)
-    diff = b.mean() - a.mean()
-    if se == 0:
+    diff = float(b.mean() - a.mean())
+    if a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b) == 0:
         return 0.0, 1.0, (diff, diff)
-    df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
-    t = diff / se
-    p = 2 * stats.t.sf(abs(t), df)
-    q = stats.t.ppf(1 - alpha / 2, df)
-    return float(t), float(p), (diff - q * se, diff + q * se)
+    res = stats.ttest_ind(b, a, equal_var=False)
+    ci = res.confidence_interval(1 - alpha)
+    return float(res.statistic), float(res.pvalue), (float(ci.low), float(ci.high))
 
 
 def ratio_of_means_ci(num_c, den_c, num_t, den_t, alpha: float = 0.05):

@@ -85,7 +85,35 @@ class _Live:
 
 
 live = _Live()
-app = FastAPI(title="Sehat prescription suggestions", version="1.0")
+app = FastAPI(title="Sehat prescription suggestions", version="1.0", docs_url=None, redoc_url=None)
+
+
+# ------------------------------------------------------------------ offline docs
+# FastAPI's default /docs loads Swagger UI from a CDN, so it is blank without internet. The assets
+# ship in the swagger-ui-bundle package and are served by the API itself (FastAPI's "self-hosting
+# JavaScript and CSS for docs" recipe).
+def _mount_offline_docs(api: FastAPI) -> None:
+    from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    api.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
+
+    @api.get("/docs", include_in_schema=False)
+    def swagger_ui():
+        return get_swagger_ui_html(
+            openapi_url=api.openapi_url, title=f"{api.title} - Swagger UI",
+            oauth2_redirect_url="/docs/oauth2-redirect",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png")
+
+    @api.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_ui_redirect():
+        return get_swagger_ui_oauth2_redirect_html()
+
+
+_mount_offline_docs(app)
 
 
 @app.get("/health")

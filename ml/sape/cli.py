@@ -7,6 +7,7 @@ Register in ``sehat/cli.py`` with ``app.add_typer(sape_app, name="sape")`` where
 from __future__ import annotations
 
 import json
+import math
 import pickle
 import sys
 from pathlib import Path
@@ -29,28 +30,76 @@ def _progress(description: str):
     return progress
 
 
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _json_default(value):
+    """numpy scalars for json.dumps: integers stay integers (ids), the rest become floats."""
+    import numpy as np
+
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return float(value)
+
+
 @app.command()
 def train(
-    consultations: Path = typer.Option(..., help=CONSULTATIONS_HELP, exists=True),
-    sentences: Path = typer.Option(..., help=SENTENCES_HELP, exists=True),
+    sentences: Path = typer.Option(..., help=SENTENCES_HELP + " Required columns in docs/sape.md.", exists=True),
+    consultations: Path = typer.Option(None, help=CONSULTATIONS_HELP + " Optional: subcategory models.",
+                                       exists=True),
     out: Path = typer.Option(Path("sape_model.pkl"), help="Where to write the fitted model (pickle)."),
+    label_source: str = typer.Option(None, help="Where the labels came from, recorded with the model "
+                                                "(default: 'labelling-team:<sentence file name>')."),
     seed: int = typer.Option(0, help="Random seed."),
 ) -> None:
-    """Fit the qualitative SAPE scorer on labelled files and save it."""
-    from ml.sape.evaluate import LabelledData
-    from ml.sape.production import train as fit
+    """Fit the qualitative SAPE scorer on labelled files and save it (sentence labels alone suffice)."""
+    from ml.sape.evaluate import LabelledData, read_table
+    from ml.sape.training import LabelError
+    from ml.sape.training import train as fit
 
-    data = LabelledData.from_files(consultations, sentences)
-    p = _progress(f"training on {len(data.consultation_labels)} consultations")
+    data = LabelledData(sentence_labels=read_table(sentences),
+                        consultation_labels=read_table(consultations) if consultations else None)
+    p = _progress(f"training on {data.sentence_labels['consultation_id'].nunique() if 'consultation_id' in data.sentence_labels else 0} consultations")
     try:
-        model, metrics = fit(data, seed)
+        model, metrics = fit(data, seed, label_source=label_source or f"labelling-team:{sentences.name}")
+    except LabelError as exc:
+        _fail(str(exc))
     finally:
         p.stop()
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as fh:
         pickle.dump(model, fh)
-    typer.echo(json.dumps(metrics, indent=2))
+    typer.echo(json.dumps(metrics, indent=2, default=_json_default))
+    for what, why in metrics["skipped"].items():
+        typer.echo(f"skipped {what}: {why}")
     typer.echo(f"model written to {out}")
+
+
+def _evaluate_saved(model: Path, test: Path, consultations: Path | None) -> None:
+    from ml.sape.evaluate import read_table
+    from ml.sape.training import LabelError, score_model
+
+    with open(model, "rb") as fh:
+        scorer = pickle.load(fh)
+    try:
+        figures = score_model(scorer, read_table(test), read_table(consultations) if consultations else None)
+    except LabelError as exc:
+        _fail(str(exc))
+    figures["label_source"] = getattr(scorer, "label_source_", "unknown")
+    typer.echo(json.dumps(figures, indent=2, default=_json_default))
+    f = lambda v: "-" if v is None else f"{v:.3f}"
+    typer.echo("| what | n | positives | accuracy (majority) | balanced acc. (majority) | macro-F1 (majority) |")
+    typer.echo("| --- | --- | --- | --- | --- | --- |")
+    rows = [(f"sentence {c}", r) for c, r in figures["sentence"].items()]
+    rows += list(figures.get("subcategory", {}).items())
+    for name, r in rows:
+        m = r["majority"]
+        typer.echo(f"| {name} | {r['n']} | {r['positives']} | {f(r['accuracy'])} ({f(m['accuracy'])}) | "
+                   f"{f(r['balanced_accuracy'])} ({f(m['balanced_accuracy'])}) | {f(r['macro_f1'])} ({f(m['macro_f1'])}) |")
 
 
 @app.command()
@@ -61,11 +110,22 @@ def evaluate(
     generated: int = typer.Option(4000, help="Consultations in the generated corpus (when no files are given)."),
     out: Path = typer.Option(Path("reports/sape"), help="Report folder (report.md, report.json, plots)."),
     seed: int = typer.Option(0, help="Split and model seed."),
+    model: Path = typer.Option(None, help="A saved model (pickle) to measure on --test instead of a split.",
+                               exists=True),
+    test: Path = typer.Option(None, help="Labelled sentence file to measure --model on.", exists=True),
 ) -> None:
-    """Held-out comparison: dictionary vs trained questions, quantitative vs qualitative, best achievable."""
+    """Held-out comparison: dictionary vs trained questions, quantitative vs qualitative, best achievable.
+
+    With ``--model M --test F``: a saved model on a given labelled file (per category accuracy, balanced
+    accuracy and macro-F1 beside the majority baseline; ``--consultations`` adds the subcategories)."""
     from ml.sape.evaluate import LabelledData, markdown
     from ml.sape.evaluate import evaluate as run
 
+    if model or test:
+        if not (model and test):
+            _fail("pass both --model and --test")
+        _evaluate_saved(model, test, consultations)
+        return
     if consultations and sentences:
         data = LabelledData.from_files(consultations, sentences, truth_dir)
     else:
@@ -106,9 +166,11 @@ def score(
     rows = [(cid, i, j, m["speaker"], s) for i, m in enumerate(payload["messages"])
             for j, s in enumerate(split_sentences(m["body"]))]
     frame = pd.DataFrame(rows, columns=["consultation_id", "message_id", "sentence_index", "speaker", "sentence"])
-    result = scorer.predict(frame).iloc[0].to_dict()
+    # records keep each column's type (an id stays an integer); an unscored subcategory is null
+    result = {k: None if isinstance(v, float) and math.isnan(v) else v
+              for k, v in scorer.predict(frame).to_dict(orient="records")[0].items()}
     result["model_version"] = version
-    typer.echo(json.dumps(result, indent=2, default=float))
+    typer.echo(json.dumps(result, indent=2, default=_json_default))
 
 
 @app.command("run")

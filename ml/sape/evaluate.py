@@ -19,7 +19,7 @@ from ml.sape.dictionary import DictionaryQuestionClassifier
 from ml.sape.features import NUMERIC, quantitative_features
 from ml.sape.qualitative import SapeScorer
 from ml.sape.quantitative import MODELS, SAMPLERS, QuantitativeScorer
-from ml.sape.question import QuestionClassifier
+from ml.sape.question import QuestionClassifier, strip_question_marks
 from ml.sape.sentence import SAP
 from sehat.generate.chats import CATEGORIES, SUBCATEGORIES
 
@@ -95,13 +95,18 @@ def _evaluate(data: LabelledData, out_dir: Path | None, test_share: float, seed:
                     "train_sentences": len(tr_s), "test_sentences": len(te_s)}
 
     # question classifier: dictionary (baseline) vs trained SVM
-    y_q = te_s["is_question"].astype(bool).to_numpy()
-    qc = QuestionClassifier().fit(tr_s["sentence"], tr_s["is_question"].astype(bool))
-    report["question"] = {
-        "dictionary": _acc(DictionaryQuestionClassifier().fit(None).predict(te_s["sentence"]), y_q),
-        "trained_svm": _acc(qc.predict(te_s["sentence"]), y_q),
-        "best_achievable": _acc(truth_s["is_question"].astype(bool).to_numpy(), y_q) if truth_s is not None else None,
-    }
+    qc = None
+    if "is_question" in sl.columns:
+        y_q = te_s["is_question"].astype(bool).to_numpy()
+        qc = QuestionClassifier().fit(tr_s["sentence"], tr_s["is_question"].astype(bool))
+        stripped = te_s.loc[y_q, "sentence"].map(strip_question_marks)
+        report["question"] = {
+            "dictionary": _acc(DictionaryQuestionClassifier().fit(None).predict(te_s["sentence"]), y_q),
+            "trained_svm": _acc(qc.predict(te_s["sentence"]), y_q),
+            "best_achievable": (_acc(truth_s["is_question"].astype(bool).to_numpy(), y_q)
+                                if truth_s is not None else None),
+            "recall_without_question_mark": _acc(qc.predict(stripped), True) if len(stripped) else None,
+        }
 
     # qualitative: sentence classifiers, subcategories, categories
     model = SapeScorer().fit(tr_s, tr_c)
@@ -115,19 +120,23 @@ def _evaluate(data: LabelledData, out_dir: Path | None, test_share: float, seed:
     labels = te_c.set_index("consultation_id").loc[pred.index]
     truth_c = (data.truth_consultations.set_index("consultation_id").loc[pred.index]
                if data.truth_consultations is not None else None)
+    scored = [col for col in list(SUBCATEGORIES) + [f"{c.lower()}_score" for c in CATEGORIES]
+              if col in labels.columns and pred[col].notna().all()]  # a user's file may hold only some columns
     report["qualitative"] = {col: {"model": _acc(pred[col], labels[col]),
                                    "best_achievable": _acc(truth_c[col], labels[col]) if truth_c is not None else None,
                                    "majority": _acc(np.full(len(labels), labels[col].mode()[0]), labels[col])}
-                             for col in list(SUBCATEGORIES) + [f"{c.lower()}_score" for c in CATEGORIES]}
+                             for col in scored}
 
     # quantitative: features -> category score, every model x sampler
     features = None
-    if quantitative and data.messages is not None and data.consultations is not None:
+    if quantitative and qc is not None and data.messages is not None and data.consultations is not None:
         flags = _question_flags(data.messages, qc)
         features = quantitative_features(data.messages, data.consultations, flags).set_index("consultation_id")
         report["quantitative"] = {}
         for cat in SAP:
             col = f"{cat.lower()}_score"
+            if col not in tr_c.columns:
+                continue
             ytr = tr_c.set_index("consultation_id")[col]
             yte = labels[col]
             Xtr, Xte = features.loc[ytr.index, NUMERIC], features.loc[yte.index, NUMERIC]
@@ -165,8 +174,9 @@ def comparison_rows(report: dict) -> list[tuple]:
     for cat in SAP:
         col = f"{cat.lower()}_score"
         q = report.get("quantitative", {}).get(cat, {})
-        rows.append((cat, q.get("best"), q.get("best_model"), report["qualitative"][col]["model"],
-                     report["qualitative"][col]["best_achievable"], report["qualitative"][col]["majority"]))
+        r = report["qualitative"].get(col, {})
+        rows.append((cat, q.get("best"), q.get("best_model"), r.get("model"), r.get("best_achievable"),
+                     r.get("majority")))
     return rows
 
 
@@ -180,20 +190,25 @@ def markdown(report: dict) -> str:
            "| --- | --- | --- | --- | --- |"]
     for cat, qbest, qmodel, qual, best, maj in comparison_rows(report):
         out.append(f"| {cat} | {f(qbest)} ({qmodel or '-'}) | {f(qual)} | {f(best)} | {f(maj)} |")
-    e = report["qualitative"]["e_score"]
-    out.append(f"| E (dictionary) | - | {f(e['model'])} | {f(e['best_achievable'])} | {f(e['majority'])} |")
+    e = report["qualitative"].get("e_score")
+    if e:
+        out.append(f"| E (dictionary) | - | {f(e['model'])} | {f(e['best_achievable'])} | {f(e['majority'])} |")
     out += ["", "## Subcategories (0 / 0.5)", "", "| subcategory | model | best achievable | majority |",
             "| --- | --- | --- | --- |"]
-    for sub in SUBCATEGORIES:
+    for sub in [s for s in SUBCATEGORIES if s in report["qualitative"]]:
         r = report["qualitative"][sub]
         out.append(f"| {sub} | {f(r['model'])} | {f(r['best_achievable'])} | {f(r['majority'])} |")
     out += ["", "## Sentence classifiers (binary, per category)", "", "| category | model | best achievable |",
             "| --- | --- | --- |"]
     for cat, r in report["sentence"].items():
         out.append(f"| {cat} | {f(r['model'])} | {f(r['best_achievable'])} |")
-    q = report["question"]
-    out += ["", "## Question classifier", "", "| dictionary | trained SVM | best achievable |", "| --- | --- | --- |",
-            f"| {f(q['dictionary'])} | {f(q['trained_svm'])} | {f(q['best_achievable'])} |"]
+    q = report.get("question")
+    if q:
+        out += ["", "## Question classifier", "",
+                "| dictionary | trained SVM | best achievable | SVM recall on questions without \"?\" |",
+                "| --- | --- | --- | --- |",
+                (f"| {f(q['dictionary'])} | {f(q['trained_svm'])} | {f(q['best_achievable'])} | "
+                f"{f(q.get('recall_without_question_mark'))} |")]
     if "quantitative" in report:
         out += ["", "## Quantitative approach: every model x sampler", "",
                 "| category | " + " | ".join(report["quantitative"]["S"]["by_model"]) + " |",
@@ -229,7 +244,7 @@ def write_report(report: dict, out_dir: Path, features: pd.DataFrame | None, lab
     fig.savefig(out_dir / "accuracy_comparison.png", dpi=100)
     plt.close(fig)
 
-    q = report["question"]
+    q = report.get("question") or {"dictionary": 0, "trained_svm": 0, "best_achievable": 0}
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.bar(["dictionary", "trained SVM", "best achievable"],
            [q["dictionary"], q["trained_svm"], q["best_achievable"] or 0], color=["grey", "tab:blue", "tab:green"])
@@ -239,23 +254,34 @@ def write_report(report: dict, out_dir: Path, features: pd.DataFrame | None, lab
     fig.savefig(out_dir / "question_classifier.png", dpi=100)
     plt.close(fig)
 
-    if features is not None:
-        s = labels.set_index("consultation_id")["s_score"]
-        f = features.loc[features.index.intersection(s.index), NUMERIC]
-        norm = (f - f.min()) / (f.max() - f.min()).replace(0, 1)
-        cols = NUMERIC[:9]
-        fig, axes = plt.subplots(len(cols), 3, figsize=(9, 1.6 * len(cols)), sharex=True)
-        for i, col in enumerate(cols):
-            for j, score in enumerate((0.0, 0.5, 1.0)):
-                ax = axes[i, j]
-                ax.hist(norm.loc[s.loc[norm.index] == score, col], bins=20, range=(0, 1), density=True)
-                if i == 0:
-                    ax.set_title(f"S score {score}")
-                if j == 0:
-                    ax.set_ylabel(col, fontsize=7, rotation=0, ha="right")
-                ax.set_yticks([])
-        fig.suptitle("Normalised quantitative features per Subjective score (they overlap)")
-        fig.tight_layout()
+    if features is not None and "s_score" in labels.columns:
+        fig = feature_distribution_figure(features, labels)
         fig.savefig(out_dir / "feature_distributions_S.png", dpi=80)
         plt.close(fig)
     return out_dir
+
+
+def feature_distribution_figure(features: pd.DataFrame, labels: pd.DataFrame):
+    """Histograms (density, with its y-scale) of the normalised quantitative features per Subjective score."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    s = labels.set_index("consultation_id")["s_score"]
+    f = features.loc[features.index.intersection(s.index), NUMERIC]
+    norm = (f - f.min()) / (f.max() - f.min()).replace(0, 1)
+    cols = NUMERIC[:9]
+    fig, axes = plt.subplots(len(cols), 3, figsize=(9, 1.6 * len(cols)), sharex=True, sharey="row")
+    for i, col in enumerate(cols):
+        for j, score in enumerate((0.0, 0.5, 1.0)):
+            ax = axes[i, j]
+            ax.hist(norm.loc[s.loc[norm.index] == score, col], bins=20, range=(0, 1), density=True)
+            if i == 0:
+                ax.set_title(f"S score {score}")
+            if j == 0:
+                ax.set_ylabel(f"{col}\n(density)", fontsize=7, rotation=0, ha="right")
+            ax.tick_params(axis="y", labelsize=6)
+    fig.suptitle("Normalised quantitative features per Subjective score (they overlap)")
+    fig.tight_layout()
+    return fig

@@ -21,7 +21,8 @@ Input frames (the documented label format, ``data/labels/README.md``; the mart
 ``marts.consultation_sentences`` has the same columns):
 
 * sentences: ``consultation_id, message_id, sentence_index, speaker, sentence`` (+ ``category`` to fit);
-* consultation labels (fit only): ``consultation_id`` + the eight subcategory columns (0 / 0.5).
+* consultation labels (fit only, optional): ``consultation_id`` + any of the six S/A/P subcategory
+  columns (0 / 0.5); a missing or one-class column leaves that subcategory unscored (NaN).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ SCORE_COLUMNS = list(SUBCATEGORIES) + [f"{c.lower()}_score" for c in CATEGORIES]
 class SapeScorer(BaseEstimator):
     """``fit(sentences, consultation_labels)``; ``predict(sentences)`` -> one row per consultation."""
 
-    def __init__(self, sentence_C: float = 4.0, subcategory_C: float = 1.0, threshold: float = 0.5,
+    def __init__(self, sentence_C: float = 4.0, subcategory_C: float = 1.0, threshold: float | str = "tune",
                  random_state: int = 0):
         self.sentence_C = sentence_C
         self.subcategory_C = subcategory_C
@@ -51,22 +52,36 @@ class SapeScorer(BaseEstimator):
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, sentences: pd.DataFrame, consultation_labels: pd.DataFrame):
+    def fit(self, sentences: pd.DataFrame, consultation_labels: pd.DataFrame | None = None):
+        """Sentence labels alone fit the sentence classifiers; each subcategory model is fitted when its
+        column is in ``consultation_labels`` with both classes present, else ``skipped_`` says why and
+        its score is NaN."""
         sentences = _ordered(sentences)
         self.sentence_model_ = SentenceCategoryClassifier(
             C=self.sentence_C, threshold=self.threshold, random_state=self.random_state,
         ).fit(sentences["sentence"], sentences["category"])
-        labels = consultation_labels.set_index("consultation_id")
-        ids = labels.index.to_numpy()
-        M = self.sentence_model_.transform(sentences["sentence"])
-        accepted = self.sentence_model_.predict_proba_matrix(M) >= self.threshold
+        self.skipped_ = {f"sentence {c}": why for c, why in self.sentence_model_.skipped_.items()}
         self.subcategory_models_ = {}
-        for k, cat in enumerate(SAP):
-            docs = _documents(M, sentences, accepted[:, k], ids)
-            for sub in CATEGORIES[cat]:
-                y = labels[sub].to_numpy() > 0
-                self.subcategory_models_[sub] = LogisticRegression(
-                    C=self.subcategory_C, max_iter=2000, random_state=self.random_state).fit(docs, y)
+        if consultation_labels is not None:
+            labels = consultation_labels.set_index("consultation_id")
+            ids = labels.index.to_numpy()
+            M = self.sentence_model_.transform(sentences["sentence"])
+            accepted = self.sentence_model_.accept_matrix(M)
+            for k, cat in enumerate(SAP):
+                docs = None
+                for sub in CATEGORIES[cat]:
+                    if sub not in labels.columns:
+                        self.skipped_[sub] = "no such column in the consultation labels"
+                        continue
+                    y = labels[sub].fillna(0).to_numpy() > 0
+                    if y.all() or not y.any():
+                        self.skipped_[sub] = f"only one class in the labels (every value {0.5 if y.any() else 0})"
+                        continue
+                    docs = _documents(M, sentences, accepted[:, k], ids) if docs is None else docs
+                    self.subcategory_models_[sub] = LogisticRegression(
+                        C=self.subcategory_C, max_iter=2000, random_state=self.random_state).fit(docs, y)
+        else:
+            self.skipped_.update({sub: "no consultation labels given" for cat in SAP for sub in CATEGORIES[cat]})
         self.etiquette_ = EtiquetteDictionary().fit()
         return self
 
@@ -76,12 +91,13 @@ class SapeScorer(BaseEstimator):
         sentences = _ordered(sentences)
         ids = sentences["consultation_id"].drop_duplicates().to_numpy()
         M = self.sentence_model_.transform(sentences["sentence"])
-        accepted = self.sentence_model_.predict_proba_matrix(M) >= self.threshold
+        accepted = self.sentence_model_.accept_matrix(M)
         out = pd.DataFrame(index=pd.Index(ids, name="consultation_id"))
         for k, cat in enumerate(SAP):
             docs = _documents(M, sentences, accepted[:, k], ids)
             for sub in CATEGORIES[cat]:
-                out[sub] = 0.5 * self.subcategory_models_[sub].predict(docs).astype(float)
+                model = self.subcategory_models_.get(sub)
+                out[sub] = 0.5 * model.predict(docs).astype(float) if model is not None else np.nan
         first, last = _first_last_doctor_messages(sentences, ids)
         e = self.etiquette_.predict(first, last)
         out["e_opening"], out["e_closing"] = e[:, 0], e[:, 1]

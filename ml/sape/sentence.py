@@ -2,6 +2,14 @@
 
 One TF-IDF vectoriser (word + character n-grams) shared by three logistic regressions: a sentence may be
 accepted by none of them (small talk, etiquette) and, rarely, by more than one.
+
+**Imbalance.** On real clinical dialogue about 88% of doctor sentences are Subjective; at the default 0.5
+threshold an unweighted logistic regression found almost none of the Assessment and Planning sentences
+(positive-class F1 0.02) although it ranked them well (ROC AUC 0.71-0.78). So each classifier is fitted
+with ``class_weight="balanced"`` and, with ``threshold="tune"`` (the default), its threshold is chosen on
+a seeded validation split (``validation_share`` of the sentences) as the one with the best positive-class
+F1; then the model is refitted on every sentence. ``imbalance_`` records, per category, the positive share,
+the chosen threshold and the validation F1 at 0.5 and at the chosen threshold: how the choice was made.
 """
 
 from __future__ import annotations
@@ -10,27 +18,64 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
 
 from ml.sape.text import sentence_vectorizer
 
 SAP = ("S", "A", "P")
+THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.05), 2)
 
 
 class SentenceCategoryClassifier(ClassifierMixin, BaseEstimator):
-    """``fit(sentences, categories)`` with categories in S/A/P/E/None; ``predict`` -> (n, 3) bool (S, A, P)."""
+    """``fit(sentences, categories)`` with categories in S/A/P/E/None; ``predict`` -> (n, 3) bool (S, A, P).
 
-    def __init__(self, C: float = 4.0, threshold: float = 0.5, random_state: int = 0):
+    A category with no (or only) positive sentences gets no model: it accepts nothing, and ``skipped_``
+    says why.
+    """
+
+    def __init__(self, C: float = 4.0, threshold: float | str = "tune", class_weight: str | None = "balanced",
+                 validation_share: float = 0.2, random_state: int = 0):
         self.C = C
         self.threshold = threshold
+        self.class_weight = class_weight
+        self.validation_share = validation_share
         self.random_state = random_state
+
+    def _model(self):
+        return LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight,
+                                  random_state=self.random_state)
 
     def fit(self, X, y):
         X = list(X)
         y = np.array([c if isinstance(c, str) else "" for c in y], dtype=object)
         self.vectorizer_ = sentence_vectorizer().fit(X)
         M = self.vectorizer_.transform(X)
-        self.models_ = {c: LogisticRegression(C=self.C, max_iter=2000, random_state=self.random_state)
-                        .fit(M, y == c) for c in SAP}
+        rng = np.random.default_rng(self.random_state)
+        validation = rng.random(len(X)) < self.validation_share
+        self.models_, self.thresholds_, self.imbalance_, self.skipped_ = {}, {}, {}, {}
+        for c in SAP:
+            yc = y == c
+            if yc.all() or not yc.any():
+                self.skipped_[c] = f"no sentence labelled {c}" if not yc.any() else f"every sentence labelled {c}"
+                self.models_[c], self.thresholds_[c] = None, 1.0
+                continue
+            record = {"positive_share": round(float(yc.mean()), 4), "class_weight": self.class_weight}
+            threshold = 0.5 if self.threshold == "tune" else float(self.threshold)
+            yt, yv = yc[~validation], yc[validation]
+            if self.threshold == "tune" and yv.any() and yt.any() and not yt.all():
+                p = self._model().fit(M[~validation], yt).predict_proba(M[validation])[:, 1]
+                f1 = [f1_score(yv, p >= t, zero_division=0) for t in THRESHOLDS]
+                best = np.flatnonzero(np.isclose(f1, max(f1)))  # ties: the middle of the best range
+                threshold = float(THRESHOLDS[best[len(best) // 2]])
+                record.update(chosen_by=f"best positive-class F1 on a {self.validation_share:.0%} validation split",
+                              validation_sentences=int(validation.sum()),
+                              validation_f1_at_0_5=round(float(f1_score(yv, p >= 0.5, zero_division=0)), 4),
+                              validation_f1_at_threshold=round(float(max(f1)), 4))
+            else:
+                record["chosen_by"] = "fixed" if self.threshold != "tune" else "0.5 (too few sentences to tune)"
+            record["threshold"] = threshold
+            self.models_[c], self.thresholds_[c] = self._model().fit(M, yc), threshold
+            self.imbalance_[c] = record
         self.classes_ = np.array(SAP)
         return self
 
@@ -40,8 +85,13 @@ class SentenceCategoryClassifier(ClassifierMixin, BaseEstimator):
         return self.vectorizer_.transform(list(uniques))[codes]
 
     def predict_proba_matrix(self, M) -> np.ndarray:
-        """P(category) for an already vectorised matrix, columns S, A, P."""
-        return np.column_stack([self.models_[c].predict_proba(M)[:, 1] for c in SAP])
+        """P(category) for an already vectorised matrix, columns S, A, P (0 for a category without model)."""
+        return np.column_stack([self.models_[c].predict_proba(M)[:, 1] if self.models_[c] is not None
+                                else np.zeros(M.shape[0]) for c in SAP])
+
+    def accept_matrix(self, M) -> np.ndarray:
+        """(n, 3) bool for an already vectorised matrix, each category at its own threshold."""
+        return self.predict_proba_matrix(M) >= np.array([self.thresholds_[c] for c in SAP])
 
     def predict(self, X) -> np.ndarray:
-        return self.predict_proba_matrix(self.transform(X)) >= self.threshold
+        return self.accept_matrix(self.transform(X))

@@ -55,8 +55,15 @@ def test_project_builds_on_postgres(scratch_database, tmp_path):
         customers = con.execute(
             "select count(*), count(user_id) from marts.dim_customers"
         ).fetchone()
+        # persist_docs (issue 20): the dbt descriptions are comments on the relation and its columns
+        table_comment, commented, columns = con.execute(
+            "select obj_description('marts.dim_customers'::regclass),"
+            " count(col_description('marts.dim_customers'::regclass, attnum)), count(*)"
+            " from pg_attribute where attrelid = 'marts.dim_customers'::regclass and attnum > 0"
+            " and not attisdropped").fetchone()
     assert segment == [(1, 9), (5, 1)]
     assert customers == (7, 5)
+    assert table_comment and columns > 10 and commented / columns > 0.9
 
 
 def test_incremental_events_run_on_postgres(scratch_database, tmp_path, monkeypatch):

@@ -92,3 +92,70 @@ def test_report_has_a_plot_per_experiment(wh, tmp_path):
     e3 = variants[variants["experiment_id"] == "EXP03"].set_index("variant")["exposed_registered"]
     t3 = tests[tests["experiment_id"] == "EXP03"].iloc[0]
     assert t3["control_users"] == e3["control"] and t3["variant_users"] == e3["personalised"]
+
+
+def _synthetic_metrics() -> pd.DataFrame:
+    """A results-mart-shaped frame (two experiments, one with two treatments), no warehouse needed."""
+    rng = np.random.default_rng(7)
+    rows = []
+    for exp, variants in (("EXP01", ("control", "treatment")), ("EXP03", ("control", "a", "b"))):
+        for v in variants:
+            n = 400
+            lift = 1.0 if v == "control" else 1.2
+            orders = rng.poisson(0.3 * lift, n)
+            views = rng.poisson(3, n)
+            clicks = rng.binomial(views, 0.1 * lift)
+            rows.append(pd.DataFrame({
+                "experiment_id": exp, "variant": v, "is_anonymous": rng.random(n) < 0.05,
+                "n_orders": orders, "converted_order": orders > 0, "n_consultations": rng.poisson(0.2, n),
+                "converted_consultation": False, "revenue": orders * rng.gamma(2, 50000, n),
+                "n_content_views": views, "n_content_clicks": clicks}))
+    return pd.concat(rows, ignore_index=True)
+
+
+# What the hand-written Welch and z-tests printed before the move to scipy / statsmodels (issue 20),
+# computed on _synthetic_metrics() with the old code and pinned here.
+PREVIOUS_OUTPUT = {
+    "EXP01/treatment": [0.6594426159814919, 0.5098125050091878, -0.053482558588741944, 0.10758949108252457,
+                        0.25177249819484265, 0.8012169159323634, -0.055621126690074005, 0.07201716683970515,
+                        0.7944125692718179, -8178.355886741147, 10682.92224773207],
+    "EXP03/a": [0.3639714484182888, 0.7159864650907486, -0.024947977635506824, 0.03630337450950444,
+                1.92920734427728, 0.05370512679503042, -0.0009579550721348917, 0.13433211306356171,
+                0.9075310983866599, -11964.587150684909, 10627.41113922575],
+    "EXP03/b": [-0.5725751843182126, 0.5671115384048349, -0.03851214819538158, 0.021120643502112835,
+                0.8557693671586155, 0.3921253623474661, -0.0372186333017242, 0.09495206166950759,
+                0.8901930468753232, -10765.556582354164, 12394.930160866186],
+}
+PINNED_COLUMNS = ["welch_t", "welch_p", "diff_ci_low", "diff_ci_high", "z", "z_p", "conversion_diff_ci_low",
+                  "conversion_diff_ci_high", "revenue_welch_p", "revenue_ci_low", "revenue_ci_high"]
+
+
+def test_library_tests_match_the_previous_hand_written_output():
+    tests = analyse(_synthetic_metrics())
+    got = {f"{r.experiment_id}/{r.variant}": [r[c] for c in PINNED_COLUMNS] for _, r in tests.iterrows()}
+    assert set(got) == set(PREVIOUS_OUTPUT)
+    for key, values in PREVIOUS_OUTPUT.items():
+        assert got[key] == pytest.approx(values, rel=1e-9, abs=1e-12), key
+
+
+def test_library_tests_use_scipy_and_statsmodels(monkeypatch):
+    import statsmodels.stats.proportion as sp
+
+    calls = []
+    real_z, real_ci = sp.proportions_ztest, sp.confint_proportions_2indep
+    monkeypatch.setattr(sp, "proportions_ztest", lambda *a, **k: calls.append("z") or real_z(*a, **k))
+    monkeypatch.setattr(sp, "confint_proportions_2indep", lambda *a, **k: calls.append("ci") or real_ci(*a, **k))
+    z, _, _ = two_proportion_ztest(40, 400, 55, 380)
+    assert calls == ["z", "ci"] and z == pytest.approx(1.909533719159532)
+    assert two_proportion_ztest(0, 100, 0, 120) == (0.0, 1.0, (0.0, 0.0))
+    assert welch(np.ones(5), np.ones(6)) == (0.0, 1.0, (0.0, 0.0))
+
+
+def test_warehouse_columns_carry_the_dbt_descriptions(wh):
+    """persist_docs (dbt_project.yml): dim_customers' table and column descriptions are comments (issue 20)."""
+    table = wh.df("SELECT comment FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'dim_customers'")
+    assert table["comment"].iloc[0]
+    columns = wh.df("SELECT column_name, comment FROM duckdb_columns()"
+                    " WHERE schema_name = 'marts' AND table_name = 'dim_customers'")
+    assert len(columns) > 10
+    assert columns["comment"].notna().mean() > 0.9, columns[columns["comment"].isna()]
