@@ -24,14 +24,14 @@ def train(data: Path = typer.Argument(..., help="Prescriptions (.parquet/.csv) i
           catalogue: Path = typer.Option(None, help="Medicine catalogue (.parquet/.csv: name, brand, molecules)"),
           half_life_days: float = typer.Option(120.0, help="Recency half-life")):
     """Fit the recommender on a file and save it."""
-    from ml.prescriptions import artifact
+    from ml.prescriptions.job import save
     from ml.prescriptions.model import PrescriptionRecommender
 
     with _spinner() as p:
         p.add_task(f"training on {data}", total=None)
         model = PrescriptionRecommender(half_life_days=half_life_days,
                                         catalogue=str(catalogue) if catalogue else None).fit(str(data))
-    artifact.save(model, out)
+    save(model, out)
     console.print({"model": str(out), **model.data_summary_, **model.timing_})
 
 
@@ -61,12 +61,12 @@ def suggest(prescription: str = typer.Argument(..., help="JSON prescription, or 
             model: Path = typer.Option(None, help="model.pkl (default: the published model)"),
             n: int = typer.Option(10, help="Suggestions per field")):
     """Suggestions for a (partial) prescription given as JSON."""
-    from ml.prescriptions import artifact
     from ml.prescriptions.suggest import load_rules
     from ml.prescriptions.suggest import suggest as run
+    from sehat.release.prescriptions import load, load_live
 
     text = Path(prescription[1:]).read_text() if prescription.startswith("@") else prescription
-    m = artifact.load(model) if model else artifact.load_current()
+    m = load(model) if model else load_live()[1]
     print(json.dumps(run(m, json.loads(text), n=n, rules=load_rules()), indent=2, ensure_ascii=False))
 
 
@@ -74,7 +74,7 @@ def suggest(prescription: str = typer.Argument(..., help="JSON prescription, or 
 def retrain(tolerance: float = typer.Option(2.0, help="Points of Accuracy@8 one a field may lose vs the live model"),
             test_days: int = typer.Option(14, help="Held-out latest days")):
     """Daily retrain on the warehouse marts: train -> evaluate -> gate -> publish (what the DAG runs)."""
-    from ml.prescriptions.pipeline import daily_retrain
+    from sehat.release.prescriptions import daily_retrain
 
     with _spinner() as p:
         p.add_task("retraining on marts.fct_prescriptions", total=None)

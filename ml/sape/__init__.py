@@ -11,6 +11,7 @@ Reproduces the journey of the Halodoc write-up (docs/sape.md):
 * :mod:`ml.sape.qualitative`: the shipped scorer: sentence classifiers -> accepted sentences joined per
   consultation -> subcategory classifiers (0 / 0.5), category = sum, Etiquette by dictionary;
 * :mod:`ml.sape.evaluate`: the comparison report (tables + plots, best achievable from the truth);
-* :mod:`ml.sape.production`: daily retrain, scoring into ``ml.sape_scores``, quality gate, artifact publish;
+* :mod:`ml.sape.job`: the daily job: retrain, score, write ``ml.sape_scores`` (gate and publish:
+  :mod:`sehat.release.sape`);
 * :mod:`ml.sape.cli`: ``sehat sape ...`` (train / evaluate / score / bench).
 """
