@@ -31,8 +31,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # no phoning home from a
 # An e-mail address anywhere in a value.
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # A phone number: "+" and a country code, or a national "0" prefix, then 8-14 more digits with
-# optional single separators; not inside a longer word (hex digests, product codes).
-PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0)[ .()-]?\d(?:[ .()-]?\d){7,13}(?![\w])")
+# optional separators (space . ( ) -); not inside a longer word (hex digests, product codes).
+PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0)(?:[ .()-]{0,2}\d){8,14}(?![\w])")
 PII_SAMPLE = 3  # offending values shown (masked) in a failed check
 
 
