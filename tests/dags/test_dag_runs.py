@@ -18,11 +18,11 @@ import pytest
 
 from sehat.generate import GenerateConfig, generate
 from sehat.orchestrate import run_day_dags_test, run_through_scheduler
-from sehat.publish import current_publication
+from sehat.release.exports import current_publication
 from sehat.warehouse import reader
 from tests.dags.conftest import test_env
 
-pytestmark = [pytest.mark.airflow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(900)]
 
 SEG = "consulted_no_order_30d"
 
