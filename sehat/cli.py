@@ -162,11 +162,16 @@ def published() -> None:
     if not pubs:
         console.print("nothing published yet")
         return
-    table = Table("kind", "name", "as of / version", "rows", "published at", "path", "gate results (Data Docs)")
+    table = Table("kind", "name", "as of / version", "rows", "published at")
     for p in pubs:
         table.add_row(p["kind"], p["name"], p.get("as_of") or p["publication_id"], str(p.get("rows", "")),
-                      p["published_at"], p["path"], (p.get("gate") or {}).get("data_docs") or "")
+                      p["published_at"])
     console.print(table)
+    for p in pubs:  # full paths, unwrapped, to open or copy
+        console.print(f"{p['kind']}/{p['name']}: {p['path']}", soft_wrap=True, highlight=False)
+        docs = (p.get("gate") or {}).get("data_docs")
+        if docs:
+            console.print(f"  gate results (Data Docs): {docs}", soft_wrap=True, highlight=False)
 
 
 @app.command()

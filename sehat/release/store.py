@@ -178,7 +178,14 @@ class Release:
         if not pointer.exists():
             return None
         directory = self.root / pointer.read_text().strip()
-        manifest = json.loads((directory / MANIFEST).read_text())
+        path = directory / MANIFEST
+        # publications made before this package (no manifest, or one without these keys) stay readable
+        manifest = json.loads(path.read_text()) if path.exists() else {"files": {}}
+        manifest.setdefault("kind", self.kind)
+        manifest.setdefault("name", self.name)
+        manifest.setdefault("directory", directory.name)
+        manifest.setdefault("publication_id", manifest.get("version") or directory.name)
+        manifest.setdefault("published_at", "")
         manifest["path"] = str(directory)
         return manifest
 

@@ -104,3 +104,22 @@ def test_promotion_needs_a_passed_gate_and_keeps_the_live_publication(sehat_home
     (rel.root / "v1" / "model.bin").write_bytes(b"tampered")
     assert rel.verify() == ["model.bin"]
     assert json.loads((rel.root / "v1" / "manifest.json").read_text())["gate"]["passed"]
+
+
+def test_sehat_published_lists_every_release_with_its_gate_results(sehat_home):
+    from typer.testing import CliRunner
+
+    from sehat.cli import app
+
+    _all_segments(sehat_home)
+    gate = ex.validate_export(SEG, "2026-11-04", "r1", sehat_home)
+    ex.publish_export(SEG, "r1", sehat_home)
+    rel = Release("models", "toy", sehat_home)
+    (rel.stage("r1") / "model.bin").write_bytes(b"v1")
+    rel.record_gate("r1", {"passed": True, "checks": []})
+    rel.promote("r1", "v1")
+
+    out = CliRunner().invoke(app, ["published"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert f"gate results (Data Docs): {gate['data_docs']}" in out.output
+    assert f"segments/{SEG}: " in out.output and "models/toy: " in out.output
