@@ -185,6 +185,16 @@ def known_pii_values(con) -> dict[str, set[str]]:
     return {"email": {r[0] for r in rows if r[0]}, "phone": {r[1] for r in rows if r[1]}}
 
 
+def known_pii_in_snapshot(cfg) -> dict[str, set[str]]:
+    """:func:`known_pii_values` of the read-only snapshot (empty when there is no snapshot yet)."""
+    from sehat.warehouse import reader
+
+    if not cfg.reader_path.exists():
+        return {"email": set(), "phone": set()}
+    with reader(cfg) as con:
+        return known_pii_values(con)
+
+
 # --------------------------------------------------------------------------- size
 
 

@@ -25,7 +25,13 @@ from pathlib import Path
 import pandas as pd
 
 from sehat.config import Settings, settings
-from sehat.release.checks import GateFailed, check, known_pii_values, pii_check, write_data_docs
+from sehat.release.checks import (
+    GateFailed,
+    check,
+    known_pii_in_snapshot,
+    pii_check,
+    write_data_docs,
+)
 from sehat.release.store import Release
 
 NAME = "prescriptions"
@@ -60,15 +66,6 @@ def _vocabulary_frame(model) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["field", "value"])
 
 
-def _known_pii(cfg: Settings) -> dict:
-    from sehat.warehouse import reader
-
-    if not cfg.reader_path.exists():
-        return {}
-    with reader(cfg) as con:
-        return known_pii_values(con)
-
-
 def gate(model, metrics: dict, cfg: Settings | None = None, tolerance: float = 2.0) -> dict:
     """Artifact checks, then Accuracy@k "one" per field vs the live model (points of tolerance)."""
     from ml.prescriptions.suggest import suggest
@@ -87,7 +84,7 @@ def gate(model, metrics: dict, cfg: Settings | None = None, tolerance: float = 2
                             and len(out["diagnoses"]) > 0, {k: len(v) for k, v in out.items()}))
     except Exception as exc:  # noqa: BLE001 - any failure is a failed sanity check
         checks.append(check("suggest_works", False, f"{type(exc).__name__}: {exc}"))
-    checks.append(pii_check(_vocabulary_frame(model), known=_known_pii(cfg)))
+    checks.append(pii_check(_vocabulary_frame(model), known=known_pii_in_snapshot(cfg)))
     fields = metrics.get("fields", {})
     checks.append(check(
         "metrics_present", all(fields.get(f, {}).get("model_one") is not None for f in FIELDS if f in fields)

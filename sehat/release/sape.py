@@ -22,7 +22,15 @@ import pickle
 import pandas as pd
 
 from sehat.config import Settings, settings
-from sehat.release.checks import GateFailed, check, new_suite, pii_check, run_suite, write_data_docs
+from sehat.release.checks import (
+    GateFailed,
+    check,
+    known_pii_in_snapshot,
+    new_suite,
+    pii_check,
+    run_suite,
+    write_data_docs,
+)
 from sehat.release.store import Release, snapshot_fingerprint
 
 NAME = "sape"
@@ -64,7 +72,8 @@ def train_candidate(run_id: str, cfg: Settings | None = None, seed: int = 0) -> 
             "eligible": metrics["eligible_consultations"]}
 
 
-def gate_checks(scores: pd.DataFrame, metrics: dict) -> tuple[list[dict], list[dict], object]:
+def gate_checks(scores: pd.DataFrame, metrics: dict, known_pii: dict | None = None
+                ) -> tuple[list[dict], list[dict], object]:
     """(GX checks on the scores, PII + accuracy-floor checks, the GX validation result)."""
     import great_expectations as gx
 
@@ -83,7 +92,7 @@ def gate_checks(scores: pd.DataFrame, metrics: dict) -> tuple[list[dict], list[d
         return suite
 
     checks, validation = run_suite(scores, build_suite, "sape_scores")
-    extra = [pii_check(scores)]
+    extra = [pii_check(scores, known=known_pii)]
     for name, floor in floors().items():
         worst = min(metrics[name].values())
         extra.append(check(f"min_{name}", worst >= floor, f"{worst:.3f} (floor {floor})", floor=floor))
@@ -96,7 +105,7 @@ def validate_candidate(run_id: str, cfg: Settings | None = None) -> dict:
     out = rel.candidate_dir(run_id)
     scores = pd.read_parquet(out / "scores.parquet")
     metrics = json.loads((out / "metrics.json").read_text())
-    gx_checks, extra, validation = gate_checks(scores, metrics)
+    gx_checks, extra, validation = gate_checks(scores, metrics, known_pii_in_snapshot(rel.cfg))
     docs = write_data_docs(validation, rel.gate_dir(run_id), extra, title=f"models/{NAME} {run_id}")
     checks = gx_checks + extra
     result = {"passed": all(c["success"] for c in checks), "checks": checks,
