@@ -8,11 +8,13 @@ labels in `staging.stg_labels__*`).
 1. `train_and_score` (reads the snapshot, no writer): retrains the qualitative SAPE scorer on the
    labelled consultations, measures it on a held-out part, scores every eligible consultation
    (each participant >= 5 messages) and stages model + scores as a candidate.
-2. `quality_gate`: Great Expectations on the scores + held-out accuracy floors. A failure fails the
-   task **without retries**; nothing is published, yesterday's model and scores stay live.
-3. `publish_model`: promotes the model (`$SEHAT_PUBLISH_DIR/models/sape/<version>`, atomic `CURRENT`).
-4. `write_scores` (pool `duckdb_writer`): upserts `ml.sape_scores`, rebuilds the dbt view
-   `doctor_consultation_quality` over it and refreshes the read-only snapshot.
+2. `quality_gate` (`sehat.release.sape`): Great Expectations on the scores, a PII scan, held-out
+   accuracy floors. A failure fails the task **without retries**; nothing is published, yesterday's
+   model and scores stay live.
+3. `publish_model`: promotes model + scores (`$SEHAT_PUBLISH_DIR/models/sape/<version>`, atomic
+   `CURRENT`).
+4. `write_scores` (pool `duckdb_writer`): upserts the published scores into `ml.sape_scores`,
+   rebuilds the dbt view `doctor_consultation_quality` over it and refreshes the read-only snapshot.
 
 Model card and the comparison with the quantitative approach: `docs/sape.md`.
 """
@@ -37,7 +39,7 @@ def sehat_consultation_quality():
     @task
     def train_and_score() -> dict:
         """Retrain on the labels and score every eligible consultation into a candidate."""
-        from ml.sape.production import train_candidate
+        from sehat.release.sape import train_candidate
 
         return {**train_candidate(get_current_context()["run_id"]), "run_id": get_current_context()["run_id"]}
 
@@ -46,28 +48,30 @@ def sehat_consultation_quality():
         """GX on the scores + accuracy floors; failure -> nothing published (AirflowFailException: no retry)."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from ml.sape.production import SapeGateFailed, validate_candidate
+        from sehat.release import GateFailed
+        from sehat.release.sape import validate_candidate
 
         try:
             return {**candidate, "gate": validate_candidate(candidate["run_id"])}
-        except SapeGateFailed as exc:
+        except GateFailed as exc:
             raise AirflowFailException(str(exc)) from exc
 
     @task
     def publish_model(validated: dict) -> dict:
         """Promote the validated model (atomic CURRENT pointer)."""
-        from ml.sape.production import publish_candidate
+        from sehat.release.sape import publish_candidate
 
         return {**validated, "published": publish_candidate(validated["run_id"])}
 
     @task(pool=POOL)
     def write_scores(published: dict) -> dict:
         """Single writer: upsert ml.sape_scores, rebuild the doctor view, refresh the snapshot."""
-        from ml.sape.production import write_scores as write
+        from ml.sape.job import write_scores as write
+        from sehat.release.sape import live_scores
         from sehat.transform import dbt_build
         from sehat.warehouse import refresh_reader
 
-        written = write(published["run_id"])
+        written = write(live_scores(version=published["published"]["model_version"]))
         dbt_build(select="stg_ml__sape_scores doctor_consultation_quality")
         refresh_reader()
         return {**published, "scores": written}

@@ -14,9 +14,10 @@ beside `sehat_publish`. For the day of the triggering event:
    and eviction per segment -> `ml.content_rankings`.
 4. `analyse_experiments` (writer pool): SRM, z and Welch tests ->
    `ml.experiment_tests` and a report with plots under `published/reports/`.
-5. `refresh_snapshot` (writer pool) then `validate_exports` (Great
-   Expectations, each export on its own) and `publish_exports` (file drop +
-   campaign DB table, atomic), which announces `sehat://published/personalisation`.
+5. `refresh_snapshot` (writer pool) then `validate_exports` (the release gate,
+   `sehat.release.exports`: Great Expectations, size bounds, PII scan, each
+   export on its own) and `publish_exports` (file drop + campaign DB table,
+   atomic), which announces `sehat://published/personalisation`.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ EXPORTS = ["customer_top10", "content_per_segment", "customer_cohorts"]
 def sehat_personalisation():
     @task(pool=POOL)
     def train_cohorts() -> dict:
-        from sehat.personalisation import train_cohorts as train
+        from ml.personalisation.job import train_cohorts as train
         from sehat.warehouse import refresh_reader
 
         result = train()
@@ -53,19 +54,19 @@ def sehat_personalisation():
 
     @task(pool=POOL)
     def train_recommendations(_cohorts: dict) -> dict:
-        from sehat.personalisation import train_recommendations as train
+        from ml.personalisation.job import train_recommendations as train
 
         return as_plain(train())
 
     @task(pool=POOL)
     def rank_content(_previous: dict) -> dict:
-        from sehat.personalisation import rank_content as rank
+        from ml.personalisation.job import rank_content as rank
 
         return as_plain(rank())
 
     @task(pool=POOL)
     def analyse_experiments(_previous: dict) -> dict:
-        from sehat.personalisation import analyse_experiments as analyse
+        from ml.personalisation.job import analyse_experiments as analyse
 
         return as_plain(analyse())
 
@@ -79,7 +80,7 @@ def sehat_personalisation():
     def validate_exports(_snapshot: str) -> dict:
         from datetime import date
 
-        from sehat.gate import validate_many
+        from sehat.release.exports import validate_many
 
         context = get_current_context()
         day = resolve_days(context, MARTS)[-1]
@@ -90,7 +91,7 @@ def sehat_personalisation():
     def publish_exports(validated: dict) -> dict:
         from airflow.sdk.exceptions import AirflowFailException
 
-        from sehat.publish import publish_many
+        from sehat.release.exports import publish_many
 
         result = publish_many(validated["passed"], validated["run_id"])
         failed = {**validated["failed"], **result["failed"]}

@@ -7,7 +7,8 @@ Scheduled by the asset `sehat://warehouse/marts` (emitted by `sehat_transform`).
    evaluates on a time split (Accuracy@8 one/all per field vs popularity and,
    when the generator's truth is present, the best achievable; report with table
    and plot in the run's work directory), then fits on everything.
-2. `gate_and_publish`: sanity checks on the artifact and Accuracy@8 "one" per
+2. `gate_and_publish`: the release gate (`sehat.release.prescriptions`): sanity
+   checks on the artifact, no PII in its vocabularies, and Accuracy@8 "one" per
    field not worse than the live model beyond `tolerance` points; only then the
    versioned artifact (model, metrics, data snapshot) is published to
    `$SEHAT_PUBLISH_DIR/models/prescriptions/` with an atomic `CURRENT` swap.
@@ -40,8 +41,8 @@ def sehat_prescriptions():
     @task
     def train_and_evaluate() -> dict:
         """Export the snapshot, evaluate on a time split, fit on everything."""
-        from ml.prescriptions.pipeline import daily_work_dir
-        from ml.prescriptions.pipeline import train_and_evaluate as run
+        from ml.prescriptions.job import daily_work_dir
+        from ml.prescriptions.job import train_and_evaluate as run
 
         context = get_current_context()
         candidate = run(daily_work_dir(context["run_id"]), test_days=int(context["params"]["test_days"]))
@@ -52,11 +53,12 @@ def sehat_prescriptions():
         """Quality gate; a failure fails now (no retry) and the previous model stays live."""
         from airflow.sdk.exceptions import AirflowFailException
 
-        from ml.prescriptions.artifact import GateFailed
-        from ml.prescriptions.pipeline import gate_and_publish as run
+        from sehat.release import GateFailed
+        from sehat.release.prescriptions import gate_and_publish as run
 
+        context = get_current_context()
         try:
-            return run(candidate, tolerance=float(get_current_context()["params"]["tolerance"]))
+            return run(candidate, context["run_id"], tolerance=float(context["params"]["tolerance"]))
         except GateFailed as exc:
             raise AirflowFailException(str(exc)) from exc
 

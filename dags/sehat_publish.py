@@ -5,14 +5,16 @@ Scheduled by the asset `sehat://warehouse/marts` (emitted by
 `sehat_transform`). For the latest day in the triggering events (or
 `{"day": ...}` in the run conf, else the logical date):
 
-1. `validate_segment`: Great Expectations on the segment read from the
-   read-only snapshot; stages a candidate. A failed expectation fails the task
-   **without retries** (the data will not change by retrying) and nothing is
-   published; the failure is recorded in `$SEHAT_HOME/alerts/alerts.jsonl`.
+1. `validate_segment`: the release gate (`sehat.release.exports`): Great
+   Expectations on the segment read from the read-only snapshot, size bounds
+   and a PII scan; stages a candidate. A failed check fails the task **without
+   retries** (the data will not change by retrying) and nothing is published;
+   the failure is recorded in `$SEHAT_HOME/alerts/alerts.jsonl` with the path of
+   the gate run's Data Docs (`published/gate-results/...`).
 2. `publish_segment`: atomically promotes the validated candidate.
 3. `validate_segments`: the same gate for every other segment declared in
-   `dbt_project/segments/*.yml`, each on its own (one failing segment does not
-   hold back the others).
+   `dbt_project/segments/*.yml` (the first one is not published twice), each on
+   its own (one failing segment does not hold back the others).
 4. `publish_segments`: publishes the ones that passed (file drop + the campaign
    tool's PostgreSQL table when `SEHAT_CAMPAIGN_DB_URL` is set) and announces
    `sehat://published/segments` once, after every segment of the day, with the
@@ -59,8 +61,8 @@ def sehat_publish():
 
         from airflow.sdk.exceptions import AirflowFailException
 
-        from sehat.gate import GateFailed
-        from sehat.gate import validate_segment as validate
+        from sehat.release import GateFailed
+        from sehat.release.exports import validate_export as validate
 
         context = get_current_context()
         day = resolve_days(context, MARTS)[-1]
@@ -76,7 +78,7 @@ def sehat_publish():
     @task
     def publish_segment(validated: dict) -> dict:
         """Promote the validated candidate (atomic pointer swap)."""
-        from sehat.publish import publish_segment as publish
+        from sehat.release.exports import publish_export as publish
 
         publication = as_plain(publish(validated["segment"], validated["run_id"]))
         return {**validated, "publication": publication}
@@ -86,17 +88,15 @@ def sehat_publish():
         """Gate every other declared segment independently; stage the ones that pass."""
         from datetime import date
 
-        from sehat.gate import validate_many
-        from sehat.segments import segment_names
+        from sehat.release.exports import other_segments, validate_many
 
-        others = [name for name in segment_names() if name != SEGMENT]
-        gate = validate_many(others, date.fromisoformat(published["day"]), published["run_id"])
+        gate = validate_many(other_segments(), date.fromisoformat(published["day"]), published["run_id"])
         return {"day": published["day"], "run_id": published["run_id"], **gate}
 
     @task(outlets=[PUBLISHED])
     def publish_segments(validated: dict, first: dict) -> dict:
         """Publish what passed, then announce the day's publications in one asset event."""
-        from sehat.publish import publish_many
+        from sehat.release.exports import publish_many
 
         result = publish_many(validated["passed"], validated["run_id"])
         published = {first["segment"]: first["publication"]["publication_id"], **result["published"]}

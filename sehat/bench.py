@@ -269,17 +269,15 @@ def stage_refresh_reader(day: date, cfg: Settings):
 
 
 def stage_gate(day: date, cfg: Settings):
-    from sehat.gate import validate_segment
-    from sehat.pipeline import SEGMENT
+    from sehat.release.exports import LEAD_SEGMENT, validate_export
 
-    return validate_segment(SEGMENT, day, f"bench__{day.isoformat()}", cfg)
+    return validate_export(LEAD_SEGMENT, day, f"bench__{day.isoformat()}", cfg)
 
 
 def stage_publish(day: date, cfg: Settings):
-    from sehat.pipeline import SEGMENT
-    from sehat.publish import publish_segment
+    from sehat.release.exports import LEAD_SEGMENT, publish_export
 
-    return publish_segment(SEGMENT, f"bench__{day.isoformat()}", cfg)
+    return publish_export(LEAD_SEGMENT, f"bench__{day.isoformat()}", cfg)
 
 
 def stage_customer_view(day: date, cfg: Settings):
@@ -291,23 +289,24 @@ def stage_customer_view(day: date, cfg: Settings):
 
 
 def stage_train_prescriptions(day: date, cfg: Settings):
-    from ml.prescriptions.pipeline import daily_work_dir, train_and_evaluate
+    from ml.prescriptions.job import daily_work_dir, train_and_evaluate
 
     train_and_evaluate(daily_work_dir(f"bench__{day.isoformat()}", cfg), cfg)
 
 
 def stage_train_sape(day: date, cfg: Settings):
-    from ml.sape.production import SapeGateFailed, train_candidate
+    from ml.sape.job import NotEnoughLabels
+    from sehat.release.sape import train_candidate
 
     try:
         train_candidate(f"bench__{day.isoformat()}", cfg)
-    except SapeGateFailed as exc:  # too few labelled consultations at a small scale: say so in the figures
+    except NotEnoughLabels as exc:  # too few labelled consultations at a small scale: say so in the figures
         return {"skipped": str(exc)}
 
 
 def stage_train_personalisation(day: date, cfg: Settings):
     """Cohorts, recommendations and content ranking, as the sehat_personalisation DAG runs them."""
-    from sehat.personalisation import rank_content, train_cohorts, train_recommendations
+    from ml.personalisation.job import rank_content, train_cohorts, train_recommendations
     from sehat.warehouse import refresh_reader
 
     train_cohorts(cfg)

@@ -168,17 +168,23 @@ def sql(
 
 @app.command()
 def published() -> None:
-    """Show what is live in the publication area (per segment: rows, as-of date, files)."""
-    from sehat.publish import list_publications
+    """Show what is live in the publication area (segments, exports, models) and its gate results."""
+    from sehat.release import releases
 
-    pubs = list_publications()
+    pubs = [r.current() for r in releases()]
     if not pubs:
         console.print("nothing published yet")
         return
-    table = Table("segment", "as of", "rows", "published at", "path")
+    table = Table("kind", "name", "as of / version", "rows", "published at")
     for p in pubs:
-        table.add_row(p["segment"], p["as_of"], str(p["rows"]), p["published_at"], p["path"])
+        table.add_row(p["kind"], p["name"], p.get("as_of") or p["publication_id"], str(p.get("rows", "")),
+                      p["published_at"])
     console.print(table)
+    for p in pubs:  # full paths, unwrapped, to open or copy
+        console.print(f"{p['kind']}/{p['name']}: {p['path']}", soft_wrap=True, highlight=False)
+        docs = (p.get("gate") or {}).get("data_docs")
+        if docs:
+            console.print(f"  gate results (Data Docs): {docs}", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -188,7 +194,7 @@ def status() -> None:
 
 
 def _print_summary() -> None:
-    from sehat.publish import list_publications
+    from sehat.release.exports import list_publications
     from sehat.warehouse import layer_counts, reader
 
     cfg = settings()
@@ -336,10 +342,10 @@ def demo(
 
 
 # Sub-commands owned by the model packages (each a typer app with its own --help).
+from ml.personalisation.cli import app as _personalisation_app
 from ml.prescriptions.cli import app as _prescriptions_app
 from ml.sape.cli import app as _sape_app
 from sehat.orchestrate import app as _airflow_app
-from sehat.personalisation_cli import app as _personalisation_app
 
 app.add_typer(_airflow_app, name="airflow")
 app.add_typer(_prescriptions_app, name="prescriptions")

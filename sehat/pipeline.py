@@ -25,12 +25,16 @@ def days_between(start: date, end: date) -> list[date]:
 
 def run_day(day: date, cfg: Settings | None = None, log: Callable[[str], None] = print) -> dict:
     """Ingest, transform, gate and publish one day. Returns seconds per stage and the reports."""
-    from sehat.gate import validate_many, validate_segment
     from sehat.ingest import labels
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
-    from sehat.publish import publish_many, publish_segment
-    from sehat.segments import segment_names
+    from sehat.release.exports import (
+        other_segments,
+        publish_export,
+        publish_many,
+        validate_export,
+        validate_many,
+    )
     from sehat.transform import dbt_build
     from sehat.warehouse import refresh_reader
 
@@ -51,10 +55,10 @@ def run_day(day: date, cfg: Settings | None = None, log: Callable[[str], None] =
     out["labels"] = [r.as_dict() for r in stage("load_labels", lambda: labels.ingest_day(day, cfg))]
     out["dbt"] = stage("dbt_build", lambda: dbt_build(vars={"as_of_date": day.isoformat()})).as_dict()
     stage("refresh_reader", lambda: refresh_reader(cfg))
-    out["gate"] = stage("gate", lambda: validate_segment(SEGMENT, day, run_id, cfg)).as_dict()
-    out["published"] = stage("publish", lambda: publish_segment(SEGMENT, run_id, cfg))["publication_id"]
-    # the declarative segments (dbt_project/segments/*.yml): each gated and published on its own
-    gated = stage("gate_segments", lambda: validate_many(segment_names(), day, run_id, cfg))
+    out["gate"] = stage("gate", lambda: validate_export(SEGMENT, day, run_id, cfg))
+    out["published"] = stage("publish", lambda: publish_export(SEGMENT, run_id, cfg))["publication_id"]
+    # every other declarative segment (dbt_project/segments/*.yml): each gated and published once, on its own
+    gated = stage("gate_segments", lambda: validate_many(other_segments(), day, run_id, cfg))
     out["segments"] = stage("publish_segments", lambda: publish_many(gated["passed"], run_id, cfg))
     out["segments"]["gate_failed"] = gated["failed"]
     return out

@@ -13,6 +13,8 @@ One YAML file per segment in ``dbt_project/segments/<name>.yml``::
       lifecycle_stage = 'lapsing' and n_orders >= 2
     columns: [preferred_category]      # optional extra columns exported (never PII)
     max_size_change: 10                # optional gate bound vs the last publication
+    max_share: 0.5                     # optional: at most this share of all customers (every publication)
+    max_rows: 100000                   # optional: at most this many rows (every publication)
     allow_empty: false                 # optional: an empty audience passes the gate (default: fails)
 
 ``condition`` is checked before anything is generated (:func:`validate_condition`):
@@ -62,6 +64,9 @@ PII_COLUMNS = frozenset(
 HASHED_PII_COLUMNS = frozenset({"email_md5", "phone_md5"})
 
 REFRESHES = ("daily", "weekly")
+# A declared segment may hold at most this share of all customers unless its YAML says otherwise
+# (an audience of "everyone" is a broken condition, not a segment).
+DEFAULT_MAX_SHARE = 0.5
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,60}$")
 
 # Functions a condition may call (besides operators such as =, <, +, ~~ (LIKE), IN).
@@ -114,6 +119,9 @@ class Segment:
     owner: str = "data@sehat.example"
     refresh: str = "daily"
     min_rows: int = 1  # 0 for segments whose audience may legitimately be empty today
+    # bounds on every publication, the first one and a jump from zero included (sehat.release.checks)
+    max_rows: int | None = None  # absolute cap on rows
+    max_share: float | None = None  # distinct customer_key over all customers of marts.dim_customers
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -145,6 +153,8 @@ class SegmentDefinition:
     columns: tuple[str, ...] = ()
     max_size_change: float = 10.0
     allow_empty: bool = False
+    max_share: float = DEFAULT_MAX_SHARE
+    max_rows: int | None = None
     source: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -169,6 +179,8 @@ class SegmentDefinition:
             owner=self.owner,
             refresh=self.refresh,
             min_rows=0 if self.allow_empty else 1,
+            max_rows=self.max_rows,
+            max_share=self.max_share,
         )
 
 
@@ -270,7 +282,7 @@ def parse_definition(path: Path) -> SegmentDefinition:
     if not isinstance(doc, dict):
         fail("must be a mapping with name, description, owner, destination, refresh and condition")
     known = {"name", "description", "owner", "destination", "refresh", "condition", "model", "columns",
-             "max_size_change", "allow_empty"}
+             "max_size_change", "allow_empty", "max_share", "max_rows"}
     unknown = set(doc) - known
     if unknown:
         fail(f"unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
@@ -313,10 +325,17 @@ def parse_definition(path: Path) -> SegmentDefinition:
         fail("max_size_change must be > 1 (a factor)")
     if not isinstance(doc.get("allow_empty", False), bool):
         fail("allow_empty must be true or false")
+    max_share = doc.get("max_share", DEFAULT_MAX_SHARE)
+    if isinstance(max_share, bool) or not isinstance(max_share, (int, float)) or not 0 < max_share <= 1:
+        fail("max_share must be a number in (0, 1] (share of all customers)")
+    max_rows = doc.get("max_rows")
+    if max_rows is not None and (isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1):
+        fail("max_rows must be a positive integer")
     return SegmentDefinition(
         name=name, description=doc["description"].strip(), owner=doc["owner"], destination=doc["destination"],
         refresh=doc["refresh"], condition=" ".join(str(condition).split()) if condition else None, model=model,
-        columns=tuple(columns), max_size_change=max_change, allow_empty=doc.get("allow_empty", False), source=where,
+        columns=tuple(columns), max_size_change=max_change, allow_empty=doc.get("allow_empty", False),
+        max_share=float(max_share), max_rows=max_rows, source=where,
     )
 
 
@@ -439,6 +458,7 @@ def _static_exports() -> list[Segment]:
                      "score", "reason", "as_of_date"),
             destination="recommendations_service",
             kind="recommendations",
+            max_share=1.0,
         ),
         Segment(
             name="content_per_segment",
@@ -456,6 +476,7 @@ def _static_exports() -> list[Segment]:
             columns=("customer_key", "cohort_id", "cohort_name", "as_of_date"),
             destination="campaign_tool",
             kind="cohorts",
+            max_share=1.0,
         ),
     ]
 

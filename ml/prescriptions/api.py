@@ -20,8 +20,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import to_json
 
-from ml.prescriptions import artifact
 from ml.prescriptions.suggest import load_rules, suggest
+from sehat.release import prescriptions as release
 
 Text = Annotated[str, Field(min_length=1, max_length=300)]
 
@@ -72,15 +72,14 @@ class _Live:
         if path:
             key = (path, Path(path).stat().st_mtime)
             if key != self.key:
-                self.model, self.version, self.key = artifact.load(Path(path)), path, key
+                self.model, self.version, self.key = release.load(Path(path)), path, key
             return self.model
-        pointer = artifact.model_dir() / "CURRENT"
-        if not pointer.exists():
+        live = release.current()
+        if live is None:
             raise HTTPException(503, "no published prescription model yet")
-        version = pointer.read_text().strip()
-        if version != self.version:
-            self.model = artifact.load(artifact.model_dir() / version / "model.pkl")
-            self.version = version
+        if live["publication_id"] != self.version:
+            self.model = release.load(Path(live["path"]) / "model.pkl")
+            self.version = live["publication_id"]
         return self.model
 
 

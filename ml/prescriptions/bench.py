@@ -27,14 +27,14 @@ def bench_accuracy(work: Path, n: int = 60_000) -> dict:
 
 
 def _fit_child(path: str, catalogue: str, out: str) -> None:  # run in a subprocess to measure peak memory
-    from ml.prescriptions import artifact
+    from ml.prescriptions.job import save
     from ml.prescriptions.data import prepare
     from ml.prescriptions.model import PrescriptionRecommender
 
     t = time.perf_counter()
     m = PrescriptionRecommender()
     m.fit(prepare(path, catalogue, memory_limit=m.memory_limit))
-    artifact.save(m, Path(out))
+    save(m, Path(out))
     print(f"{time.perf_counter() - t:.2f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}")
 
 
@@ -72,10 +72,10 @@ def _sample_requests(n: int = 500) -> list[dict]:
 
 
 def bench_suggest(model_path: Path, n: int = 2000) -> dict:
-    from ml.prescriptions import artifact
     from ml.prescriptions.suggest import load_rules, suggest
+    from sehat.release.prescriptions import load
 
-    model, rules = artifact.load(model_path), load_rules()
+    model, rules = load(model_path), load_rules()
     reqs = _sample_requests()
     for r in reqs[:50]:
         suggest(model, r, rules=rules)

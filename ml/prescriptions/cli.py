@@ -25,7 +25,7 @@ def train(data: Path = typer.Argument(..., help="Prescriptions (.parquet/.csv) i
           half_life_days: float = typer.Option(120.0, help="Recency half-life"),
           rules: Path = typer.Option(None, help="Doctor-input rules (.csv: diagnosis_code, field, value, rule)")):
     """Fit the recommender on a file and save it."""
-    from ml.prescriptions import artifact
+    from ml.prescriptions.job import save
     from ml.prescriptions.data import prepare
     from ml.prescriptions.model import PrescriptionRecommender
 
@@ -40,7 +40,7 @@ def train(data: Path = typer.Argument(..., help="Prescriptions (.parquet/.csv) i
                 model.fit(tables)
     except ValueError as exc:  # the input's shape (missing columns, a bad rule): one line
         _fail(str(exc))
-    artifact.save(model, out)
+    save(model, out)
     console.print({"model": str(out), **model.data_summary_, **model.timing_})
 
 
@@ -99,12 +99,12 @@ def suggest(prescription: str = typer.Argument(..., help="JSON prescription, or 
             model: Path = typer.Option(None, help="model.pkl (default: the published model)"),
             n: int = typer.Option(10, help="Suggestions per field")):
     """Suggestions for a (partial) prescription given as JSON."""
-    from ml.prescriptions import artifact
     from ml.prescriptions.suggest import load_rules
     from ml.prescriptions.suggest import suggest as run
+    from sehat.release.prescriptions import load, load_live
 
     text = Path(prescription[1:]).read_text() if prescription.startswith("@") else prescription
-    m = artifact.load(model) if model else artifact.load_current()
+    m = load(model) if model else load_live()[1]
     print(json.dumps(run(m, json.loads(text), n=n, rules=load_rules()), indent=2, ensure_ascii=False))
 
 
@@ -112,7 +112,7 @@ def suggest(prescription: str = typer.Argument(..., help="JSON prescription, or 
 def retrain(tolerance: float = typer.Option(2.0, help="Points of Accuracy@8 one a field may lose vs the live model"),
             test_days: int = typer.Option(14, help="Held-out latest days")):
     """Daily retrain on the warehouse marts: train -> evaluate -> gate -> publish (what the DAG runs)."""
-    from ml.prescriptions.pipeline import daily_retrain
+    from sehat.release.prescriptions import daily_retrain
 
     with _spinner() as p:
         p.add_task("retraining on marts.fct_prescriptions", total=None)

@@ -12,6 +12,7 @@ Reproduces the journey of the Halodoc write-up (docs/sape.md):
   consultation -> subcategory classifiers (0 / 0.5), category = sum, Etiquette by dictionary;
 * :mod:`ml.sape.training`: training on a user's label files (column checks, held-out figures, label source);
 * :mod:`ml.sape.evaluate`: the comparison report (tables + plots, best achievable from the truth);
-* :mod:`ml.sape.production`: daily retrain, scoring into ``ml.sape_scores``, quality gate, artifact publish;
+* :mod:`ml.sape.job`: the daily job: retrain, score, write ``ml.sape_scores`` (gate and publish:
+  :mod:`sehat.release.sape`);
 * :mod:`ml.sape.cli`: ``sehat sape ...`` (train / evaluate / score / bench).
 """

@@ -150,8 +150,8 @@ def score(
     """Score one consultation given as JSON; prints the eight subcategories and four category scores."""
     import pandas as pd
 
-    from ml.sape.production import current_model
     from ml.sape.text import split_sentences
+    from sehat.release.sape import current_model
 
     payload = json.loads(sys.stdin.read() if str(chat) == "-" else chat.read_text())
     if model:
@@ -176,12 +176,14 @@ def score(
 @app.command("run")
 def run_daily(run_id: str = typer.Option("manual", help="Candidate id (the DAG uses its run id).")) -> None:
     """The DAG's four steps in one process: train+score, gate, publish, write scores (needs the writer)."""
-    from ml.sape import production
+    from ml.sape.job import write_scores
+    from sehat.release import sape
 
-    typer.echo(json.dumps(production.train_candidate(run_id), indent=2))
-    typer.echo(json.dumps(production.validate_candidate(run_id), indent=2))
-    typer.echo(json.dumps(production.publish_candidate(run_id), indent=2))
-    typer.echo(json.dumps(production.write_scores(run_id), indent=2))
+    typer.echo(json.dumps(sape.train_candidate(run_id), indent=2))
+    typer.echo(json.dumps(sape.validate_candidate(run_id), indent=2))
+    published = sape.publish_candidate(run_id)
+    typer.echo(json.dumps(published, indent=2))
+    typer.echo(json.dumps(write_scores(sape.live_scores(version=published["model_version"])), indent=2))
 
 
 @app.command()

@@ -38,8 +38,7 @@ def main(dags_folder: str) -> None:
             for m in (
                 "sehat.ingest",
                 "sehat.transform",
-                "sehat.gate",
-                "sehat.publish",
+                "sehat.release",
                 "duckdb",
                 "dbt",
                 "great_expectations",

@@ -12,17 +12,19 @@ personalisation retrain on the scheduler test's warehouse, and ``tests/dags/test
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import duckdb
 import pytest
 
 from sehat.generate import GenerateConfig, generate
 from sehat.orchestrate import run_day_dags_test, run_through_scheduler
-from sehat.publish import current_publication
+from sehat.release.exports import current_publication
 from sehat.warehouse import reader
 from tests.dags.conftest import test_env
 
-pytestmark = [pytest.mark.airflow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(900)]
 
 SEG = "consulted_no_order_30d"
 
@@ -98,3 +100,5 @@ def test_gate_failure_in_airflow_publishes_nothing_and_alerts(home):
     # retries=2 is not used: a failed gate is final, not transient
     assert (alert["dag"], alert["task"], alert["try"]) == ("sehat_publish", "validate_segment", 1)
     assert "expect_table_row_count_to_be_between" in alert["exception"]
+    docs = re.search(r"results: (\S+/index\.html)", alert["exception"])  # the alert links the gate's Data Docs
+    assert docs and Path(docs.group(1)).exists(), alert["exception"]

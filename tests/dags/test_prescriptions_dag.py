@@ -17,14 +17,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ml.prescriptions import artifact
 from ml.prescriptions.synth import synthesise
 from sehat.orchestrate import run_day_dags_test
-from sehat.publish import sha256_file
+from sehat.release import prescriptions as release
+from sehat.release.store import sha256_file
 from sehat.warehouse import refresh_reader
 from tests.dags.conftest import test_env
 
-pytestmark = [pytest.mark.airflow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(600)]
 
 DAG = "sehat_prescriptions"
 PRESCRIPTIONS = 2000
@@ -44,7 +44,7 @@ def _small_snapshot(cfg) -> None:
 
 
 def _version_dirs(cfg) -> list[str]:
-    return sorted(p.name for p in artifact.model_dir(cfg).iterdir() if p.is_dir())
+    return sorted(p.name for p in release.release(cfg).root.iterdir() if p.is_dir())
 
 
 def test_retrains_publishes_and_a_failed_gate_keeps_the_live_model(home):
@@ -53,20 +53,20 @@ def test_retrains_publishes_and_a_failed_gate_keeps_the_live_model(home):
 
     first = run_day_dags_test("2026-05-01", env=env, dag_ids=[DAG])
     assert first.ok, first.failure_report()
-    live = artifact.current(home)
+    live = release.current(home)
     assert live is not None, "the first retraining publishes (no live model to compare with)"
     version_dir = Path(live["path"])
     assert live["gate"]["passed"] and live["gate"]["live_version"] is None
     assert live["data_snapshot"]["source"] == "marts.fct_prescriptions"
     assert live["data_snapshot"]["rows"] == PRESCRIPTIONS
     fields = live["metrics"]["fields"]
-    assert set(fields) == set(artifact.FIELDS)
+    assert set(fields) == set(release.FIELDS)
     for f, row in fields.items():  # model, popularity baseline and best achievable, per field
         assert row["model_one"] > row["popularity_one"] - 5, (f, row)
         assert row["best_achievable_one"] is not None, (f, row)
     assert json.loads((version_dir / "metrics.json").read_text())["fields"] == fields
     assert live["files"]["model.pkl"]["sha256"] == sha256_file(version_dir / "model.pkl")
-    model = artifact.load(version_dir / "model.pkl")
+    model = release.load(version_dir / "model.pkl")
     assert model.weights_ and len(model.vocab_["diagnosis"]) > 0
 
     # Force the gate to fail: the live model now claims a perfect score on every field, so any real
@@ -78,11 +78,12 @@ def test_retrains_publishes_and_a_failed_gate_keeps_the_live_model(home):
 
     second = run_day_dags_test("2026-05-02", env=env, dag_ids=[DAG])
     assert second.states == {DAG: "failed"}
-    assert artifact.current(home)["version"] == live["version"]  # the previous model stays live
+    assert release.current(home)["version"] == live["version"]  # the previous model stays live
     assert _version_dirs(home) == [live["version"]]  # nothing else published, no staging left behind
     gates = [json.loads(p.read_text()) for p in (home.home / "ml" / "prescriptions" / "runs").glob("*/gate.json")]
     assert sorted(g["passed"] for g in gates) == [False, True]
     (gate,) = [g for g in gates if not g["passed"]]
     assert gate["live_version"] == live["version"]
-    assert any(not c["passed"] and "not worse than live" in c["check"] for c in gate["checks"])
+    assert any(not c["success"] and c["expectation"] == "one_at_k_not_worse_than_live" for c in gate["checks"])
+    assert Path(gate["data_docs"]).exists()  # the failed gate's results, readable by a person
     assert "gate failed" in second.logs[DAG].read_text()

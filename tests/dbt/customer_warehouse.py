@@ -73,11 +73,11 @@ def customer_warehouse(tmp_path_factory) -> CustomerWarehouse:
 def _build(home: Path) -> None:
     import json
 
+    from ml.personalisation.job import run_all
     from sehat.config import settings
     from sehat.generate import GenerateConfig, generate
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
-    from sehat.personalisation import run_all
     from sehat.transform import dbt_build
     from sehat.warehouse import refresh_reader
 

@@ -19,6 +19,7 @@ from sehat.warehouse import reader
 
 START, DAYS = date(2026, 11, 1), 4
 SELECT = "+consultation_features +consultation_sentences +doctor_consultation_quality"
+pytestmark = pytest.mark.e2e  # generates a sample and builds the warehouse with dbt
 
 
 @pytest.fixture(scope="module")
@@ -77,26 +78,28 @@ def test_eligibility_and_features(warehouse):
 
 
 def test_scoring_is_gated_then_published_into_the_scores_table(warehouse, monkeypatch):
-    from ml.sape import production
+    from ml.sape.job import write_scores
+    from sehat.release import GateFailed, NotValidated
+    from sehat.release import sape as release
     from sehat.transform import dbt_build
     from sehat.warehouse import refresh_reader
 
     cfg, summary = warehouse
-    production.train_candidate("strict", cfg)
+    release.train_candidate("strict", cfg)
     monkeypatch.setenv("SEHAT_SAPE_MIN_SUBCATEGORY_ACCURACY", "0.99")  # unreachable on a tiny label set
-    with pytest.raises(production.SapeGateFailed):
-        production.validate_candidate("strict", cfg)
-    with pytest.raises(production.SapeGateFailed):
-        production.publish_candidate("strict", cfg)
-    assert production.current_model(cfg) is None
+    with pytest.raises(GateFailed):
+        release.validate_candidate("strict", cfg)
+    with pytest.raises(NotValidated):
+        release.publish_candidate("strict", cfg)
+    assert release.current_model(cfg) is None
 
     monkeypatch.setenv("SEHAT_SAPE_MIN_SUBCATEGORY_ACCURACY", "0.0")
     monkeypatch.setenv("SEHAT_SAPE_MIN_SENTENCE_ACCURACY", "0.0")
-    staged = production.train_candidate("lenient", cfg)
-    production.validate_candidate("lenient", cfg)
-    version = production.publish_candidate("lenient", cfg)["model_version"]
-    assert production.current_model(cfg)[0] == version
-    written = production.write_scores("lenient", cfg)
+    staged = release.train_candidate("lenient", cfg)
+    release.validate_candidate("lenient", cfg)
+    version = release.publish_candidate("lenient", cfg)["model_version"]
+    assert release.current_model(cfg)[0] == version
+    written = write_scores(release.live_scores(cfg, version=version), cfg)
     assert written["written"] == staged["eligible"] == summary["sape_labels"]["eligible"]
     dbt_build(select="stg_ml__sape_scores doctor_consultation_quality")
     refresh_reader(cfg)

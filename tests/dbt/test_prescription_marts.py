@@ -134,7 +134,7 @@ def test_count_tables_add_up(warehouse):
 def test_retraining_exports_the_mart(warehouse, tmp_path):
     import pandas as pd
 
-    from ml.prescriptions.pipeline import export_snapshot
+    from ml.prescriptions.job import export_snapshot
 
     snap = export_snapshot(tmp_path, warehouse)
     assert snap["source"] == "marts.fct_prescriptions"

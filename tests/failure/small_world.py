@@ -142,8 +142,7 @@ def reference() -> dict:
     import sys
     import time
 
-    from sehat.gate import candidate_dir, validate_segment
-    from sehat.publish import publish_segment
+    from sehat.release.exports import publish_export, release_of, validate_export
     from sehat.transform import dbt_build
     from sehat.warehouse import refresh_reader
 
@@ -167,11 +166,11 @@ def reference() -> dict:
             hammer.wait(timeout=60)
         tally = json.loads(out.read_text())
         run_id = "reference_run"
-        gate = validate_segment(w.SEGMENT, w.ALL_DAYS[-1], run_id, cfg)
+        gate = validate_export(w.SEGMENT, w.ALL_DAYS[-1], run_id, cfg)
         # keep the validated candidate: publishing consumes it, the kill test promotes a copy
         candidate = home / "validated_candidate"
-        shutil.copytree(candidate_dir(cfg, w.SEGMENT, run_id), candidate)
-        publication = publish_segment(w.SEGMENT, run_id, cfg)
+        shutil.copytree(release_of(w.SEGMENT, cfg).candidate_dir(run_id), candidate)
+        publication = publish_export(w.SEGMENT, run_id, cfg)
         result = {"home": home, "cfg": cfg, "tally": tally, "gate": gate, "publication": publication,
                   "run_id": run_id, "candidate": candidate}
     _cache["reference"] = result

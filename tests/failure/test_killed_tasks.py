@@ -15,8 +15,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from sehat.gate import candidate_dir
-from sehat.publish import current_publication, list_publications, segment_dir
+from sehat.release.exports import current_publication, list_publications, release_of
 from sehat.warehouse import writer
 from tests.failure import small_world as w
 
@@ -34,11 +33,19 @@ INGEST = textwrap.dedent(
 PUBLISH = textwrap.dedent(
     """
     import sys
-    from sehat.publish import publish_segment
-    publish_segment(sys.argv[1], sys.argv[2])
+    from sehat.release.exports import publish_export
+    publish_export(sys.argv[1], sys.argv[2])
     """
 )
 KILLS = 2
+
+
+def candidate_dir(cfg, name: str, run_id: str) -> Path:
+    return release_of(name, cfg).candidate_dir(run_id)
+
+
+def segment_dir(cfg, name: str) -> Path:
+    return release_of(name, cfg).root
 
 
 def _run(code: str, args: list[str], home: Path, kill_after: float | None = None) -> tuple[int, float]:

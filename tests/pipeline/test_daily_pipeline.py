@@ -11,8 +11,10 @@ import pytest
 from sehat.config import settings
 from sehat.generate import GenerateConfig, generate
 from sehat.pipeline import run_day
-from sehat.publish import current_publication
+from sehat.release.exports import current_publication
 from sehat.warehouse import reader, writer
+
+pytestmark = pytest.mark.e2e  # generates a sample and builds the warehouse with dbt
 
 START = date(2026, 11, 1)
 DAYS = 1

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from ml.prescriptions import artifact
 from ml.prescriptions.data import PrescriptionTables, load_rules, prepare
 from ml.prescriptions.evaluate import most_frequent, score, split_by_time, write_report
 from ml.prescriptions.model import TARGETS, PrescriptionRecommender
@@ -138,22 +137,42 @@ def test_icd10_backoff_uses_siblings_for_an_unseen_code(fitted):
 
 
 def test_artifact_gate_and_atomic_publish(fitted, sehat_home):
+    from ml.prescriptions.job import save
+    from sehat.release import GateFailed
+    from sehat.release import prescriptions as release
+
     m, path = fitted["model"], fitted["work"] / "model.pkl"
-    artifact.save(m, path)
-    metrics = {"k": 8, "fields": {f: {"model_one": 80.0} for f in artifact.FIELDS}}
-    g = artifact.gate(artifact.load(path), metrics)
-    first = artifact.publish(path, metrics, g, {"rows": 1}, version="v1")
-    worse = {"k": 8, "fields": {f: {"model_one": 80.0 if f != "brand" else 70.0} for f in artifact.FIELDS}}
-    g2 = artifact.gate(m, worse)
-    assert not g2["passed"]
-    with pytest.raises(artifact.GateFailed):
-        artifact.publish(path, worse, g2, {"rows": 1}, version="v2")
-    assert artifact.current()["version"] == first["version"] == "v1"  # the previous model stays live
+    save(m, path)
+    metrics = {"k": 8, "fields": {f: {"model_one": 80.0} for f in release.FIELDS}}
+    candidate = {"model": str(path), "metrics": metrics, "snapshot": {"rows": 1}, "work": str(fitted["work"])}
+    first = release.gate_and_publish(candidate, "run1")
+    assert release.current()["version"] == first["version"]
+    worse = {"k": 8, "fields": {f: {"model_one": 80.0 if f != "brand" else 70.0} for f in release.FIELDS}}
+    with pytest.raises(GateFailed, match="one_at_k_not_worse_than_live"):
+        release.gate_and_publish({**candidate, "metrics": worse}, "run2")
+    assert release.current()["version"] == first["version"]  # the previous model stays live
+    assert release.load_live()[0] == first["version"]
+
+
+def test_the_artifact_gate_scans_the_vocabularies_for_pii(fitted, sehat_home):
+    import copy
+
+    from sehat.release import prescriptions as release
+
+    leaky = copy.deepcopy(fitted["model"])
+    leaky.vocab_["advice"] = [*leaky.vocab_["advice"], "call me on +62 812 3456 7890"]
+    metrics = {"k": 8, "fields": {f: {"model_one": 80.0} for f in release.FIELDS}}
+    assert release.gate(fitted["model"], metrics)["passed"]
+    result = release.gate(leaky, metrics)
+    (pii,) = [c for c in result["checks"] if c["expectation"] == "expect_no_pii"]
+    assert not result["passed"] and not pii["success"] and "values in value" in pii["observed"]
 
 
 def test_http_api(fitted, monkeypatch):
     path = fitted["work"] / "api_model.pkl"
-    artifact.save(fitted["model"], path)
+    from ml.prescriptions.job import save
+
+    save(fitted["model"], path)
     monkeypatch.setenv("SEHAT_RX_MODEL", str(path))
     from ml.prescriptions.api import app
 

@@ -1,7 +1,7 @@
 """``sehat personalisation ...``: segments, personalisation models, exports and their benchmarks.
 
-Register in ``sehat/cli.py`` with
-``app.add_typer(personalisation_cli.app, name="personalisation")``.
+Registered in ``sehat/cli.py`` as ``sehat personalisation``; the steps are :mod:`ml.personalisation.job`,
+the gate and publication :mod:`sehat.release.exports`.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def train_cmd(
     step: str = typer.Argument("all", help="all | cohorts | recommendations | content | experiments"),
 ) -> None:
     """Train / score the personalisation models from the snapshot into ml.* (holds the writer)."""
-    from sehat import personalisation as p
+    from ml.personalisation import job as p
     from sehat.warehouse import refresh_reader
 
     steps = {"cohorts": p.train_cohorts, "recommendations": p.train_recommendations,
@@ -90,8 +90,7 @@ def publish_cmd(
     only: Annotated[list[str] | None, typer.Option("--only", help="export name(s); default: every one.")] = None,
 ) -> None:
     """Gate and publish segments, recommendations, content rankings and cohorts (file drop + campaign DB)."""
-    from sehat.gate import validate_many
-    from sehat.publish import publish_many
+    from sehat.release.exports import publish_many, validate_many
     from sehat.segments import registry
 
     names = list(only) if only else list(registry())

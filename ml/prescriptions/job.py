@@ -1,12 +1,15 @@
-"""Daily retraining on the warehouse: export -> evaluate -> fit -> gate -> publish.
+"""The prescription model's daily job: export the training data, evaluate, fit, save a candidate.
 
 Reads the read-only snapshot (``sehat.warehouse.reader``): ``marts.fct_prescriptions``
-when the prescription mart is built, else the staging models directly.
+when the prescription mart is built, else the staging models directly. The candidate it
+returns is gated and published by the release path (``sehat.release.prescriptions``).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import pickle
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +28,16 @@ FROM_STAGING = """
     LEFT JOIN staging.stg_production__doctors d USING (doctor_id)
     LEFT JOIN staging.stg_production__users u USING (user_id)"""
 CATALOGUE = "SELECT name, brand, molecules FROM staging.stg_production__medicines"
+
+
+def save(model, path: Path) -> Path:
+    """Pickle ``model`` to ``path`` (written under a temporary name, then renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("wb") as f:
+        pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+    return path
 
 
 def export_snapshot(work: Path, cfg: Settings | None = None) -> dict:
@@ -51,7 +64,6 @@ def export_snapshot(work: Path, cfg: Settings | None = None) -> dict:
 
 def train_and_evaluate(work: Path, cfg: Settings | None = None, test_days: int = 14) -> dict:
     """Evaluate on a time split (report in ``work/report``), then fit on everything; returns a candidate."""
-    from ml.prescriptions import artifact
     from ml.prescriptions.data import prepare
     from ml.prescriptions.evaluate import evaluate, write_report
     from ml.prescriptions.model import PrescriptionRecommender
@@ -63,29 +75,11 @@ def train_and_evaluate(work: Path, cfg: Settings | None = None, test_days: int =
     write_report(metrics, work / "report")
     with prepare(snap["prescriptions"], snap["catalogue"], snap.get("rules")) as tables:
         model = PrescriptionRecommender().fit(tables)
-    artifact.save(model, work / "model.pkl")
+    save(model, work / "model.pkl")
     (work / "snapshot.json").write_text(json.dumps(snap, indent=2))
     return {"work": str(work), "model": str(work / "model.pkl"), "metrics": metrics, "snapshot": snap}
-
-
-def gate_and_publish(candidate: dict, cfg: Settings | None = None, tolerance: float = 2.0) -> dict:
-    from ml.prescriptions import artifact
-
-    model = artifact.load(Path(candidate["model"]))
-    result = artifact.gate(model, candidate["metrics"], cfg, tolerance)
-    (Path(candidate["work"]) / "gate.json").write_text(json.dumps(result, indent=2))
-    manifest = artifact.publish(Path(candidate["model"]), candidate["metrics"], result, candidate["snapshot"], cfg)
-    return {"version": manifest["version"], "gate": result}
 
 
 def daily_work_dir(run_id: str, cfg: Settings | None = None) -> Path:
     cfg = cfg or settings()
     return cfg.home / "ml" / "prescriptions" / "runs" / "".join(c if c.isalnum() or c in "-_." else "_" for c in run_id)
-
-
-def daily_retrain(cfg: Settings | None = None, tolerance: float = 2.0, test_days: int = 14,
-                  run_id: str | None = None) -> dict:
-    cfg = cfg or settings()
-    stamp = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    work = daily_work_dir(stamp, cfg)
-    return gate_and_publish(train_and_evaluate(work, cfg, test_days), cfg, tolerance)

@@ -1,0 +1,125 @@
+"""The release path itself: one publication per export per run, Data Docs for every gate run."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from sehat.release import GateFailed, NotValidated, Release, releases
+from sehat.release import exports as ex
+from sehat.segments import segment_names
+from tests.gate.snapshots import members, write_snapshot
+
+SEG = ex.LEAD_SEGMENT
+
+
+def _all_segments(cfg):
+    from sehat.segments import get_segment
+
+    write_snapshot(cfg, {name: members(3, len(get_segment(name).columns)) for name in segment_names()})
+
+
+def test_a_daily_run_publishes_each_segment_once(sehat_home, monkeypatch):
+    """``consulted_no_order_30d`` was gated and published twice per run, leaving a ``.2`` directory."""
+    import sehat.ingest.clevertap
+    import sehat.ingest.labels
+    import sehat.ingest.production
+    import sehat.transform
+    import sehat.warehouse
+    from sehat.pipeline import run_day
+
+    report = SimpleNamespace(as_dict=dict)
+    monkeypatch.setattr(sehat.ingest.clevertap, "ingest_day", lambda day, cfg: report)
+    monkeypatch.setattr(sehat.ingest.production, "extract_day", lambda day, cfg: [])
+    monkeypatch.setattr(sehat.ingest.labels, "ingest_day", lambda day, cfg: [])
+    monkeypatch.setattr(sehat.transform, "dbt_build", lambda **kwargs: report)
+    monkeypatch.setattr(sehat.warehouse, "refresh_reader", lambda cfg: cfg.reader_path)
+    _all_segments(sehat_home)
+
+    out = run_day(date(2026, 11, 4), sehat_home, log=lambda _line: None)
+
+    assert not out["segments"]["failed"] and not out["segments"]["gate_failed"]
+    for name in segment_names():
+        root = ex.release_of(name, sehat_home).root
+        assert sorted(p.name for p in root.iterdir()) == ["2026-11-04__inprocess__2026-11-04", "CURRENT"], name
+
+
+def test_a_name_given_twice_is_published_once(sehat_home):
+    _all_segments(sehat_home)
+    gate = ex.validate_many([SEG, SEG], "2026-11-04", "r1", sehat_home)
+    assert gate["passed"] == [SEG]
+    assert list(ex.publish_many([SEG, SEG], "r1", sehat_home)["published"]) == [SEG]
+    assert len([p for p in ex.release_of(SEG, sehat_home).root.iterdir() if p.is_dir()]) == 1
+
+
+def test_gate_runs_leave_offline_data_docs_for_failures_and_successes(sehat_home):
+    _all_segments(sehat_home)
+    ok = ex.validate_export(SEG, "2026-11-04", "good run", sehat_home)
+    live = ex.publish_export(SEG, "good run", sehat_home)
+    write_snapshot(sehat_home, {SEG: [("c1", "1", "x", "x", "x"), ("c1", "2", "x", "x", "x")]})
+    with pytest.raises(GateFailed) as err:
+        ex.validate_export(SEG, "2026-11-05", "bad run", sehat_home)
+
+    good_docs, bad_docs = ok["data_docs"], err.value.result["data_docs"]
+    assert live["gate"]["data_docs"] == good_docs and bad_docs in str(err.value)  # the alert names the page
+    assert good_docs.rsplit("/", 3)[0] == bad_docs.rsplit("/", 3)[0]  # failures kept next to successes
+    for path, status in ((good_docs, "Succeeded"), (bad_docs, "Failed")):
+        html = Path(path).read_text()
+        assert not re.search(r"<(script|link|img)[^>]+(src|href)=\"https?://", html), "must open offline"
+        text = " ".join(re.sub(r"<[^>]+>", " ", re.sub(r"<(style|script).*?</\1>", "", html, flags=re.DOTALL)).split())
+        assert f"Status: {status}" in text and "values must be unique" in text  # the GX suite's page
+        assert "expect_share_of_customers_at_most" in text and "expect_no_pii" in text  # and the other checks
+
+
+def test_promotion_needs_a_passed_gate_and_keeps_the_live_publication(sehat_home):
+    rel = Release("models", "toy", sehat_home)
+    cand = rel.stage("r1")
+    (cand / "model.bin").write_bytes(b"v1")
+    with pytest.raises(NotValidated, match="no gate result"):
+        rel.promote("r1", "v1")
+    rel.record_gate("r1", {"passed": True, "checks": []})
+    first = rel.promote("r1", "v1", {"data_snapshot": {"rows": 1}})
+    assert rel.current() == first and rel.verify() == []
+    assert first["files"]["model.bin"]["bytes"] == 2 and first["data_snapshot"] == {"rows": 1}
+
+    (rel.stage("r2") / "model.bin").write_bytes(b"v2")
+    rel.record_gate("r2", {"passed": False, "checks": []})
+    with pytest.raises(NotValidated, match="did not pass"):
+        rel.promote("r2", "v2")
+
+    def broken_destination(staging, manifest):
+        raise ConnectionError("campaign DB down")
+
+    rel.record_gate("r2", {"passed": True, "checks": []})
+    with pytest.raises(ConnectionError):
+        rel.promote("r2", "v2", before_swap=broken_destination)
+    assert rel.current()["publication_id"] == "v1"
+    assert sorted(p.name for p in rel.root.iterdir()) == ["CURRENT", "v1"]  # no staging left behind
+    assert [r.name for r in releases(sehat_home)] == ["toy"]
+    (rel.root / "v1" / "model.bin").write_bytes(b"tampered")
+    assert rel.verify() == ["model.bin"]
+    assert json.loads((rel.root / "v1" / "manifest.json").read_text())["gate"]["passed"]
+
+
+def test_sehat_published_lists_every_release_with_its_gate_results(sehat_home):
+    from typer.testing import CliRunner
+
+    from sehat.cli import app
+
+    _all_segments(sehat_home)
+    gate = ex.validate_export(SEG, "2026-11-04", "r1", sehat_home)
+    ex.publish_export(SEG, "r1", sehat_home)
+    rel = Release("models", "toy", sehat_home)
+    (rel.stage("r1") / "model.bin").write_bytes(b"v1")
+    rel.record_gate("r1", {"passed": True, "checks": []})
+    rel.promote("r1", "v1")
+
+    out = CliRunner().invoke(app, ["published"], env={"COLUMNS": "200"})
+    assert out.exit_code == 0, out.output
+    assert f"gate results (Data Docs): {gate['data_docs']}" in out.output
+    assert f"segments/{SEG}: " in out.output and "models/toy: " in out.output
