@@ -55,23 +55,32 @@ def train(
 
 @app.command()
 def evaluate(
-    consultations: Path = typer.Option(None, help=CONSULTATIONS_HELP + " Omit both to use a generated corpus."),
-    sentences: Path = typer.Option(None, help=SENTENCES_HELP),
-    truth_dir: Path = typer.Option(None, help="Generator truth folder (sape_*.parquet) for the best achievable."),
-    generated: int = typer.Option(4000, help="Consultations in the generated corpus (when no files are given)."),
+    consultations: Path = typer.Option(None, help=CONSULTATIONS_HELP + " Default: the sample's labels/ folder."),
+    sentences: Path = typer.Option(None, help=SENTENCES_HELP + " Default: the sample's labels/ folder."),
+    truth_dir: Path = typer.Option(None, help="Generator truth folder (sape_*.parquet) for the best achievable;"
+                                              " default: the sample's truth/ folder when no files are given."),
     out: Path = typer.Option(Path("reports/sape"), help="Report folder (report.md, report.json, plots)."),
     seed: int = typer.Option(0, help="Split and model seed."),
 ) -> None:
-    """Held-out comparison: dictionary vs trained questions, quantitative vs qualitative, best achievable."""
+    """Held-out comparison: dictionary vs trained questions, qualitative model, best achievable.
+
+    Without files it reads the labels the data dir holds (``sehat generate`` writes them); a generated
+    corpus of any size, with the quantitative comparison, is ``sehat bench sape``.
+    """
     from ml.sape.evaluate import LabelledData, markdown
     from ml.sape.evaluate import evaluate as run
+    from sehat.config import settings
+    from sehat.ingest.labels import CONSULTATION_FILE, SENTENCE_FILE
 
-    if consultations and sentences:
-        data = LabelledData.from_files(consultations, sentences, truth_dir)
-    else:
-        from sehat.generate.labels import corpus
-
-        data = LabelledData.from_corpus(corpus(generated, seed=seed + 1))
+    if not (consultations and sentences):
+        data_dir = settings().data_dir
+        consultations = consultations or data_dir / "labels" / CONSULTATION_FILE
+        sentences = sentences or data_dir / "labels" / SENTENCE_FILE
+        truth_dir = truth_dir or data_dir / "truth"
+        if not (consultations.exists() and sentences.exists()):
+            raise typer.BadParameter(f"no label files at {consultations.parent}: pass --consultations and "
+                                     "--sentences, or run `sehat generate` first")
+    data = LabelledData.from_files(consultations, sentences, truth_dir)
     p = _progress("evaluating (quantitative models x samplers, qualitative pipeline)")
     try:
         report = run(data, out, seed=seed)
