@@ -30,7 +30,7 @@ test: setup  ## the test suite (CI runs exactly this); TEST_WORKERS=0 runs it in
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 bench: setup  ## benchmarks: prints figures and writes them to benchmarks/results/
-	$(BIN)/sehat bench
+	$(BIN)/sehat bench all
 
 lint: setup  ## ruff
 	$(BIN)/ruff check sehat ml dags plugins tests

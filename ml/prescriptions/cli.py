@@ -82,19 +82,5 @@ def retrain(tolerance: float = typer.Option(2.0, help="Points of Accuracy@8 one 
     console.print(result)
 
 
-@app.command()
-def bench(n: int = typer.Option(1_000_000, help="Prescriptions to synthesise for the training benchmark"),
-          eval_n: int = typer.Option(60_000, help="Prescriptions for the accuracy benchmark"),
-          work_dir: Path = typer.Option(Path(".sehat/bench/prescriptions"), help="Scratch directory")):
-    """Accuracy vs best achievable, training time/memory at n, suggest p99 in process and over HTTP."""
-    from ml.prescriptions.bench import run_all
-    from sehat.bench import write_results
-
-    figures = run_all(work_dir, n=n, eval_n=eval_n, log=console.print)
-    console.print(figures)
-    path = write_results("prescriptions", figures, f"sehat prescriptions bench --n {n} --eval-n {eval_n}")
-    console.print(f"written to {path}")
-
-
 if __name__ == "__main__":
     app()

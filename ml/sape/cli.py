@@ -1,4 +1,4 @@
-"""``sehat sape ...``: train, evaluate, score one consultation, run the daily steps, bench.
+"""``sehat sape ...``: train, evaluate, score one consultation, run the daily steps.
 
 Register in ``sehat/cli.py`` with ``app.add_typer(sape_app, name="sape")`` where
 ``from ml.sape.cli import app as sape_app``.
@@ -129,22 +129,3 @@ def run_daily(run_id: str = typer.Option("manual", help="Candidate id (the DAG u
     typer.echo(json.dumps(production.validate_candidate(run_id), indent=2))
     typer.echo(json.dumps(production.publish_candidate(run_id), indent=2))
     typer.echo(json.dumps(production.write_scores(run_id), indent=2))
-
-
-@app.command()
-def bench(
-    consultations: int = typer.Option(4000, help="Generated labelled consultations (train + held-out)."),
-    score_consultations: int = typer.Option(3000, help="Generated consultations scored for throughput."),
-) -> None:
-    """Accuracy targets vs best achievable, and scoring throughput on one core; writes benchmarks/results/sape.json."""
-    from ml.sape.bench import bench_sape
-    from sehat.bench import write_results
-
-    p = _progress("benchmarking SAPE")
-    try:
-        figures = bench_sape(consultations, score_consultations)
-    finally:
-        p.stop()
-    typer.echo(json.dumps(figures, indent=2))
-    command = f"sehat sape bench --consultations {consultations} --score-consultations {score_consultations}"
-    typer.echo(f"written to {write_results('sape', figures, command)}")

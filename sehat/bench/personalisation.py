@@ -1,6 +1,6 @@
-"""Benchmarks of issue 5: association rules and the customer view + segments rebuild.
+"""Personalisation benchmarks: association rules and the customer view + segments rebuild.
 
-Both return a dict of figures; ``sehat personalisation bench`` prints them and
+Both return a dict of figures; ``sehat bench personalisation`` prints them and
 writes ``benchmarks/results/{association_rules,customer_view}.json``.
 """
 

@@ -1,43 +1,27 @@
-"""Benchmarks: measured figures, printed and written to ``benchmarks/results/``.
-
-Run ``sehat bench --help``. Each benchmark returns a dict of figures; the CLI
-writes them as JSON and appends a Markdown table with the command that
-reproduces them. Tests never assert speed; this module measures it.
+"""The warehouse benchmarks: the daily run per stage at several scales, day N+1 vs a fresh day,
+CleverTap ingest vs the DuckDB ceiling, and PostgreSQL extraction.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import platform
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from sehat.bench.results import machine
 from sehat.config import REPO_ROOT, Settings
-
-RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
-
-
-def machine() -> dict:
-    import os
-
-    return {
-        "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-    }
 
 
 def bench_extraction(postgres_url: str, rows: int = 2_000_000, work_dir: Path | None = None) -> dict:
     """PostgreSQL -> DuckDB through Sehat's extraction path on an 8-column table of ``rows`` rows.
 
     Also measures psycopg ``COPY ... TO STDOUT`` into DuckDB's CSV reader, the
-    second-fastest route in CONVENTIONS.md, as the comparison.
+    second-fastest route measured (docs/design.md, "Extracting from PostgreSQL"), as the comparison.
     """
     import psycopg
 
@@ -219,21 +203,6 @@ def _count_lines(files: list[Path]) -> int:
     return n
 
 
-def write_results(name: str, figures: dict, command: str) -> Path:
-    """Write ``benchmarks/results/<name>.json`` (figures, machine, command, time)."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"{name}.json"
-    payload = {
-        "benchmark": name,
-        "command": command,
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "figures": figures,
-    }
-    out.write_text(json.dumps(payload, indent=2, default=str) + "\n")
-    return out
-
-
 # =========================================================================== scale benchmark
 #
 # Each stage of the daily run executes in its own child process, so its wall time
@@ -320,15 +289,15 @@ def stage_train_personalisation(day: date, cfg: Settings):
 register_stage("ingest_clevertap", "sehat.ingest.clevertap:ingest_day")
 register_stage("extract_production", "sehat.ingest.production:extract_day")
 register_stage("load_labels", "sehat.ingest.labels:ingest_day")
-register_stage("dbt_build", "sehat.bench:stage_dbt_build")
-register_stage("refresh_reader", "sehat.bench:stage_refresh_reader")
-register_stage("gate", "sehat.bench:stage_gate")
-register_stage("publish", "sehat.bench:stage_publish")
-register_stage("train_prescriptions", "sehat.bench:stage_train_prescriptions")
-register_stage("train_sape", "sehat.bench:stage_train_sape")
-register_stage("train_personalisation", "sehat.bench:stage_train_personalisation")
+register_stage("dbt_build", "sehat.bench.warehouse:stage_dbt_build")
+register_stage("refresh_reader", "sehat.bench.warehouse:stage_refresh_reader")
+register_stage("gate", "sehat.bench.warehouse:stage_gate")
+register_stage("publish", "sehat.bench.warehouse:stage_publish")
+register_stage("train_prescriptions", "sehat.bench.warehouse:stage_train_prescriptions")
+register_stage("train_sape", "sehat.bench.warehouse:stage_train_sape")
+register_stage("train_personalisation", "sehat.bench.warehouse:stage_train_personalisation")
 # Not part of the daily run (it repeats a slice of dbt_build): measured for its own target.
-register_stage("customer_view", "sehat.bench:stage_customer_view")
+register_stage("customer_view", "sehat.bench.warehouse:stage_customer_view")
 EXTRA_STAGES = {"customer_view"}
 
 
@@ -516,7 +485,7 @@ def bench_incremental(customers: int = 2_000, history_days: int = 30, work_dir: 
 
         cfg = _settings_for(history)
         last = BENCH_START + timedelta(days=history_days - 1)
-        land_seconds = run_stage("sehat.bench:_land_until", last, history)["seconds"]
+        land_seconds = run_stage("sehat.bench.warehouse:_land_until", last, history)["seconds"]
         log(f"{history_days} days landed in {land_seconds:.0f}s; dbt build as of {last}")
         run_stage(STAGES["dbt_build"], last, history)
         next_day = BENCH_START + timedelta(days=history_days)

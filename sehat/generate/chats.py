@@ -27,7 +27,6 @@ Sentences are cut exactly as :func:`sehat.sources.chats.split_sentences` (and th
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -28,8 +28,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sehat.generate.chats import ChatText
-from sehat.sources.chats import CATEGORIES, SUBCATEGORIES
 from sehat.generate.config import GenerateConfig, rng
+from sehat.sources.chats import CATEGORIES, SUBCATEGORIES
 
 LABEL_SHARE = 0.6  # share of eligible consultations labelled
 MIN_MESSAGES = 5  # eligibility: each participant has at least this many messages

@@ -13,7 +13,7 @@ from ml.prescriptions.evaluate import score, split_by_time, write_report
 from ml.prescriptions.model import PrescriptionRecommender
 from ml.prescriptions.oracle import Oracle
 from ml.prescriptions.suggest import suggest
-from ml.prescriptions.synth import synthesise
+from sehat.bench.synth import synthesise
 
 
 @pytest.fixture(scope="module")
