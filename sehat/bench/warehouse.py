@@ -88,7 +88,7 @@ def bench_clevertap_ingest(cfg: Settings, days: list[date], pandas_sample_files:
 
     Each day's ingest runs in its own process (as in ``bench scale``), so its peak memory is its own.
     With ``repeats`` > 1 the ingest and the ceiling alternate that many times and the medians are
-    compared: on a shared 2-core machine one pair's ratio varied by 0.1 from one run to the next.
+    compared, so a busy neighbour slows both alike.
     """
     from statistics import median
 
