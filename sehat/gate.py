@@ -2,7 +2,7 @@
 
 The gate reads a segment from the read-only warehouse snapshot into a
 DataFrame (GX 1.x cannot validate DuckDB through SQLAlchemy, see
-CONVENTIONS.md; a segment is small and bounded), validates it, and stages a
+docs/design.md; a segment is small and bounded), validates it, and stages a
 *candidate* (the exact rows validated plus the validation result) for
 ``sehat.publish`` to promote. A failed validation raises :class:`GateFailed`
 and stages nothing publishable.

@@ -78,7 +78,8 @@ def bench_dag_parse(
         "airflow_import_seconds": round(raw["airflow_import_seconds"], 3),
         "total_median_seconds": round(sum(f["median_seconds"] for f in files.values()), 3),
         "files": files,
-        "dbt_manifest": str(manifest),
+        "dbt_manifest": str(Path(manifest).resolve().relative_to(REPO_ROOT)) if Path(manifest).resolve()
+        .is_relative_to(REPO_ROOT) else Path(manifest).name,
         "method": "Airflow's DagBag parse stats (FileLoadStat.duration, as `airflow dags report`), one fork "
         "+ DagBag(file) per file and repeat in an interpreter that imported Airflow once "
         "(as Airflow 3's DAG processor parses a file)",

@@ -249,6 +249,23 @@ def dbt_routes(results_dir: Path) -> str:
             + _source("dbt_routes", payload))
 
 
+def extraction_routes(results_dir: Path) -> str:
+    """The routes measured when extraction was chosen, and Sehat's extraction as measured now."""
+    routes = _load("extraction_routes", results_dir)
+    f = routes["figures"]
+    rows = [[r["route"] + (" (chosen)" if r["chosen"] else ""), f"{_k(r['rows_per_s'])}",
+             f"{r['peak_memory_gb']} GB" if r.get("peak_memory_gb") else ""] for r in f["routes"]]
+    text = (_table(["route", "rows/s", "memory"], rows, "lrl") + _source("extraction_routes", routes))
+    now = read_results("extraction", results_dir)
+    if now:
+        g = now["figures"]
+        text += ("\n" + _table(["route", "rows/s"], [
+            ["Sehat's extraction (`sehat.ingest.production.extract_table`)", _k(g["sehat_extract_rows_per_s"])],
+            ["psycopg `COPY ... TO STDOUT` into `read_csv`, same run", _k(g["psycopg_copy_csv_rows_per_s"])],
+        ], "lr") + _source("extraction", now))
+    return text
+
+
 def scale_stages(results_dir: Path) -> str:
     payload = _load("scale", results_dir)
     results = sorted(payload["figures"]["scales"], key=lambda r: r["customers"])
@@ -271,6 +288,7 @@ TABLES: dict[str, Callable[[Path], str]] = {
     "dag-parse": dag_parse,
     "dbt-routes": dbt_routes,
     "scale-stages": scale_stages,
+    "extraction-routes": extraction_routes,
 }
 
 
