@@ -35,7 +35,7 @@ def _parse_day(value: str) -> date:
 
 
 def _days(day: str | None, start: str | None, end: str | None) -> list[date]:
-    from sehat.pipeline import days_between
+    from sehat.daily import days_between
 
     if day and (start or end):
         raise typer.BadParameter("give --date or --start/--end, not both")
@@ -125,7 +125,7 @@ def run(
                 console.print(f"[bold red]pipeline failed for {d}[/]\n{result.failure_report()}")
                 raise typer.Exit(1)
     elif mode == "inprocess":
-        from sehat.pipeline import run_day
+        from sehat.daily import run_day
 
         for d in days:
             run_day(d, log=console.print)

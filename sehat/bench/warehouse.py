@@ -15,6 +15,7 @@ import duckdb
 
 from sehat.bench.results import machine
 from sehat.config import REPO_ROOT, Settings
+from sehat.daily import STEPS
 
 
 def bench_extraction(postgres_url: str, rows: int = 2_000_000, work_dir: Path | None = None) -> dict:
@@ -225,32 +226,6 @@ def register_stage(name: str, target: str) -> None:
     STAGES[name] = target
 
 
-def stage_dbt_build(day: date, cfg: Settings):
-    from sehat.transform import dbt_build
-
-    return dbt_build(vars={"as_of_date": day.isoformat()}, cfg=cfg, on_line=lambda _line: None)
-
-
-def stage_refresh_reader(day: date, cfg: Settings):
-    from sehat.warehouse import refresh_reader
-
-    return refresh_reader(cfg)
-
-
-def stage_gate(day: date, cfg: Settings):
-    from sehat.gate import validate_segment
-    from sehat.pipeline import SEGMENT
-
-    return validate_segment(SEGMENT, day, f"bench__{day.isoformat()}", cfg)
-
-
-def stage_publish(day: date, cfg: Settings):
-    from sehat.pipeline import SEGMENT
-    from sehat.publish import publish_segment
-
-    return publish_segment(SEGMENT, f"bench__{day.isoformat()}", cfg)
-
-
 def stage_customer_view(day: date, cfg: Settings):
     """The customer view and segments alone, rebuilt for the day (issue 5's target), after a full build."""
     from sehat.transform import dbt_build
@@ -285,14 +260,9 @@ def stage_train_personalisation(day: date, cfg: Settings):
     rank_content(cfg)
 
 
-# The daily run, in the order the DAGs run it (sehat.pipeline.run_day), then the daily retrains.
-register_stage("ingest_clevertap", "sehat.ingest.clevertap:ingest_day")
-register_stage("extract_production", "sehat.ingest.production:extract_day")
-register_stage("load_labels", "sehat.ingest.labels:ingest_day")
-register_stage("dbt_build", "sehat.bench.warehouse:stage_dbt_build")
-register_stage("refresh_reader", "sehat.bench.warehouse:stage_refresh_reader")
-register_stage("gate", "sehat.bench.warehouse:stage_gate")
-register_stage("publish", "sehat.bench.warehouse:stage_publish")
+# The daily run (sehat.daily.STEPS, in the order the DAGs run it), then the daily retrains.
+for _step in STEPS:
+    register_stage(_step.name, f"sehat.daily:{_step.run.__name__}")
 register_stage("train_prescriptions", "sehat.bench.warehouse:stage_train_prescriptions")
 register_stage("train_sape", "sehat.bench.warehouse:stage_train_sape")
 register_stage("train_personalisation", "sehat.bench.warehouse:stage_train_personalisation")
