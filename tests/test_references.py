@@ -1,6 +1,6 @@
-"""No file of the project points outside it: a user of the repository has no machine paths,
-no ``../shared`` folder and no conventions file, so docs and code cite what they rely on from
-docs/design.md (and the source documents by title and publisher)."""
+"""No file of the project points outside it: a user of the repository has neither the build
+machines' paths nor the notes kept beside the repository, so docs and code cite what they rely
+on from docs/design.md (and the source documents by title and publisher)."""
 
 from __future__ import annotations
 
