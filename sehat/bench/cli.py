@@ -7,7 +7,6 @@ Registered in ``sehat/cli.py`` with ``app.add_typer(bench_app, name="bench")``.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import tempfile
 import time
@@ -95,34 +94,22 @@ def ingest(
     repeats: int = typer.Option(5, help="Alternating ingest and ceiling runs (the medians are reported)."),
 ) -> None:
     """CleverTap ingest vs DuckDB reading the same files straight into a table (the ceiling) and pandas."""
+    from sehat.bench.results import sehat_home
     from sehat.bench.warehouse import bench_clevertap_ingest
-    from sehat.config import settings
     from sehat.generate import GenerateConfig, generate
 
-    saved = {k: os.environ.pop(k, None) for k in ("SEHAT_HOME", "SEHAT_DATA_DIR", "SEHAT_WAREHOUSE",
-                                                    "SEHAT_READER", "SEHAT_PRODUCTION_URL")}
-    try:
-        with tempfile.TemporaryDirectory(prefix="sehat-bench-") as home:
-            os.environ["SEHAT_HOME"] = home
-            cfg = settings()
-            t = time.perf_counter()
-            with console.status(f"generating {customers:,} customers x {days} days"):
-                generate(GenerateConfig(customers=customers, days=days, start=BENCH_START, seed=7,
-                                        data_dir=cfg.data_dir))
-            gen_seconds = time.perf_counter() - t
-            day_list = [BENCH_START + timedelta(days=i) for i in range(days)]
-            with console.status(f"ingesting CleverTap files and the DuckDB ceiling, {repeats} times each,"
-                                " alternating; then the pandas loader"):
-                figures = bench_clevertap_ingest(cfg, day_list, repeats=repeats)
-            figures["customers"] = customers
-            figures["generate_seconds"] = round(gen_seconds, 2)
-            figures["generated_events_per_s"] = round(figures["records_read"] / gen_seconds)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    with tempfile.TemporaryDirectory(prefix="sehat-bench-") as home, sehat_home(Path(home)) as cfg:
+        t = time.perf_counter()
+        with console.status(f"generating {customers:,} customers x {days} days"):
+            generate(GenerateConfig(customers=customers, days=days, start=BENCH_START, seed=7, data_dir=cfg.data_dir))
+        gen_seconds = time.perf_counter() - t
+        day_list = [BENCH_START + timedelta(days=i) for i in range(days)]
+        with console.status(f"ingesting CleverTap files and the DuckDB ceiling, {repeats} times each,"
+                            " alternating; then the pandas loader"):
+            figures = bench_clevertap_ingest(cfg, day_list, repeats=repeats)
+        figures["customers"] = customers
+        figures["generate_seconds"] = round(gen_seconds, 2)
+        figures["generated_events_per_s"] = round(figures["records_read"] / gen_seconds)
     console.print_json(json.dumps(figures))
     _written("ingest", figures,
              _command(f"sehat bench ingest --customers {customers} --days {days} --repeats {repeats}"))
