@@ -64,7 +64,7 @@ def evaluate(
 ) -> None:
     """Held-out comparison: dictionary vs trained questions, qualitative model, best achievable.
 
-    Without files it reads the labels the data dir holds (``sehat generate`` writes them); a generated
+    Without files it reads the labels the data dir holds (a generated sample has them); a generated
     corpus of any size, with the quantitative comparison, is ``sehat bench sape``.
     """
     from ml.sape.evaluate import LabelledData, markdown
@@ -79,7 +79,7 @@ def evaluate(
         truth_dir = truth_dir or data_dir / "truth"
         if not (consultations.exists() and sentences.exists()):
             raise typer.BadParameter(f"no label files at {consultations.parent}: pass --consultations and "
-                                     "--sentences, or run `sehat generate` first")
+                                     "--sentences, or generate a sample first")
     data = LabelledData.from_files(consultations, sentences, truth_dir)
     p = _progress("evaluating (quantitative models x samplers, qualitative pipeline)")
     try:

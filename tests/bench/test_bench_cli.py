@@ -31,7 +31,7 @@ def test_sape_evaluate_without_files_reads_the_sample_labels(tmp_path, monkeypat
         monkeypatch.delenv(var, raising=False)
     runner = CliRunner()
     missing = runner.invoke(app, ["sape", "evaluate", "--out", str(tmp_path / "report")])
-    assert missing.exit_code != 0 and "sehat generate" in missing.output
+    assert missing.exit_code != 0 and "generate a sample first" in missing.output
 
     generated_corpus_files(tmp_path / "data", consultations=300)
     result = runner.invoke(app, ["sape", "evaluate", "--out", str(tmp_path / "report")])
