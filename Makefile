@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench lint clean help
+.PHONY: setup demo test bench figures lint clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -30,7 +30,10 @@ test: setup  ## the test suite (CI runs exactly this); TEST_WORKERS=0 runs it in
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 bench: setup  ## benchmarks: prints figures and writes them to benchmarks/results/
-	$(BIN)/sehat bench
+	$(BIN)/sehat bench all
+
+figures: setup  ## regenerate the figure tables of README.md and docs/ from benchmarks/results/*.json
+	$(BIN)/sehat bench report
 
 lint: setup  ## ruff
 	$(BIN)/ruff check sehat ml dags plugins tests

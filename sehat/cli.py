@@ -36,7 +36,7 @@ def _parse_day(value: str) -> date:
 
 
 def _days(day: str | None, start: str | None, end: str | None) -> list[date]:
-    from sehat.pipeline import days_between
+    from sehat.daily import days_between
 
     if day and (start or end):
         raise typer.BadParameter("give --date or --start/--end, not both")
@@ -138,7 +138,7 @@ def run(
                 console.print(f"[bold red]pipeline failed for {d}[/]\n{result.failure_report()}")
                 raise typer.Exit(1)
     elif mode == "inprocess":
-        from sehat.pipeline import run_day
+        from sehat.daily import run_day
 
         for d in days:
             run_day(d, log=console.print)
@@ -243,86 +243,6 @@ def _print_clevertap_notes(cfg) -> None:
 
 
 @app.command()
-def bench(
-    what: str = typer.Argument("all", help="scale | incremental | extraction | ingest | dag-parse | all"),
-    scales: str = typer.Option(
-        "10000,100000,1000000", help="scale: comma-separated customer counts (e.g. 10000 for a quick run)."
-    ),
-    bench_days: int = typer.Option(1, "--bench-days", help="scale: days generated and run per scale."),
-    customers: int = typer.Option(10_000, help="ingest/incremental: customers generated."),
-    days: int = typer.Option(3, help="ingest: days generated; incremental: days of history (N)."),
-    rows: int = typer.Option(2_000_000, help="Rows in the PostgreSQL extraction table."),
-    repeats: int = typer.Option(
-        5, help="dag-parse: forked parses per DAG file; ingest: alternating ingest and ceiling runs"
-        " (the medians are reported)."
-    ),
-    postgres_url: str = typer.Option(
-        "postgresql://postgres@127.0.0.1:5432/test", envvar="SEHAT_TEST_POSTGRES_URL", help="Server to extract from."
-    ),
-) -> None:
-    """Measure the daily run per stage at several scales (time, peak memory, ceilings), the incremental
-    cost of day N+1, CleverTap ingest vs the DuckDB ceiling, PostgreSQL extraction and DAG parse time.
-
-    Figures go to benchmarks/results/<name>.json (+ scale.md and scale.png for `scale`).
-    """
-    import os
-    import sys
-    import tempfile
-
-    from sehat import bench as b
-    from sehat.pipeline import days_between
-
-    argv = " ".join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("sehat") else None
-    command = f"sehat {argv}" if argv else (
-        f"sehat bench {what} --scales {scales} --bench-days {bench_days} --customers {customers}"
-        f" --days {days} --rows {rows} --repeats {repeats}"
-    )
-    if what in ("scale", "all"):
-        results = []
-        for n in [int(x) for x in scales.split(",") if x.strip()]:
-            results.append(b.bench_scale(n, days=bench_days, log=console.print))
-            # written after every scale: a long run keeps what it measured so far
-            b.write_results("scale", {"scales": results}, command)
-            (b.RESULTS_DIR / "scale.md").write_text(b.scale_table(results, command))
-            b.scale_plot(results, b.RESULTS_DIR / "scale.png")
-        console.print(b.scale_table(results, command))
-        console.print(f"written to {b.RESULTS_DIR / 'scale.json'}, scale.md, scale.png")
-    if what in ("incremental", "all"):
-        figures = b.bench_incremental(customers=customers, history_days=days, log=console.print)
-        console.print_json(json.dumps({k: v for k, v in figures.items() if k not in ("fresh_day", "day_n_plus_1")}))
-        console.print(f"written to {b.write_results('incremental', figures, command)}")
-    if what in ("extraction", "all"):
-        with console.status(f"extracting {rows:,} rows from PostgreSQL"):
-            figures = b.bench_extraction(postgres_url, rows=rows)
-        console.print_json(json.dumps(figures))
-        console.print(f"written to {b.write_results('extraction', figures, command)}")
-    if what in ("ingest", "all"):
-        with tempfile.TemporaryDirectory(prefix="sehat-bench-") as home:
-            os.environ["SEHAT_HOME"] = home
-            for var in ("SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "SEHAT_PRODUCTION_URL"):
-                os.environ.pop(var, None)
-            t = time.perf_counter()
-            generate(customers=customers, days=days, start=DEFAULT_START.isoformat(), seed=7, production_url=None)
-            gen_seconds = time.perf_counter() - t
-            day_list = days_between(DEFAULT_START, DEFAULT_START.fromordinal(DEFAULT_START.toordinal() + days - 1))
-            with console.status(f"ingesting CleverTap files and the DuckDB ceiling, {repeats} times each, alternating;"
-                                " then the pandas loader"):
-                figures = b.bench_clevertap_ingest(settings(), day_list, repeats=repeats)
-            figures["customers"] = customers
-            figures["generate_seconds"] = round(gen_seconds, 2)
-            figures["generated_events_per_s"] = round(figures["records_read"] / gen_seconds)
-        console.print_json(json.dumps(figures))
-        console.print(f"written to {b.write_results('ingest', figures, command)}")
-    if what in ("dag-parse", "all"):
-        from sehat.bench_airflow import bench_dag_parse
-
-        with console.status(f"parsing every DAG file {repeats} times, as the DAG processor does"):
-            figures = bench_dag_parse(repeats=repeats)
-        console.print_json(json.dumps(figures))
-        console.print(f"written to {b.write_results('dag_parse', figures, command)}")
-
-
-@app.command()
 def demo(
     customers: int = typer.Option(2000, help="Customers in the sample."),
     days: int = typer.Option(5, help="Days in the sample (each one runs through Airflow)."),
@@ -345,12 +265,14 @@ def demo(
 from ml.personalisation.cli import app as _personalisation_app
 from ml.prescriptions.cli import app as _prescriptions_app
 from ml.sape.cli import app as _sape_app
+from sehat.bench.cli import app as _bench_app
 from sehat.orchestrate import app as _airflow_app
 
 app.add_typer(_airflow_app, name="airflow")
 app.add_typer(_prescriptions_app, name="prescriptions")
 app.add_typer(_sape_app, name="sape")
 app.add_typer(_personalisation_app, name="personalisation")
+app.add_typer(_bench_app, name="bench")
 
 if __name__ == "__main__":
     app()

@@ -1,4 +1,4 @@
-"""``sehat personalisation ...``: segments, personalisation models, exports and their benchmarks.
+"""``sehat personalisation ...``: segments, personalisation models and exports (benchmarks: ``sehat bench``).
 
 Registered in ``sehat/cli.py`` as ``sehat personalisation``; the steps are :mod:`ml.personalisation.job`,
 the gate and publication :mod:`sehat.release.exports`.
@@ -7,10 +7,8 @@ the gate and publication :mod:`sehat.release.exports`.
 from __future__ import annotations
 
 import json
-import sys
 import time
 from datetime import date
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -107,32 +105,3 @@ def publish_cmd(
     console.print(table)
     if gate["failed"] or result["failed"]:
         raise typer.Exit(1)
-
-
-@app.command("bench")
-def bench_cmd(
-    customers: int = typer.Option(100_000, help="customers generated for the customer-view rebuild benchmark."),
-    days: int = typer.Option(3, help="days generated for it."),
-    baskets: int = typer.Option(10_000, help="baskets for the association-rule benchmark."),
-    items: int = typer.Option(170, help="distinct items for the association-rule benchmark."),
-    skip_view: bool = typer.Option(False, "--skip-view", help="only the association-rule benchmark."),
-    work_dir: Annotated[Path | None, typer.Option(help="where to generate (default: a temporary directory).")] = None,
-    reuse: bool = typer.Option(False, "--reuse", help="with --work-dir: time only the rebuild of an existing warehouse."),
-) -> None:
-    """Benchmarks: association rules (support 0.001 / confidence 0.5) and the customer view + segments rebuild."""
-    from sehat.bench import write_results
-    from sehat.personalisation_bench import bench_association_rules, bench_customer_view
-
-    args = sys.argv[sys.argv.index("bench") + 1:] if "bench" in sys.argv else []
-    command = "sehat personalisation bench " + " ".join(args)
-    with _progress() as progress:
-        task = progress.add_task("association rules ...", total=None)
-        rules = bench_association_rules(n_baskets=baskets, n_items=items)
-        console.print_json(json.dumps(rules))
-        console.print(f"written to {write_results('association_rules', rules, command.strip())}")
-        if not skip_view:
-            progress.update(task, description=f"customer view at {customers} customers x {days} days ...")
-            view = bench_customer_view(customers=customers, days=days, work_dir=work_dir, reuse=reuse)
-            console.print_json(json.dumps(view, default=str))
-            console.print(f"written to {write_results('customer_view', view, command.strip())}")
-        progress.update(task, description="done")

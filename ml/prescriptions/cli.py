@@ -25,8 +25,8 @@ def train(data: Path = typer.Argument(..., help="Prescriptions (.parquet/.csv) i
           half_life_days: float = typer.Option(120.0, help="Recency half-life"),
           rules: Path = typer.Option(None, help="Doctor-input rules (.csv: diagnosis_code, field, value, rule)")):
     """Fit the recommender on a file and save it."""
-    from ml.prescriptions.job import save
     from ml.prescriptions.data import prepare
+    from ml.prescriptions.job import save
     from ml.prescriptions.model import PrescriptionRecommender
 
     for path in (data, catalogue, rules):
@@ -118,20 +118,6 @@ def retrain(tolerance: float = typer.Option(2.0, help="Points of Accuracy@8 one 
         p.add_task("retraining on marts.fct_prescriptions", total=None)
         result = daily_retrain(tolerance=tolerance, test_days=test_days)
     console.print(result)
-
-
-@app.command()
-def bench(n: int = typer.Option(1_000_000, help="Prescriptions to synthesise for the training benchmark"),
-          eval_n: int = typer.Option(60_000, help="Prescriptions for the accuracy benchmark"),
-          work_dir: Path = typer.Option(Path(".sehat/bench/prescriptions"), help="Scratch directory")):
-    """Accuracy vs best achievable, training time/memory at n, suggest p99 in process and over HTTP."""
-    from ml.prescriptions.bench import run_all
-    from sehat.bench import write_results
-
-    figures = run_all(work_dir, n=n, eval_n=eval_n, log=console.print)
-    console.print(figures)
-    path = write_results("prescriptions", figures, f"sehat prescriptions bench --n {n} --eval-n {eval_n}")
-    console.print(f"written to {path}")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""``sehat sape ...``: train, evaluate, score one consultation, run the daily steps, bench.
+"""``sehat sape ...``: train, evaluate, score one consultation, run the daily steps.
 
 Register in ``sehat/cli.py`` with ``app.add_typer(sape_app, name="sape")`` where
 ``from ml.sape.cli import app as sape_app``.
@@ -104,34 +104,42 @@ def _evaluate_saved(model: Path, test: Path, consultations: Path | None) -> None
 
 @app.command()
 def evaluate(
-    consultations: Path = typer.Option(None, help=CONSULTATIONS_HELP + " Omit both to use a generated corpus."),
-    sentences: Path = typer.Option(None, help=SENTENCES_HELP),
-    truth_dir: Path = typer.Option(None, help="Generator truth folder (sape_*.parquet) for the best achievable."),
-    generated: int = typer.Option(4000, help="Consultations in the generated corpus (when no files are given)."),
+    consultations: Path = typer.Option(None, help=CONSULTATIONS_HELP + " Default: the sample's labels/ folder."),
+    sentences: Path = typer.Option(None, help=SENTENCES_HELP + " Default: the sample's labels/ folder."),
+    truth_dir: Path = typer.Option(None, help="Generator truth folder (sape_*.parquet) for the best achievable;"
+                                              " default: the sample's truth/ folder when no files are given."),
     out: Path = typer.Option(Path("reports/sape"), help="Report folder (report.md, report.json, plots)."),
     seed: int = typer.Option(0, help="Split and model seed."),
     model: Path = typer.Option(None, help="A saved model (pickle) to measure on --test instead of a split.",
                                exists=True),
     test: Path = typer.Option(None, help="Labelled sentence file to measure --model on.", exists=True),
 ) -> None:
-    """Held-out comparison: dictionary vs trained questions, quantitative vs qualitative, best achievable.
+    """Held-out comparison: dictionary vs trained questions, qualitative model, best achievable.
 
     With ``--model M --test F``: a saved model on a given labelled file (per category accuracy, balanced
-    accuracy and macro-F1 beside the majority baseline; ``--consultations`` adds the subcategories)."""
+    accuracy and macro-F1 beside the majority baseline; ``--consultations`` adds the subcategories).
+    Without files it reads the labels the data dir holds (a generated sample has them); a generated
+    corpus of any size, with the quantitative comparison, is ``sehat bench sape``.
+    """
     from ml.sape.evaluate import LabelledData, markdown
     from ml.sape.evaluate import evaluate as run
+    from sehat.config import settings
+    from sehat.ingest.labels import CONSULTATION_FILE, SENTENCE_FILE
 
     if model or test:
         if not (model and test):
             _fail("pass both --model and --test")
         _evaluate_saved(model, test, consultations)
         return
-    if consultations and sentences:
-        data = LabelledData.from_files(consultations, sentences, truth_dir)
-    else:
-        from sehat.generate.labels import corpus
-
-        data = LabelledData.from_corpus(corpus(generated, seed=seed + 1))
+    if not (consultations and sentences):
+        data_dir = settings().data_dir
+        consultations = consultations or data_dir / "labels" / CONSULTATION_FILE
+        sentences = sentences or data_dir / "labels" / SENTENCE_FILE
+        truth_dir = truth_dir or data_dir / "truth"
+        if not (consultations.exists() and sentences.exists()):
+            raise typer.BadParameter(f"no label files at {consultations.parent}: pass --consultations and "
+                                     "--sentences, or generate a sample first")
+    data = LabelledData.from_files(consultations, sentences, truth_dir)
     p = _progress("evaluating (quantitative models x samplers, qualitative pipeline)")
     try:
         report = run(data, out, seed=seed)
@@ -185,21 +193,3 @@ def run_daily(run_id: str = typer.Option("manual", help="Candidate id (the DAG u
     typer.echo(json.dumps(published, indent=2))
     typer.echo(json.dumps(write_scores(sape.live_scores(version=published["model_version"])), indent=2))
 
-
-@app.command()
-def bench(
-    consultations: int = typer.Option(4000, help="Generated labelled consultations (train + held-out)."),
-    score_consultations: int = typer.Option(3000, help="Generated consultations scored for throughput."),
-) -> None:
-    """Accuracy targets vs best achievable, and scoring throughput on one core; writes benchmarks/results/sape.json."""
-    from ml.sape.bench import bench_sape
-    from sehat.bench import write_results
-
-    p = _progress("benchmarking SAPE")
-    try:
-        figures = bench_sape(consultations, score_consultations)
-    finally:
-        p.stop()
-    typer.echo(json.dumps(figures, indent=2))
-    command = f"sehat sape bench --consultations {consultations} --score-consultations {score_consultations}"
-    typer.echo(f"written to {write_results('sape', figures, command)}")

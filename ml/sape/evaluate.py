@@ -21,7 +21,7 @@ from ml.sape.qualitative import SapeScorer
 from ml.sape.quantitative import MODELS, SAMPLERS, QuantitativeScorer
 from ml.sape.question import QuestionClassifier, strip_question_marks
 from ml.sape.sentence import SAP
-from sehat.generate.chats import CATEGORIES, SUBCATEGORIES
+from sehat.sources.chats import CATEGORIES, SUBCATEGORIES
 
 KEYS = ["consultation_id", "message_id", "sentence_index"]
 

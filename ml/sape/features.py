@@ -1,7 +1,7 @@
 """Quantitative consultation features (the write-up's first approach), as in ``marts.consultation_features``.
 
 The dbt mart computes them in the warehouse; :func:`quantitative_features` computes the same columns
-with DuckDB from a labelled corpus (``sehat.generate.labels.corpus``) or any frames of that shape, so
+with DuckDB from labelled frames (the label format of ``data/labels/README.md``, plus messages), so
 the quantitative models can be trained and compared without a warehouse.
 """
 

@@ -36,7 +36,7 @@ from sklearn.preprocessing import normalize
 
 from ml.sape.dictionary import EtiquetteDictionary
 from ml.sape.sentence import SAP, SentenceCategoryClassifier
-from sehat.generate.chats import CATEGORIES, SUBCATEGORIES
+from sehat.sources.chats import CATEGORIES, SUBCATEGORIES
 
 SCORE_COLUMNS = list(SUBCATEGORIES) + [f"{c.lower()}_score" for c in CATEGORIES]
 

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
-from sehat.generate.chats import split_sentences  # one definition, also mirrored by the dbt model
+from sehat.sources.chats import split_sentences  # one definition, also mirrored by the dbt model
 
 __all__ = ["document_vectorizer", "sentence_vectorizer", "split_sentences"]
 

@@ -1,7 +1,7 @@
 """Doctor-patient chat transcripts for consultations, with their SAPE truth.
 
 Every consultation first draws its *true* SAPE quality: for each of the eight
-subcategories (:data:`SUBCATEGORIES`) whether the doctor did it adequately.
+subcategories (:data:`sehat.sources.chats.SUBCATEGORIES`) whether the doctor did it adequately.
 The probability rises with the doctor's hidden quality, plus a per-consultation
 effect, so doctors differ but every doctor has good and bad consultations.
 
@@ -21,51 +21,25 @@ dictionary question detector is clearly beaten by a trained one.
 Each message body is a :class:`ChatText` (a ``str``) carrying the truth of each
 of its sentences and of the whole consultation; :mod:`sehat.generate.labels`
 reads it from the production rows to write the truth and the human-style labels.
-Sentences are cut exactly as :func:`split_sentences` (and the dbt model
+Sentences are cut exactly as :func:`sehat.sources.chats.split_sentences` (and the dbt model
 ``int_chat_sentences_split``) cut them.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sehat.generate.clinical import COMPLAINTS, DIAGNOSIS_BY_CODE, GENERAL_ADVICE, MEDICINES
 from sehat.generate.prescriptions import Prescription
+from sehat.sources.chats import CATEGORIES, SUBCATEGORIES, split_sentences
 
-# (subcategory, category); category score = 0.5 * (subcategories done)
-SUBCATEGORIES: tuple[str, ...] = (
-    "s_main_symptoms", "s_additional_symptoms",
-    "a_differential_diagnosis", "a_possible_etiology",
-    "p_lifestyle_modification", "p_medical_recommendation",
-    "e_opening", "e_closing",
-)
-CATEGORIES: dict[str, tuple[str, str]] = {
-    "S": ("s_main_symptoms", "s_additional_symptoms"),
-    "A": ("a_differential_diagnosis", "a_possible_etiology"),
-    "P": ("p_lifestyle_modification", "p_medical_recommendation"),
-    "E": ("e_opening", "e_closing"),
-}
 # P(done) for a doctor of quality 0.7 (the population mean); see _draw_truth
 BASE_RATE = {"s_main_symptoms": 0.72, "s_additional_symptoms": 0.58, "a_differential_diagnosis": 0.45,
              "a_possible_etiology": 0.66, "p_lifestyle_modification": 0.6, "p_medical_recommendation": 0.78,
              "e_opening": 0.74, "e_closing": 0.68}
 QUALITY_SLOPE = 0.6
-
-_BREAK = re.compile(r"([.!?]+)\s+")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a message: cut after ``.``/``!``/``?`` followed by white space, and at line breaks.
-
-    The SQL twin (``int_chat_sentences_split``) is
-    ``string_split(regexp_replace(body, '([.!?]+)\\s+', '\\1' || chr(10), 'g'), chr(10))``
-    with each part trimmed and empty parts dropped.
-    """
-    return [s.strip() for s in _BREAK.sub(lambda m: m.group(1) + "\n", text).split("\n") if s.strip()]
-
 
 @dataclass(frozen=True)
 class SentenceTruth:

@@ -27,8 +27,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sehat.generate.chats import CATEGORIES, SUBCATEGORIES, ChatText
+from sehat.generate.chats import ChatText
 from sehat.generate.config import GenerateConfig, rng
+from sehat.sources.chats import CATEGORIES, SUBCATEGORIES
 
 LABEL_SHARE = 0.6  # share of eligible consultations labelled
 MIN_MESSAGES = 5  # eligibility: each participant has at least this many messages
@@ -65,7 +66,7 @@ Written by `sehat.generate.labels`; the same format is accepted for real labels 
 | --- | --- | --- |
 | consultation_id | BIGINT | the consultation |
 | message_id | BIGINT | production chat_messages.message_id |
-| sentence_index | INTEGER | 0-based position of the sentence in its message (sentences cut as `sehat.generate.chats.split_sentences`) |
+| sentence_index | INTEGER | 0-based position of the sentence in its message (sentences cut as `sehat.sources.chats.split_sentences`) |
 | speaker | VARCHAR | `doctor` or `patient` |
 | sentence | VARCHAR | the sentence text as the labeller saw it |
 | is_question | BOOLEAN | the labeller marked it as a question |

@@ -119,7 +119,7 @@ def _rows_to_columns(rows: list[tuple], names: tuple[str, ...]) -> dict[str, lis
 
 
 def diagnosis_tendencies_table() -> pa.Table:
-    """``diagnosis_tendencies.parquet`` (also written by ml.prescriptions.synth for its own truth folder)."""
+    """``diagnosis_tendencies.parquet`` (also written by sehat.bench.synth for its own truth folder)."""
     return pa.table(_rows_to_columns(_tendencies(), (
         "code", "description", "simple_name", "field", "value", "probability", "concept", "weight",
         "specialities", "season_amplitude", "peak_month", "chronic", "eligibility")))

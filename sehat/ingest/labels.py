@@ -1,7 +1,7 @@
 """Load SAPE labels into ``raw.sape_consultation_labels`` and ``raw.sape_sentence_labels``.
 
-The files are the documented label format (``data/labels/README.md``, written by
-``sehat.generate.labels``): the generated sample by default, or real labels given
+The files are the documented label format (``data/labels/README.md``; category and
+subcategory names from ``sehat.sources.chats``): the generated sample by default, or real labels given
 as files (Parquet or CSV with the same columns). Each load **replaces** the
 table contents (labels are a full export of the labelling tool, not a stream),
 so re-loading is idempotent. One :class:`~sehat.ingest.LoadReport` per table in
@@ -24,13 +24,12 @@ import duckdb
 
 from sehat.config import Settings, settings
 from sehat.ingest import LoadReport, record_load
+from sehat.sources.chats import CATEGORY_SCORES, SUBCATEGORIES
 from sehat.warehouse import writer
 
 CONSULTATION_FILE = "sape_consultation_labels.parquet"
 SENTENCE_FILE = "sape_sentence_labels.parquet"
-SUBCATEGORIES = ("s_main_symptoms", "s_additional_symptoms", "a_differential_diagnosis", "a_possible_etiology",
-                 "p_lifestyle_modification", "p_medical_recommendation", "e_opening", "e_closing")
-SCORES = ("s_score", "a_score", "p_score", "e_score")
+SCORES = CATEGORY_SCORES
 
 DDL = f"""
 CREATE SCHEMA IF NOT EXISTS raw;

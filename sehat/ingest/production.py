@@ -1,6 +1,6 @@
 """Production tables -> ``raw.prod_<table>``, incrementally by ``updated_at``.
 
-Route (chosen by measurement, see ``sehat bench`` and CONVENTIONS.md): DuckDB
+Route (chosen by measurement, see docs/design.md and ``sehat bench extraction``): DuckDB
 ATTACHes the source through its PostgreSQL or SQLite scanner (bundled as PyPI
 wheels) and copies with one ``INSERT ... SELECT`` per table, so rows never pass
 through Python.

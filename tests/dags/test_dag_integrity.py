@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 import textwrap
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -122,6 +123,51 @@ def test_asset_chain(report):
     assert sorted(dags["sehat_publish"]["tasks"]["publish_segments"]["upstream"]) == [
         "publish_segment", "validate_segments"]
     assert dags["sehat_publish"]["tasks"]["publish_segments"]["outlets"] == ["sehat://published/segments"]
+
+
+# Airflow-only wiring of the daily DAGs: tasks that carry the day or the Asset events, not steps.
+WIRING = {"sehat_ingest": {"announce_raw"}, "sehat_transform": {"resolve_day_range"},
+          "sehat_publish": {"fail_on_rejected_segments"}}
+
+
+def steps_out_of_order(tasks: dict, steps: list[str]) -> list[tuple[str, str]]:
+    """Pairs (step, later step it waits for): empty when ``steps`` is a topological order of the DAG."""
+
+    def ancestors(task_id: str) -> set[str]:
+        seen, todo = set(), list(tasks[task_id]["upstream"])
+        while todo:
+            t = todo.pop()
+            if t not in seen:
+                seen.add(t)
+                todo.extend(tasks[t]["upstream"])
+        return seen
+
+    return [(name, later) for i, name in enumerate(steps) for later in steps[i + 1:] if later in ancestors(name)]
+
+
+def test_the_daily_dags_run_the_steps_of_sehat_daily_in_its_order(report):
+    """One order of steps: the in-process runner's list (sehat.daily.STEPS) is what the DAGs run."""
+    from sehat.daily import DAG_IDS, STEPS
+
+    assert set(DAG_IDS) == CORE
+    for dag_id in DAG_IDS:
+        tasks = report["dags"][dag_id]["tasks"]
+        steps = [s.name for s in STEPS if s.dag_id == dag_id]
+        assert set(tasks) - WIRING[dag_id] == set(steps), dag_id
+        assert steps_out_of_order(tasks, steps) == [], dag_id
+        writers = {s.name for s in STEPS if s.dag_id == dag_id and s.writes_warehouse}
+        assert {t for t in steps if tasks[t]["pool"] == "duckdb_writer"} == writers, dag_id
+    # the Assets chain the DAGs in DAG_IDS' order
+    produced = {dag_id: {u for t in report["dags"][dag_id]["tasks"].values() for u in t["outlets"]}
+                for dag_id in DAG_IDS}
+    for before, after in pairwise(DAG_IDS):
+        assert any(uri in report["dags"][after]["schedule"] for uri in produced[before]), (before, after)
+
+
+def test_the_order_check_finds_a_step_listed_before_what_it_waits_for():
+    tasks = {"a": {"upstream": []}, "b": {"upstream": ["a"]}, "c": {"upstream": ["b"]}}
+    assert steps_out_of_order(tasks, ["a", "b", "c"]) == []
+    assert steps_out_of_order(tasks, ["c", "a", "b"]) == [("c", "a"), ("c", "b")]
 
 
 def test_day_rule_and_failure_alert(env, tmp_path):

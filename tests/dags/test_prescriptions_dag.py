@@ -1,7 +1,7 @@
 """``sehat_prescriptions`` end to end through ``airflow dags test`` on a small generated snapshot.
 
 The snapshot holds what the DAG reads, in the warehouse's own tables: ``marts.fct_prescriptions``
-(2,000 prescriptions from the generator's prescription model, ``ml.prescriptions.synth``, over 90
+(2,000 prescriptions from the generator's prescription model, ``sehat.bench.synth``, over 90
 days so the 14-day time split has a past) and ``staging.stg_production__medicines`` (the catalogue),
 with the generator's truth files beside it for the best achievable. Building that mart from CleverTap
 and production data through dbt is tested in ``tests/dbt/test_prescription_marts.py``; here the
@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ml.prescriptions.synth import synthesise
+from sehat.bench.synth import synthesise
 from sehat.orchestrate import run_day_dags_test
 from sehat.release import prescriptions as release
 from sehat.release.store import sha256_file

@@ -1,6 +1,6 @@
 """The prescription mart on a small real warehouse: generate() one day, extract the production tables,
 ``dbt build`` the production staging models and the prescription marts with their parents (the same
-steps as sehat.pipeline.run_day, without CleverTap and the customer marts, to stay well under a
+steps as sehat.daily.run_day, without CleverTap and the customer marts, to stay well under a
 minute). Checked: one row per prescription with list fields that agree with the production rows, structured
 medicines and described diagnoses, empty prescriptions flagged, count tables that add up, and the
 daily retraining export reading the mart."""

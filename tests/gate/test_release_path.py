@@ -31,7 +31,7 @@ def test_a_daily_run_publishes_each_segment_once(sehat_home, monkeypatch):
     import sehat.ingest.production
     import sehat.transform
     import sehat.warehouse
-    from sehat.pipeline import run_day
+    from sehat.daily import run_day
 
     report = SimpleNamespace(as_dict=dict)
     monkeypatch.setattr(sehat.ingest.clevertap, "ingest_day", lambda day, cfg: report)
@@ -43,7 +43,7 @@ def test_a_daily_run_publishes_each_segment_once(sehat_home, monkeypatch):
 
     out = run_day(date(2026, 11, 4), sehat_home, log=lambda _line: None)
 
-    assert not out["segments"]["failed"] and not out["segments"]["gate_failed"]
+    assert not out["results"]["publish_segments"]["failed"] and not out["results"]["validate_segments"]["failed"]
     for name in segment_names():
         root = ex.release_of(name, sehat_home).root
         assert sorted(p.name for p in root.iterdir()) == ["2026-11-04__inprocess__2026-11-04", "CURRENT"], name

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from statistics import median
 
-from sehat.bench import bench_clevertap_ingest
+from sehat.bench.warehouse import bench_clevertap_ingest
 from sehat.generate import GenerateConfig, generate
 
 DAY = date(2026, 11, 1)

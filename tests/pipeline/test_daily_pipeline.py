@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 from sehat.config import settings
+from sehat.daily import run_day
 from sehat.generate import GenerateConfig, generate
-from sehat.pipeline import run_day
 from sehat.release.exports import current_publication
 from sehat.warehouse import reader, writer
 
@@ -64,7 +64,7 @@ def test_customer_view_has_every_user_once_and_the_segment_is_published(warehous
     assert anonymous > 0  # devices that never logged in stay their own customers
     live = current_publication("consulted_no_order_30d", cfg)
     assert live["as_of"] == (START + timedelta(days=DAYS)).isoformat()
-    assert live["rows"] == segment == runs[-1]["gate"]["rows"]
+    assert live["rows"] == segment == runs[-1]["results"]["validate_segment"]["rows"]
 
 
 def test_event_times_are_utc_and_custom_events_reach_the_customer_view(warehouse):

@@ -14,7 +14,7 @@ from ml.prescriptions.evaluate import most_frequent, score, split_by_time, write
 from ml.prescriptions.model import TARGETS, PrescriptionRecommender
 from ml.prescriptions.oracle import Oracle
 from ml.prescriptions.suggest import suggest
-from ml.prescriptions.synth import synthesise
+from sehat.bench.synth import synthesise
 
 # the dbt seed's file, read here as a user's rules file would be (the package reads the warehouse table)
 RULES_CSV = Path(__file__).resolve().parents[3] / "dbt_project" / "seeds" / "prescriptions" / "doctor_input_rules.csv"

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from ml.recommendations.association import AssociationRules
-from sehat.personalisation_bench import synthetic_baskets
+from sehat.bench.personalisation import synthetic_baskets
 
 ALL_ELECTRONICS = [
     ["I1", "I2", "I5"],  # T100

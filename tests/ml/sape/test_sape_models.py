@@ -142,7 +142,7 @@ def test_help_everywhere():
 
     from ml.sape.cli import app
 
-    for args in (["--help"], ["train", "--help"], ["evaluate", "--help"], ["score", "--help"], ["bench", "--help"],
+    for args in (["--help"], ["train", "--help"], ["evaluate", "--help"], ["score", "--help"],
                  ["run", "--help"]):
         assert CliRunner().invoke(app, args).exit_code == 0
 

@@ -1,5 +1,5 @@
 -- Every chat message cut into sentences: after . ! ? followed by white space, and at line breaks
--- (the same rule as sehat.generate.chats.split_sentences, so human sentence labels join on
+-- (the same rule as sehat.sources.chats.split_sentences, so human sentence labels join on
 -- message_id + sentence_index). Empty pieces are dropped and the rest renumbered from 0.
 
 with messages as (

@@ -1,6 +1,6 @@
-"""Benchmarks of issue 5: association rules and the customer view + segments rebuild.
+"""Personalisation benchmarks: association rules and the customer view + segments rebuild.
 
-Both return a dict of figures; ``sehat personalisation bench`` prints them and
+Both return a dict of figures; ``sehat bench personalisation`` prints them and
 writes ``benchmarks/results/{association_rules,customer_view}.json``.
 """
 
@@ -10,6 +10,7 @@ import os
 import shutil
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -70,7 +71,7 @@ def bench_customer_view(customers: int = 100_000, days: int = 3, work_dir: Path 
     view and every segment (``dbt build`` of everything downstream of staging that they need,
     with tests), as the transform DAG runs it for the last day. ``reuse`` skips generation,
     ingest and the full build when ``work_dir`` already holds a warehouse."""
-    from sehat.config import settings
+    from sehat.bench.results import sehat_home
     from sehat.generate import GenerateConfig, generate
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
@@ -78,13 +79,10 @@ def bench_customer_view(customers: int = 100_000, days: int = 3, work_dir: Path 
 
     own_dir = work_dir is None
     home = Path(work_dir or tempfile.mkdtemp(prefix="sehat_bench_view_"))
-    saved = {k: os.environ.get(k) for k in ("SEHAT_HOME", "SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER",
-                                             "SEHAT_PUBLISH_DIR", "SEHAT_PRODUCTION_URL")}
-    try:
-        for k in saved:
-            os.environ.pop(k, None)
-        os.environ["SEHAT_HOME"] = str(home)
-        cfg = settings()
+    with ExitStack() as stack:
+        if own_dir:
+            stack.callback(shutil.rmtree, home, ignore_errors=True)
+        cfg = stack.enter_context(sehat_home(home))
         start = date(2026, 11, 1)
         as_of = (start + timedelta(days=days - 1)).isoformat()
         generate_s = ingest_s = first_s = None
@@ -130,11 +128,3 @@ def bench_customer_view(customers: int = 100_000, days: int = 3, work_dir: Path 
             "target_seconds_at_1m": 300,
             "cpus": os.cpu_count(),
         }
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        if own_dir:
-            shutil.rmtree(home, ignore_errors=True)

@@ -1,43 +1,28 @@
-"""Benchmarks: measured figures, printed and written to ``benchmarks/results/``.
-
-Run ``sehat bench --help``. Each benchmark returns a dict of figures; the CLI
-writes them as JSON and appends a Markdown table with the command that
-reproduces them. Tests never assert speed; this module measures it.
+"""The warehouse benchmarks: the daily run per stage at several scales, day N+1 vs a fresh day,
+CleverTap ingest vs the DuckDB ceiling, and PostgreSQL extraction.
 """
 
 from __future__ import annotations
 
 import gzip
 import json
-import platform
 import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import duckdb
 
+from sehat.bench.results import machine
 from sehat.config import REPO_ROOT, Settings
-
-RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
-
-
-def machine() -> dict:
-    import os
-
-    return {
-        "python": platform.python_version(),
-        "duckdb": duckdb.__version__,
-        "cpus": os.cpu_count(),
-        "platform": platform.platform(),
-    }
+from sehat.daily import STEPS
 
 
 def bench_extraction(postgres_url: str, rows: int = 2_000_000, work_dir: Path | None = None) -> dict:
     """PostgreSQL -> DuckDB through Sehat's extraction path on an 8-column table of ``rows`` rows.
 
     Also measures psycopg ``COPY ... TO STDOUT`` into DuckDB's CSV reader, the
-    second-fastest route in CONVENTIONS.md, as the comparison.
+    second-fastest route measured (docs/design.md, "Extracting from PostgreSQL"), as the comparison.
     """
     import psycopg
 
@@ -104,7 +89,7 @@ def bench_clevertap_ingest(cfg: Settings, days: list[date], pandas_sample_files:
 
     Each day's ingest runs in its own process (as in ``bench scale``), so its peak memory is its own.
     With ``repeats`` > 1 the ingest and the ceiling alternate that many times and the medians are
-    compared: on a shared 2-core machine one pair's ratio varied by 0.1 from one run to the next.
+    compared, so a busy neighbour slows both alike.
     """
     from statistics import median
 
@@ -219,21 +204,6 @@ def _count_lines(files: list[Path]) -> int:
     return n
 
 
-def write_results(name: str, figures: dict, command: str) -> Path:
-    """Write ``benchmarks/results/<name>.json`` (figures, machine, command, time)."""
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    out = RESULTS_DIR / f"{name}.json"
-    payload = {
-        "benchmark": name,
-        "command": command,
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
-        "figures": figures,
-    }
-    out.write_text(json.dumps(payload, indent=2, default=str) + "\n")
-    return out
-
-
 # =========================================================================== scale benchmark
 #
 # Each stage of the daily run executes in its own child process, so its wall time
@@ -254,30 +224,6 @@ def register_stage(name: str, target: str) -> None:
     if ":" not in target:
         raise ValueError(f"stage target {target!r} must look like 'package.module:function'")
     STAGES[name] = target
-
-
-def stage_dbt_build(day: date, cfg: Settings):
-    from sehat.transform import dbt_build
-
-    return dbt_build(vars={"as_of_date": day.isoformat()}, cfg=cfg, on_line=lambda _line: None)
-
-
-def stage_refresh_reader(day: date, cfg: Settings):
-    from sehat.warehouse import refresh_reader
-
-    return refresh_reader(cfg)
-
-
-def stage_gate(day: date, cfg: Settings):
-    from sehat.release.exports import LEAD_SEGMENT, validate_export
-
-    return validate_export(LEAD_SEGMENT, day, f"bench__{day.isoformat()}", cfg)
-
-
-def stage_publish(day: date, cfg: Settings):
-    from sehat.release.exports import LEAD_SEGMENT, publish_export
-
-    return publish_export(LEAD_SEGMENT, f"bench__{day.isoformat()}", cfg)
 
 
 def stage_customer_view(day: date, cfg: Settings):
@@ -315,19 +261,14 @@ def stage_train_personalisation(day: date, cfg: Settings):
     rank_content(cfg)
 
 
-# The daily run, in the order the DAGs run it (sehat.pipeline.run_day), then the daily retrains.
-register_stage("ingest_clevertap", "sehat.ingest.clevertap:ingest_day")
-register_stage("extract_production", "sehat.ingest.production:extract_day")
-register_stage("load_labels", "sehat.ingest.labels:ingest_day")
-register_stage("dbt_build", "sehat.bench:stage_dbt_build")
-register_stage("refresh_reader", "sehat.bench:stage_refresh_reader")
-register_stage("gate", "sehat.bench:stage_gate")
-register_stage("publish", "sehat.bench:stage_publish")
-register_stage("train_prescriptions", "sehat.bench:stage_train_prescriptions")
-register_stage("train_sape", "sehat.bench:stage_train_sape")
-register_stage("train_personalisation", "sehat.bench:stage_train_personalisation")
+# The daily run (sehat.daily.STEPS, in the order the DAGs run it), then the daily retrains.
+for _step in STEPS:
+    register_stage(_step.name, f"sehat.daily:{_step.run.__name__}")
+register_stage("train_prescriptions", "sehat.bench.warehouse:stage_train_prescriptions")
+register_stage("train_sape", "sehat.bench.warehouse:stage_train_sape")
+register_stage("train_personalisation", "sehat.bench.warehouse:stage_train_personalisation")
 # Not part of the daily run (it repeats a slice of dbt_build): measured for its own target.
-register_stage("customer_view", "sehat.bench:stage_customer_view")
+register_stage("customer_view", "sehat.bench.warehouse:stage_customer_view")
 EXTRA_STAGES = {"customer_view"}
 
 
@@ -515,7 +456,7 @@ def bench_incremental(customers: int = 2_000, history_days: int = 30, work_dir: 
 
         cfg = _settings_for(history)
         last = BENCH_START + timedelta(days=history_days - 1)
-        land_seconds = run_stage("sehat.bench:_land_until", last, history)["seconds"]
+        land_seconds = run_stage("sehat.bench.warehouse:_land_until", last, history)["seconds"]
         log(f"{history_days} days landed in {land_seconds:.0f}s; dbt build as of {last}")
         run_stage(STAGES["dbt_build"], last, history)
         next_day = BENCH_START + timedelta(days=history_days)

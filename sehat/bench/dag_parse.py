@@ -1,15 +1,16 @@
 """DAG parse time: how long Airflow's DAG processor spends on each file of ``dags/``.
 
-The DAG processor re-parses every file every ``dag_dir_list_interval`` /
-``refresh_interval`` seconds, each time in a process forked from one that has
-already imported Airflow. :func:`bench_dag_parse` reproduces exactly that: one
-child interpreter imports Airflow once (timed separately), then for every file
-and every repeat forks and times ``DagBag(<file>)`` in the fork, so each figure
-includes what the file itself imports (Cosmos, ``sehat_airflow``) but not Airflow.
-The median of the repeats is the figure to watch; the Cosmos DAG is rendered from
-its dbt manifest, which :func:`sehat.transform.ensure_manifest` writes first.
+The figures are Airflow's own: the ``FileLoadStat`` durations a ``DagBag`` records
+while it parses (what ``airflow dags report`` prints). Airflow 3's DAG processor
+parses each file in a process forked from one that has already imported Airflow,
+so :func:`bench_dag_parse` does the same: one child interpreter imports Airflow
+once (timed separately), then, for every file and every repeat, forks and loads
+``DagBag(<file>)`` in the fork. Each figure therefore includes what the file itself
+imports (Cosmos, ``sehat_airflow``) but not Airflow. The median of the repeats is
+the figure to watch. The Cosmos DAG is rendered from its dbt manifest, which
+:func:`sehat.transform.ensure_manifest` writes first.
 
-    python -m sehat.bench_airflow            # writes benchmarks/results/dag_parse.json
+    sehat bench dag-parse --repeats 5      # writes benchmarks/results/dag_parse.json
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def bench_dag_parse(
 
     Runs in a child process with the environment of a local deployment
     (:func:`sehat.orchestrate.airflow_env`) so the shell's ``AIRFLOW_*`` variables
-    do not change the figures. Returns the figures :func:`sehat.bench.write_results`
+    do not change the figures. Returns the figures :func:`sehat.bench.results.write_results`
     stores.
     """
     from sehat.orchestrate import airflow_env
@@ -47,7 +48,7 @@ def bench_dag_parse(
     manifest = ensure_manifest()
     env = dict(env or airflow_env(cfg or settings()))
     proc = subprocess.run(
-        [sys.executable, "-m", "sehat.bench_airflow", "--child", str(dags_folder), str(repeats)],
+        [sys.executable, "-m", "sehat.bench.dag_parse", "--child", str(dags_folder), str(repeats)],
         env=env,
         cwd=REPO_ROOT,
         capture_output=True,
@@ -77,8 +78,10 @@ def bench_dag_parse(
         "airflow_import_seconds": round(raw["airflow_import_seconds"], 3),
         "total_median_seconds": round(sum(f["median_seconds"] for f in files.values()), 3),
         "files": files,
-        "dbt_manifest": str(manifest),
-        "method": "one interpreter imports Airflow, then fork + DagBag(file) per file and repeat "
+        "dbt_manifest": str(Path(manifest).resolve().relative_to(REPO_ROOT)) if Path(manifest).resolve()
+        .is_relative_to(REPO_ROOT) else Path(manifest).name,
+        "method": "Airflow's DagBag parse stats (FileLoadStat.duration, as `airflow dags report`), one fork "
+        "+ DagBag(file) per file and repeat in an interpreter that imported Airflow once "
         "(as Airflow 3's DAG processor parses a file)",
     }
 
@@ -87,21 +90,19 @@ def bench_dag_parse(
 
 
 def _parse_in_fork(path: Path) -> dict:
-    """Fork, time ``DagBag(path)`` in the child, return its figures through a pipe."""
-    import time
-
+    """Fork, load ``DagBag(path)`` in the child, return Airflow's parse stats for the file through a pipe."""
     from airflow.dag_processing.dagbag import DagBag
 
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
         os.close(read_fd)
-        started = time.perf_counter()
         bag = DagBag(dag_folder=str(path))
+        stat = bag.dagbag_stats[0] if bag.dagbag_stats else None
         result = {
-            "seconds": time.perf_counter() - started,
+            "seconds": stat.duration.total_seconds() if stat else None,
             "dags": sorted(bag.dags),
-            "tasks": sum(len(d.tasks) for d in bag.dags.values()),
+            "tasks": stat.task_num if stat else 0,
             "import_errors": {str(k): str(v)[-500:] for k, v in bag.import_errors.items()},
         }
         with os.fdopen(write_fd, "w") as out:
@@ -131,21 +132,6 @@ def _child(dags_folder: str, repeats: int) -> None:
     )
 
 
-def main() -> None:
-    """``python -m sehat.bench_airflow [repeats]``: measure and write benchmarks/results/dag_parse.json."""
+if __name__ == "__main__":  # the child process of bench_dag_parse
     if len(sys.argv) == 4 and sys.argv[1] == "--child":
         _child(sys.argv[2], int(sys.argv[3]))
-        return
-    from sehat.bench import write_results
-
-    repeats = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    figures = bench_dag_parse(repeats=repeats)
-    out = write_results("dag_parse", figures, f"python -m sehat.bench_airflow {repeats}")
-    print(json.dumps({k: v for k, v in figures.items() if k != "files"}, indent=2))
-    for name, f in figures["files"].items():
-        print(f"{name:36} {f['median_seconds']:6.3f}s  ({f['tasks']} tasks)")
-    print(f"written to {out}")
-
-
-if __name__ == "__main__":
-    main()

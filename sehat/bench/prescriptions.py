@@ -1,4 +1,4 @@
-"""Benchmarks behind ``sehat prescriptions bench``: accuracy, training at scale, suggestion latency."""
+"""The prescription recommender benchmark (``sehat bench prescriptions``): accuracy, training at scale, latency."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import numpy as np
 
 def bench_accuracy(work: Path, n: int = 60_000) -> dict:
     from ml.prescriptions.evaluate import evaluate
-    from ml.prescriptions.synth import synthesise
+    from sehat.bench.synth import synthesise
 
     s = synthesise(work / f"synth{n}", n=n)
     r = evaluate(s["prescriptions"], test_days=30, catalogue=s["catalogue"], truth_dir=s["truth_dir"], max_rows=3000)
@@ -27,8 +27,8 @@ def bench_accuracy(work: Path, n: int = 60_000) -> dict:
 
 
 def _fit_child(path: str, catalogue: str, out: str) -> None:  # run in a subprocess to measure peak memory
-    from ml.prescriptions.job import save
     from ml.prescriptions.data import prepare
+    from ml.prescriptions.job import save
     from ml.prescriptions.model import PrescriptionRecommender
 
     t = time.perf_counter()
@@ -39,13 +39,13 @@ def _fit_child(path: str, catalogue: str, out: str) -> None:  # run in a subproc
 
 
 def bench_training(work: Path, n: int = 1_000_000) -> dict:
-    from ml.prescriptions.synth import synthesise
+    from sehat.bench.synth import synthesise
 
     t = time.perf_counter()
     s = synthesise(work / f"synth{n}", n=n)
     synth_s = time.perf_counter() - t
     model = work / "model_1m.pkl"
-    res = subprocess.run([sys.executable, "-c", (f"from ml.prescriptions.bench import _fit_child; "
+    res = subprocess.run([sys.executable, "-c", (f"from sehat.bench.prescriptions import _fit_child; "
                           f"_fit_child({str(s['prescriptions'])!r}, {str(s['catalogue'])!r}, {str(model)!r})")],
                          capture_output=True, text=True, check=True)
     seconds, rss_kb = res.stdout.strip().splitlines()[-1].split()

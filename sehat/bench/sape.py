@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
 
-def bench_sape(consultations: int = 4000, score_consultations: int = 3000, seed: int = 0) -> dict:
+def bench_sape(consultations: int = 4000, score_consultations: int = 3000, seed: int = 0,
+               report_dir: Path | None = None) -> dict:
+    """Evaluate on a generated labelled corpus (``report_dir``: also write report.md and plots there),
+    then time scoring of fresh generated consultations on one core."""
     from ml.sape.evaluate import LabelledData, evaluate
     from ml.sape.qualitative import SapeScorer
     from sehat.generate.labels import corpus
@@ -16,7 +20,7 @@ def bench_sape(consultations: int = 4000, score_consultations: int = 3000, seed:
     data = LabelledData.from_corpus(corpus(consultations, seed=seed + 1))
     generate_s = time.perf_counter() - t
     t = time.perf_counter()
-    report = evaluate(data, seed=seed)
+    report = evaluate(data, report_dir, seed=seed)
     evaluate_s = time.perf_counter() - t
 
     sentence = {c: r for c, r in report["sentence"].items()}
@@ -61,3 +65,11 @@ def bench_sape(consultations: int = 4000, score_consultations: int = 3000, seed:
     figures["targets"]["scoring_20k_sentences_per_s"] = per_s >= 20_000
     figures["targets"]["100k_consultations_under_5_min"] = figures["scoring"]["estimated_seconds_for_100k_consultations"] < 300
     return figures
+
+
+def generated_corpus_files(data_dir: Path, consultations: int = 4000, seed: int = 1) -> dict:
+    """Write a generated labelled corpus as the sample's label and truth files under ``data_dir``
+    (``labels/*.parquet``, ``truth/sape_*.parquet``), where ``sehat sape evaluate`` reads them."""
+    from sehat.generate.labels import corpus, write_tables
+
+    return write_tables(corpus(consultations, seed=seed), data_dir)

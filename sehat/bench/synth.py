@@ -1,4 +1,4 @@
-"""Synthesise prescriptions in the input format straight from the generator's prescription model.
+"""Synthesise prescriptions in the recommender's input format straight from the generator's prescription model.
 
 For benchmarks that need more prescriptions than a warehouse sample holds (1M
 for the training target): the same ``sehat.generate.prescriptions.prescribe``
