@@ -299,7 +299,7 @@ def demo(
 # Sub-commands owned by the model packages (each a typer app with its own --help).
 from ml.prescriptions.cli import app as _prescriptions_app
 from ml.sape.cli import app as _sape_app
-from sehat.orchestrate import app as _airflow_app
+from sehat.orchestrate.cli import app as _airflow_app
 from sehat.personalisation_cli import app as _personalisation_app
 
 app.add_typer(_airflow_app, name="airflow")
