@@ -8,42 +8,98 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date, datetime
+from datetime import date
 
+import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from sehat.config import settings
+from sehat.errors import SehatError, day_range, parse_day
+
+DEBUG_ENV = "SEHAT_DEBUG"
+
+
+def user_error(exc: BaseException) -> str | None:
+    """The one line to print for an expected error, or ``None`` for a bug (keep the traceback).
+
+    Expected: :class:`SehatError` (bad input, another writer, ...), a missing file, and
+    DuckDB's own errors about a query or a lock (the user's SQL, the snapshot being read-only).
+    """
+    import duckdb
+
+    from sehat.subprocesses import WriterBusy, lock_holder
+
+    if isinstance(exc, SehatError | FileNotFoundError):
+        return str(exc)
+    if isinstance(exc, duckdb.Error):
+        message = str(exc).strip()
+        if busy := lock_holder(message):
+            return str(WriterBusy(*busy))
+        first = message.splitlines()[0] if message else type(exc).__name__
+        if isinstance(exc, duckdb.IOException):
+            return f"{first} (check the path)"
+        if "read only mode" in message or "read-only" in message:
+            return f"{first} (the analysts' snapshot is read-only; writes go through the pipeline)"
+        return f"{first} (DuckDB; check the statement, e.g. against `sehat status`)"
+    return None
+
+
+class _SehatGroup(TyperGroup):
+    """The ``sehat`` group: expected errors become one ``error: ...`` line and exit 1.
+
+    One handler for every command and sub-command (``sehat airflow ...``, ``sehat
+    prescriptions ...``): commands raise :class:`SehatError` instead of catching.
+    ``sehat --debug ...`` (or ``SEHAT_DEBUG=1``) re-raises with the full traceback.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            message = user_error(exc)
+            if message is None or ctx.meta.get("sehat_debug"):
+                raise
+            click.echo(f"error: {message}", err=True)
+            ctx.exit(1)
+
 
 app = typer.Typer(
+    cls=_SehatGroup,
     help="Sehat: the tele-health data warehouse (CleverTap + production DB -> DuckDB -> dbt -> gated publishing).",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,  # a bug prints a plain traceback; expected errors one line
 )
 console = Console()
 
 DEFAULT_START = date(2026, 11, 1)
 
 
-def _parse_day(value: str) -> date:
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-01") from None
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    debug: bool = typer.Option(
+        False, "--debug", envvar=DEBUG_ENV, help="Show the full traceback of any error."
+    ),
+) -> None:
+    """Sehat: the tele-health data warehouse (CleverTap + production DB -> DuckDB -> dbt -> gated publishing)."""
+    ctx.meta["sehat_debug"] = debug
 
 
 def _days(day: str | None, start: str | None, end: str | None) -> list[date]:
-    from sehat.pipeline import days_between
-
     if day and (start or end):
-        raise typer.BadParameter("give --date or --start/--end, not both")
+        raise SehatError("give --date or --start/--end, not both")
     if day:
-        return [_parse_day(day)]
+        return [parse_day(day, "--date")]
     if start and end:
-        return days_between(_parse_day(start), _parse_day(end))
-    raise typer.BadParameter("give --date YYYY-MM-DD, or --start and --end")
+        return day_range(start, end)
+    raise SehatError("give --date YYYY-MM-DD, or --start and --end")
 
 
 @app.command()
@@ -68,11 +124,15 @@ def generate(
     from sehat.generate import GenerateConfig
     from sehat.generate import generate as run_generate
 
+    if customers < 1 or days < 1:
+        raise SehatError(
+            f"--customers and --days must be at least 1 (got {customers} and {days})"
+        )
     cfg = settings()
     config = GenerateConfig(
         customers=customers,
         days=days,
-        start=_parse_day(start),
+        start=parse_day(start, "--start"),
         seed=seed,
         data_dir=cfg.data_dir,
         production_url=production_url,
@@ -130,7 +190,7 @@ def run(
         for d in days:
             run_day(d, log=console.print)
     else:
-        raise typer.BadParameter(f"unknown mode {mode!r}: airflow, dags-test or inprocess")
+        raise SehatError(f"unknown --mode {mode!r}: give airflow, dags-test or inprocess")
     console.print(f"pipeline for {len(days)} day(s) took {time.perf_counter() - started:.1f}s")
     _print_summary()
 
@@ -197,7 +257,8 @@ def _print_summary() -> None:
         console.print(f"published [bold]{p['segment']}[/] as of {p['as_of']}: {p['rows']} rows -> {p['path']}")
     console.print(
         f"query it: [bold].venv/bin/sehat sql \"SELECT * FROM marts.dim_customers LIMIT 5\"[/]"
-        f"  or  duckdb -readonly {cfg.reader_path}"
+        f"  or  [bold]python -c \"import duckdb; print(duckdb.connect('{cfg.reader_path}',"
+        f" read_only=True).sql('SHOW ALL TABLES'))\"[/]"
     )
 
 

@@ -1,12 +1,19 @@
-"""Backfills: Airflow's own backfill of ``sehat_ingest`` over a date range, through the REST API."""
+"""Backfills: Airflow's own backfill of ``sehat_ingest`` over a date range, through the REST API.
+
+:func:`backfill_chain` is what ``sehat airflow backfill`` runs: create the backfill, then
+wait for the whole Asset chain of every day (ingest -> transform -> publish), not only
+for the ingest runs the backfill creates, and report every DAG's final state.
+"""
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 
 from sehat.orchestrate.api import ApiClient
-from sehat.orchestrate.env import TERMINAL
+from sehat.orchestrate.chain import ChainWatcher
+from sehat.orchestrate.env import DAG_IDS, TERMINAL, _say
 
 
 def create_backfill(
@@ -57,3 +64,59 @@ def wait_for_backfill(api: ApiClient, backfill: dict, *, timeout: float = 3600) 
     raise TimeoutError(
         f"backfill {backfill_id} of {dag_id} not finished after {timeout:.0f}s: {states}"
     )
+
+
+def _backfill_runs(api: ApiClient, dag_id: str, start: date, end: date) -> dict[str, str]:
+    """``{run_id: state}`` of the backfill runs of ``dag_id`` with a logical date in [start, end]."""
+    low = datetime(start.year, start.month, start.day, tzinfo=UTC)
+    high = datetime(end.year, end.month, end.day, tzinfo=UTC)
+    runs = api.get(
+        f"/dags/{dag_id}/dagRuns",
+        run_type="backfill",
+        logical_date_gte=low.isoformat(),
+        logical_date_lte=high.isoformat(),
+        limit=1000,
+    )["dag_runs"]
+    return {run["dag_run_id"]: run["state"] for run in runs}
+
+
+def backfill_chain(
+    api: ApiClient,
+    start: date,
+    end: date,
+    *,
+    timeout: float = 3600,
+    dead: Callable[[], dict] | None = None,
+    say: Callable[[str], None] = _say,
+) -> ChainWatcher:
+    """Backfill [start, end] and wait until each day went through ingest, transform and publish.
+
+    Returns the :class:`ChainWatcher`: ``.report()`` lists every run with its final state,
+    ``.failures`` the failed runs (with failed tasks), ``.done`` whether the chain finished.
+    Stops waiting at the first failed run, on timeout (noted in ``.failures``), or when
+    ``dead()`` names exited local components. The caller decides what to do with runs
+    still unfinished then (:func:`sehat.orchestrate.chain.settle` for a local deployment).
+    """
+    days = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+    for dag_id in DAG_IDS:
+        api.unpause(dag_id)
+    since = datetime.now(UTC) - timedelta(seconds=5)
+    created = create_backfill(api, start, end)
+    say(f"backfill {created['id']} of sehat_ingest {start}..{end} created")
+    watcher = ChainWatcher(api, days, since, say=say)
+    deadline = time.monotonic() + timeout
+    while True:
+        ingest = _backfill_runs(api, "sehat_ingest", start, end)
+        for run_id, state in sorted(ingest.items()):
+            watcher.record("sehat_ingest", run_id, state)
+        watcher.poll_downstream()
+        ingest_done = len(ingest) >= len(days) and all(s in TERMINAL for s in ingest.values())
+        if watcher.failures or (ingest_done and watcher.done):
+            return watcher
+        if dead is not None and (exited := dead()):
+            watcher.failures.append(f"Airflow components exited: {exited}")
+            return watcher
+        if time.monotonic() > deadline:
+            watcher.failures.append(f"timed out after {timeout:.0f}s before the chain finished")
+            return watcher
+        time.sleep(3)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import time
-from datetime import date
 
 import typer
 
+from sehat.errors import SehatError, day_range
 from sehat.orchestrate.api import ApiClient
-from sehat.orchestrate.backfill import create_backfill, wait_for_backfill
+from sehat.orchestrate.backfill import backfill_chain
+from sehat.orchestrate.chain import settle
 from sehat.orchestrate.env import DAG_IDS
+from sehat.orchestrate.processes import signals_as_interrupt
 from sehat.orchestrate.scheduler import standalone, wait_until_ready
 
 app = typer.Typer(
@@ -23,18 +25,21 @@ app = typer.Typer(
 def standalone_command(
     port: int = typer.Option(8080, help="API/UI port on 127.0.0.1."),
 ) -> None:
-    """Start `airflow standalone` bound to 127.0.0.1 (Ctrl-C stops every component)."""
-    with standalone(port=port) as components:
-        api = ApiClient(f"http://127.0.0.1:{port}")
-        wait_until_ready(api, components, DAG_IDS, timeout=300)
-        typer.echo(
-            f"Airflow is up: http://127.0.0.1:{port} (user admin, all admins). Ctrl-C to stop."
-        )
+    """Start `airflow standalone` bound to 127.0.0.1 (Ctrl-C or SIGTERM stops every component)."""
+    # SIGTERM (`kill <pid>`, a service manager) leaves the `with` like Ctrl-C: the group stops
+    with signals_as_interrupt():
         try:
-            while not components.dead():
-                time.sleep(2)
+            with standalone(port=port) as components:
+                api = ApiClient(f"http://127.0.0.1:{port}")
+                wait_until_ready(api, components, DAG_IDS, timeout=300)
+                typer.echo(
+                    f"Airflow is up: http://127.0.0.1:{port} (user admin, all admins)."
+                    " Ctrl-C to stop."
+                )
+                while not components.dead():
+                    time.sleep(2)
         except KeyboardInterrupt:
-            typer.echo("stopping Airflow")
+            typer.echo("Airflow stopped")
 
 
 @app.command("backfill")
@@ -46,26 +51,27 @@ def backfill_command(
         help="A running deployment's base URL; empty: start `airflow standalone` locally for the backfill.",
     ),
     port: int = typer.Option(8080, help="Port of the local standalone (when --api-url is empty)."),
-    timeout: float = typer.Option(3600, help="Seconds to wait for the backfill."),
+    timeout: float = typer.Option(3600, help="Seconds to wait for the whole chain."),
 ) -> None:
-    """Backfill a date range with one command: Airflow's backfill of sehat_ingest, chaining transform and publish."""
-    day_start, day_end = date.fromisoformat(start), date.fromisoformat(end)
-
-    def run(api: ApiClient) -> dict[str, str]:
-        for dag_id in DAG_IDS:
-            api.unpause(dag_id)
-        created = create_backfill(api, day_start, day_end)
-        typer.echo(f"backfill {created['id']} of sehat_ingest {start}..{end} created")
-        return wait_for_backfill(api, created, timeout=timeout)
-
+    """Backfill a date range: Airflow's backfill of sehat_ingest, then wait for each day's
+    transform and publish runs; prints every DAG run's final state, exits 1 if any failed."""
+    days = day_range(start, end)
     if api_url:
-        states = run(ApiClient(api_url))
+        # a deployment we do not own: report, never fail or stop its runs
+        watcher = backfill_chain(ApiClient(api_url), days[0], days[-1], timeout=timeout)
     else:
-        with standalone(port=port) as components:
+        with signals_as_interrupt(), standalone(port=port) as components:
             api = ApiClient(f"http://127.0.0.1:{port}")
-            wait_until_ready(api, components, DAG_IDS, timeout=300)
-            states = run(api)
-    for run_id, state in sorted(states.items()):
-        typer.echo(f"{run_id}: {state}")
-    if any(s != "success" for s in states.values()):
-        raise typer.Exit(1)
+            try:
+                wait_until_ready(api, components, DAG_IDS, timeout=300)
+                watcher = backfill_chain(
+                    api, days[0], days[-1], timeout=timeout, dead=components.dead
+                )
+            finally:
+                # never stop the group while a run is running: it would stay "running"
+                if not components.dead():
+                    settle(api)
+    for dag_id, run_id, state in watcher.report():
+        typer.echo(f"{dag_id} {run_id}: {state}")
+    if watcher.failures or not watcher.done:
+        raise SehatError("backfill failed: " + "; ".join(watcher.failures or ["chain unfinished"]))

@@ -2,15 +2,41 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Self
 
 from sehat.orchestrate.env import _say, _tail
+from sehat.subprocesses import die_with_parent
+
+
+@contextlib.contextmanager
+def signals_as_interrupt(signals: tuple[int, ...] = (signal.SIGTERM, signal.SIGHUP)):
+    """Inside the block, SIGTERM (``kill <pid>``) and SIGHUP raise ``KeyboardInterrupt`` like Ctrl-C,
+
+    so the cleanup that Ctrl-C runs (stopping a process group, failing unfinished runs)
+    also runs when a service manager or an operator terminates the process. Only in the
+    main thread (elsewhere Python cannot install handlers; the block then runs as is).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 class Components:
@@ -37,6 +63,8 @@ class Components:
                         stdout=out,
                         stderr=subprocess.STDOUT,
                         process_group=self.pgid or 0,
+                        # SIGTERM to each component if this process dies without cleaning up
+                        preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl runs in the child
                     )
                 if self.pgid is None:
                     self.pgid = proc.pid

@@ -9,13 +9,14 @@ waits for the asset-triggered transform and publish runs, then stops the whole g
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sehat.config import Settings
 from sehat.orchestrate.api import ApiClient
+from sehat.orchestrate.chain import ChainWatcher, settle
 from sehat.orchestrate.env import (
     COMPONENTS,
     DAG_IDS,
@@ -28,7 +29,7 @@ from sehat.orchestrate.env import (
     init_airflow,
     standalone_env,
 )
-from sehat.orchestrate.processes import Components
+from sehat.orchestrate.processes import Components, signals_as_interrupt
 
 
 def wait_until_ready(
@@ -76,6 +77,8 @@ def run_through_scheduler(
     retries: int | None = None,
     standalone: bool = False,
     overrides: Mapping[str, str] | None = None,
+    shutdown_grace: float = 60,
+    api_factory: Callable[[str], ApiClient] | None = None,
 ) -> SchedulerRunResult:
     """Run the daily pipeline through the real Airflow components, end to end.
 
@@ -92,6 +95,10 @@ def run_through_scheduler(
     ``retries`` overrides the tasks' retries (a failing task otherwise waits
     through exponential backoff); ``overrides`` is passed to :func:`airflow_env`.
     Returns as soon as a run fails (with its failed tasks in ``failures``).
+    Status calls are retried with backoff (:class:`ApiClient`). On Ctrl-C or SIGTERM,
+    and before the components stop for any reason, running tasks get ``shutdown_grace``
+    seconds to finish, then unfinished runs are marked failed (:func:`settle`): no run is
+    left "running". ``api_factory`` builds the REST client from the base URL (tests).
     Component logs: ``$SEHAT_HOME/airflow/logs/components/``; task logs beside them.
     """
     day_list = sorted(
@@ -111,93 +118,87 @@ def run_through_scheduler(
         if standalone
         else {name: argv for name, argv in compose_commands().items() if name in COMPONENTS}
     )
-    api = ApiClient(f"http://127.0.0.1:{port}")
+    api = api_factory(f"http://127.0.0.1:{port}") if api_factory else ApiClient(
+        f"http://127.0.0.1:{port}"
+    )
     started = time.monotonic()
-    states: dict[str, dict[str, str]] = {dag_id: {} for dag_id in DAG_IDS}
+    startup = 0.0
+    watcher: ChainWatcher | None = None
     failures: list[str] = []
-    with Components(commands, env, logs_dir) as components:
-        startup = wait_until_ready(api, components, DAG_IDS, timeout=min(timeout, 300))
-        _say(f"Airflow ready on http://127.0.0.1:{port} after {startup:.1f}s")
-        for dag_id in DAG_IDS:
-            api.unpause(dag_id)
-        since = datetime.now(UTC) - timedelta(seconds=5)
-        deadline = time.monotonic() + timeout
-        covered_days: dict[str, list[str]] = {}  # run id -> days named by its triggering events
-
-        def poll_downstream() -> tuple[set[str], bool]:
-            """Record transform/publish states; return (days transformed, latest day published)."""
-            transformed: set[str] = set()
-            published_latest = False
-            for dag_id in ("sehat_transform", "sehat_publish"):
-                for run in api.runs_since(dag_id, since):
-                    run_id, state = run["dag_run_id"], run["state"]
-                    if states[dag_id].get(run_id) != state:
-                        _say(f"{dag_id} {run_id}: {state}")
-                    states[dag_id][run_id] = state
-                    if state == "failed":
-                        failure = (
-                            f"{dag_id} {run_id} failed tasks {api.failed_tasks(dag_id, run_id)}"
-                        )
-                        if failure not in failures:
-                            failures.append(failure)
-                    if state == "success":
-                        if run_id not in covered_days:
-                            covered_days[run_id] = api.upstream_days(dag_id, run_id)
-                        covered = covered_days[run_id]
-                        if dag_id == "sehat_transform":
-                            transformed.update(covered)
-                        elif day_list[-1] in covered:
-                            published_latest = True
-            return transformed, published_latest
-
-        for day in day_list:
-            run_id = api.trigger("sehat_ingest", day)
-            _say(f"triggered sehat_ingest {run_id} (logical date {day})")
-            state = "queued"
-            while state not in TERMINAL and not failures:
-                if time.monotonic() > deadline:
-                    failures.append(
-                        f"timed out after {timeout:.0f}s: sehat_ingest {day} still {state}"
-                    )
-                    break
-                if dead := components.dead():
-                    failures.append(f"Airflow components exited: {dead}\n{components.tails()}")
-                    break
-                time.sleep(2)
-                new_state = api.run_state("sehat_ingest", run_id)
-                if new_state != state:
-                    _say(f"sehat_ingest {run_id}: {new_state}")
-                state = new_state
-                poll_downstream()
-            states["sehat_ingest"][run_id] = state
-            if failures:
-                break
-            if state != "success":
-                failures.append(
-                    f"sehat_ingest {run_id} failed tasks {api.failed_tasks('sehat_ingest', run_id)}"
-                )
-                break
-
-        done = False
-        while not failures and not done:
-            if time.monotonic() > deadline:
-                failures.append(f"timed out after {timeout:.0f}s waiting for transform/publish")
-                break
-            if dead := components.dead():
-                failures.append(f"Airflow components exited: {dead}")
-                break
-            transformed, published_latest = poll_downstream()
-            done = set(day_list) <= transformed and published_latest
-            if not done:
-                time.sleep(2)
+    with signals_as_interrupt(), Components(commands, env, logs_dir) as components:
+        try:
+            startup = wait_until_ready(api, components, DAG_IDS, timeout=min(timeout, 300))
+            _say(f"Airflow ready on http://127.0.0.1:{port} after {startup:.1f}s")
+            for dag_id in DAG_IDS:
+                api.unpause(dag_id)
+            since = datetime.now(UTC) - timedelta(seconds=5)
+            watcher = ChainWatcher(api, day_list, since)
+            failures = watcher.failures
+            _follow(api, components, watcher, day_list, time.monotonic() + timeout, timeout)
+        except KeyboardInterrupt:
+            failures.append("interrupted (Ctrl-C or SIGTERM)")
+            _say(
+                f"interrupted: letting running tasks finish for up to {shutdown_grace:.0f}s,"
+                " then failing unfinished runs (Ctrl-C again: fail them now)"
+            )
+        finally:
+            # never stop the components while a run is still running: it would stay "running"
+            if components.pgid is not None and not components.dead():
+                try:
+                    settle(api, grace=shutdown_grace if failures else 60)
+                except Exception as exc:  # noqa: BLE001 - the API is gone: nothing left to settle
+                    _say(f"could not settle unfinished runs: {exc}")
         if failures:
             _say("FAILED: " + "; ".join(failures) + f" (task logs under {home / 'logs'})")
     seconds = time.monotonic() - started
     ok = not failures
     _say(f"pipeline {'succeeded' if ok else 'FAILED'} for {', '.join(day_list)} in {seconds:.0f}s")
+    states = watcher.states if watcher else {dag_id: {} for dag_id in DAG_IDS}
     return SchedulerRunResult(
         day_list, states, ok, round(startup, 1), round(seconds, 1), logs_dir, failures
     )
+
+
+def _follow(
+    api: ApiClient,
+    components: Components,
+    watcher: ChainWatcher,
+    day_list: list[str],
+    deadline: float,
+    timeout: float,
+) -> None:
+    """Trigger ``sehat_ingest`` day after day, then wait for transform/publish of every day."""
+    failures = watcher.failures
+    for day in day_list:
+        run_id = api.trigger("sehat_ingest", day)
+        _say(f"triggered sehat_ingest {run_id} (logical date {day})")
+        state = "queued"
+        while state not in TERMINAL and not failures:
+            if time.monotonic() > deadline:
+                failures.append(f"timed out after {timeout:.0f}s: sehat_ingest {day} still {state}")
+                return
+            if dead := components.dead():
+                failures.append(f"Airflow components exited: {dead}\n{components.tails()}")
+                return
+            time.sleep(2)
+            state = api.run_state("sehat_ingest", run_id)
+            watcher.record("sehat_ingest", run_id, state)
+            watcher.poll_downstream()
+        if failures:
+            return
+        watcher.record("sehat_ingest", run_id, state)
+        if state != "success":
+            return
+    while not failures and not watcher.done:
+        if time.monotonic() > deadline:
+            failures.append(f"timed out after {timeout:.0f}s waiting for transform/publish")
+            return
+        if dead := components.dead():
+            failures.append(f"Airflow components exited: {dead}")
+            return
+        watcher.poll_downstream()
+        if not watcher.done:
+            time.sleep(2)
 
 
 def standalone(
