@@ -12,6 +12,10 @@ schedules `sehat_transform`.
   A manual run may pass `{"day": "YYYY-MM-DD"}` instead.
 * **Writers**: the three load tasks (CleverTap, production tables, SAPE labels) run in pool `duckdb_writer` (one slot).
 * **Re-runs** are safe: every load is idempotent per day.
+* **A day without any CleverTap file fails** `ingest_clevertap` (and alerts) unless
+  declared empty with `SEHAT_EMPTY_DAYS_OK` (`all` or a list of days): a freshly
+  unpaused DAG schedules yesterday, which a sample never has.
+* **Task logs** name the files read, lines loaded, quarantined by reason and the time.
 * **Failures** are retried with exponential backoff, then recorded in
   `$SEHAT_HOME/alerts/alerts.jsonl`.
 """
@@ -27,6 +31,7 @@ from sehat_airflow.common import (
     day_params,
     default_args,
     ingest_schedule,
+    log_loads,
     resolve_days,
 )
 
@@ -49,9 +54,13 @@ def sehat_ingest():
         from datetime import date
 
         from sehat.ingest.clevertap import ingest_day
+        from sehat.ingest.empty_day import require_export_files
 
         (day,) = resolve_days(get_current_context())
-        return as_plain(ingest_day(date.fromisoformat(day)))
+        report = ingest_day(date.fromisoformat(day))
+        log_loads(report)
+        require_export_files(report)  # no file at all: fail (alert) unless declared empty
+        return as_plain(report)
 
     @task(pool=POOL)
     def extract_production() -> list:
@@ -61,7 +70,9 @@ def sehat_ingest():
         from sehat.ingest.production import extract_day
 
         (day,) = resolve_days(get_current_context())
-        return as_plain(extract_day(date.fromisoformat(day)))
+        reports = extract_day(date.fromisoformat(day))
+        log_loads(reports)
+        return as_plain(reports)
 
     @task(pool=POOL)
     def load_labels() -> list:
@@ -71,7 +82,9 @@ def sehat_ingest():
         from sehat.ingest.labels import ingest_day
 
         (day,) = resolve_days(get_current_context())
-        return as_plain(ingest_day(date.fromisoformat(day)))
+        reports = ingest_day(date.fromisoformat(day))
+        log_loads(reports)
+        return as_plain(reports)
 
     @task(outlets=[RAW])
     def announce_raw(clevertap: dict, production: list, labels: list) -> str:
