@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sehat.config import REPO_ROOT, Settings, settings
+from sehat.subprocesses import die_with_parent
 
 DAG_IDS = ("sehat_ingest", "sehat_transform", "sehat_publish")
 POOL_NAME = "duckdb_writer"
@@ -153,7 +154,13 @@ def run_airflow(
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     if log is None:
         proc = subprocess.run(
-            cmd, check=False, env=dict(env), capture_output=True, text=True, timeout=timeout
+            cmd,
+            check=False,
+            env=dict(env),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=die_with_parent,  # SIGTERM when this process dies
         )
     else:
         log.parent.mkdir(parents=True, exist_ok=True)
@@ -166,6 +173,7 @@ def run_airflow(
                 stderr=subprocess.STDOUT,
                 text=True,
                 timeout=timeout,
+                preexec_fn=die_with_parent,  # SIGTERM when this process dies
             )
     if check and proc.returncode != 0:
         detail = _tail(log) if log else (proc.stdout or "")[-3000:] + (proc.stderr or "")[-3000:]
@@ -224,7 +232,13 @@ def init_airflow(
     Path(env["AIRFLOW_HOME"]).mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.run(
-            command, check=False, env=env, stdout=out, stderr=subprocess.STDOUT, timeout=600
+            command,
+            check=False,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            timeout=600,
+            preexec_fn=die_with_parent,  # SIGTERM when this process dies
         )
     if proc.returncode != 0:
         raise RuntimeError(f"airflow init failed ({' '.join(command)}):\n{_tail(log)}")
