@@ -118,8 +118,10 @@ def run_through_scheduler(
         if standalone
         else {name: argv for name, argv in compose_commands().items() if name in COMPONENTS}
     )
-    api = api_factory(f"http://127.0.0.1:{port}") if api_factory else ApiClient(
-        f"http://127.0.0.1:{port}"
+    api = (
+        api_factory(f"http://127.0.0.1:{port}")
+        if api_factory
+        else ApiClient(f"http://127.0.0.1:{port}")
     )
     started = time.monotonic()
     startup = 0.0
