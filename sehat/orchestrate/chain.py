@@ -78,6 +78,18 @@ class ChainWatcher:
         """Every day transformed and a publish run covered the latest day."""
         return set(self.days) <= self.transformed and self.published_latest
 
+    def settled(self, marked: Iterable[str]) -> None:
+        """Record runs of this chain that :func:`settle` marked failed (``"dag_id run_id"``).
+
+        Other runs it marked (e.g. a scheduled run of another day) are only in settle's log.
+        """
+        for item in marked:
+            dag_id, run_id = item.split(" ", 1)
+            if run_id not in self.states.get(dag_id, {}):
+                continue
+            self.states[dag_id][run_id] = "failed"
+            self.failures.append(f"{dag_id} {run_id} was still unfinished: marked failed")
+
     def report(self) -> list[tuple[str, str, str]]:
         """``(dag_id, run_id, final state)`` for every run seen, in chain order."""
         return [

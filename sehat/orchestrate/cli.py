@@ -62,15 +62,17 @@ def backfill_command(
     else:
         with signals_as_interrupt(), standalone(port=port) as components:
             api = ApiClient(f"http://127.0.0.1:{port}")
+            wait_until_ready(api, components, DAG_IDS, timeout=300)
             try:
-                wait_until_ready(api, components, DAG_IDS, timeout=300)
                 watcher = backfill_chain(
                     api, days[0], days[-1], timeout=timeout, dead=components.dead
                 )
-            finally:
-                # never stop the group while a run is running: it would stay "running"
-                if not components.dead():
-                    settle(api)
+            except KeyboardInterrupt:
+                settle(api)  # then stop the group: no run left "running"
+                raise
+            # never stop the group while a run is running: it would stay "running"
+            if not components.dead():
+                watcher.settled(settle(api))
     for dag_id, run_id, state in watcher.report():
         typer.echo(f"{dag_id} {run_id}: {state}")
     if watcher.failures or not watcher.done:

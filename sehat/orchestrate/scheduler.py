@@ -147,7 +147,9 @@ def run_through_scheduler(
             # never stop the components while a run is still running: it would stay "running"
             if components.pgid is not None and not components.dead():
                 try:
-                    settle(api, grace=shutdown_grace if failures else 60)
+                    marked = settle(api, grace=shutdown_grace if failures else 60)
+                    if watcher is not None:
+                        watcher.settled(marked)
                 except Exception as exc:  # noqa: BLE001 - the API is gone: nothing left to settle
                     _say(f"could not settle unfinished runs: {exc}")
         if failures:
