@@ -113,3 +113,16 @@ def test_a_bug_keeps_its_traceback(sehat_home, monkeypatch):
     monkeypatch.setattr(sehat.cli, "_print_summary", broken)
     result = runner.invoke(app, ["status"])
     assert isinstance(result.exception, ZeroDivisionError)
+
+
+def test_status_suggests_commands_that_exist(snapshot):
+    con = duckdb.connect(str(snapshot.reader_path))
+    con.execute(
+        "CREATE SCHEMA raw; CREATE TABLE raw.load_log (source VARCHAR, batch_date DATE, read BIGINT,"
+        " loaded BIGINT, quarantined BIGINT, seconds DOUBLE, detail JSON)"
+    )
+    con.close()
+    result = runner.invoke(app, ["status"], terminal_width=300)
+    assert result.exit_code == 0, result.output
+    assert "duckdb -readonly" not in result.output  # no DuckDB CLI is installed
+    assert "sehat sql" in result.output and "import duckdb" in result.output

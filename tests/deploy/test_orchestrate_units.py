@@ -219,3 +219,15 @@ def test_dbt_on_a_held_warehouse_names_the_other_writer(monkeypatch, sehat_home)
     )  # fmt: skip
     with pytest.raises(WriterBusy, match=r"another writer is running \(pid 4242\)"):
         transform.dbt_build()
+
+
+def test_runs_failed_on_shutdown_are_reported_only_for_the_chain():
+    api = ChainApi()
+    watcher = ChainWatcher(api, ["2026-11-01"], datetime.now(UTC), say=lambda _m: None)
+    watcher.record("sehat_ingest", "backfill__2026-11-01", "success")
+    api.runs["sehat_transform"] = [("t1", "running")]
+    watcher.poll_downstream()
+    watcher.settled(["sehat_transform t1", "sehat_ingest scheduled__2026-12-02"])
+    assert ("sehat_transform", "t1", "failed") in watcher.report()
+    assert watcher.failures == ["sehat_transform t1 was still unfinished: marked failed"]
+    assert "scheduled__2026-12-02" not in str(watcher.report())
