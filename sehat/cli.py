@@ -10,67 +10,20 @@ import json
 import time
 from datetime import date
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from typer.core import TyperGroup
 
+from sehat.cli_errors import SehatGroup
 from sehat.config import settings
 from sehat.errors import SehatError, day_range, parse_day
 
 DEBUG_ENV = "SEHAT_DEBUG"
 
 
-def user_error(exc: BaseException) -> str | None:
-    """The one line to print for an expected error, or ``None`` for a bug (keep the traceback).
-
-    Expected: :class:`SehatError` (bad input, another writer, ...), a missing file, and
-    DuckDB's own errors about a query or a lock (the user's SQL, the snapshot being read-only).
-    """
-    import duckdb
-
-    from sehat.subprocesses import WriterBusy, lock_holder
-
-    if isinstance(exc, SehatError | FileNotFoundError):
-        return str(exc)
-    if isinstance(exc, duckdb.Error):
-        message = str(exc).strip()
-        if busy := lock_holder(message):
-            return str(WriterBusy(*busy))
-        first = message.splitlines()[0] if message else type(exc).__name__
-        if isinstance(exc, duckdb.IOException):
-            return f"{first} (check the path)"
-        if "read only mode" in message or "read-only" in message:
-            return f"{first} (the analysts' snapshot is read-only; writes go through the pipeline)"
-        return f"{first} (DuckDB; check the statement, e.g. against `sehat status`)"
-    return None
-
-
-class _SehatGroup(TyperGroup):
-    """The ``sehat`` group: expected errors become one ``error: ...`` line and exit 1.
-
-    One handler for every command and sub-command (``sehat airflow ...``, ``sehat
-    prescriptions ...``): commands raise :class:`SehatError` instead of catching.
-    ``sehat --debug ...`` (or ``SEHAT_DEBUG=1``) re-raises with the full traceback.
-    """
-
-    def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
-        except Exception as exc:
-            message = user_error(exc)
-            if message is None or ctx.meta.get("sehat_debug"):
-                raise
-            click.echo(f"error: {message}", err=True)
-            ctx.exit(1)
-
-
 app = typer.Typer(
-    cls=_SehatGroup,
+    cls=SehatGroup,
     help="Sehat: the tele-health data warehouse (CleverTap + production DB -> DuckDB -> dbt -> gated publishing).",
     no_args_is_help=True,
     add_completion=False,

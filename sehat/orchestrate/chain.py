@@ -78,11 +78,19 @@ class ChainWatcher:
         """Every day transformed and a publish run covered the latest day."""
         return set(self.days) <= self.transformed and self.published_latest
 
+    def refresh(self) -> None:
+        """Re-read the state of every run seen that was not finished at the last poll."""
+        for dag_id, runs in self.states.items():
+            for run_id, state in list(runs.items()):
+                if state not in ("success", "failed"):
+                    runs[run_id] = self.api.run_state(dag_id, run_id)
+
     def settled(self, marked: Iterable[str]) -> None:
         """Record runs of this chain that :func:`settle` marked failed (``"dag_id run_id"``).
 
         Other runs it marked (e.g. a scheduled run of another day) are only in settle's log.
         """
+        self.refresh()
         for item in marked:
             dag_id, run_id = item.split(" ", 1)
             if run_id not in self.states.get(dag_id, {}):

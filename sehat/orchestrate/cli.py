@@ -6,6 +6,7 @@ import time
 
 import typer
 
+from sehat.cli_errors import SehatGroup
 from sehat.errors import SehatError, day_range
 from sehat.orchestrate.api import ApiClient
 from sehat.orchestrate.backfill import backfill_chain
@@ -15,6 +16,8 @@ from sehat.orchestrate.processes import signals_as_interrupt
 from sehat.orchestrate.scheduler import standalone, wait_until_ready
 
 app = typer.Typer(
+    cls=SehatGroup,
+    pretty_exceptions_enable=False,
     help="Run Sehat on Airflow: `airflow standalone` on 127.0.0.1, backfills of a date range.",
     no_args_is_help=True,
     add_completion=False,

@@ -78,7 +78,7 @@ def test_backfill_bad_date(sehat_home):
 
 def test_another_writer_is_named(sehat_home, tmp_path):
     """A DuckDB lock conflict reads "another writer is running (pid N)", not DuckDB's message."""
-    from sehat.cli import user_error
+    from sehat.cli_errors import user_error
 
     path = tmp_path / "w.duckdb"
     code = f"import duckdb, time; c = duckdb.connect({str(path)!r}); print('ready', flush=True)"

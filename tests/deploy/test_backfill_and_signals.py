@@ -38,7 +38,7 @@ def test_backfill_of_two_days_waits_for_transform_and_publish(env):
     from sehat.warehouse import reader
 
     cfg = settings()
-    generate(GenerateConfig(customers=200, days=2, start=date(2026, 11, 1), seed=5, data_dir=cfg.data_dir))
+    generate(GenerateConfig(customers=800, days=2, start=date(2026, 11, 1), seed=11, data_dir=cfg.data_dir))
     proc = subprocess.run(
         [sys.executable, "-m", "sehat.orchestrate", "backfill", "--start", "2026-11-01",
          "--end", "2026-11-02", "--port", str(free_port()), "--timeout", "1200"],
@@ -46,6 +46,7 @@ def test_backfill_of_two_days_waits_for_transform_and_publish(env):
     )  # fmt: skip
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-5000:]
+    assert "Traceback" not in out and "running" not in re.findall(r"^sehat_\w+ \S+: (\w+)$", out, re.MULTILINE)
     finals = re.findall(r"^(sehat_\w+) (\S+): (\w+)$", proc.stdout, re.MULTILINE)
     by_dag = {}
     for dag_id, _run, state in finals:
