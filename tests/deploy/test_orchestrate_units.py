@@ -107,6 +107,9 @@ class ChainApi:
     def runs_since(self, dag_id, since):
         return [{"dag_run_id": r, "state": s} for r, s in self.runs[dag_id]]
 
+    def run_state(self, dag_id, run_id):
+        return dict(self.runs[dag_id])[run_id]
+
     def upstream_days(self, dag_id, run_id):
         return self.days[run_id]
 
