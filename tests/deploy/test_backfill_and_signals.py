@@ -58,9 +58,11 @@ def test_backfill_of_two_days_waits_for_transform_and_publish(env):
     assert current_publication("consulted_no_order_30d", cfg)["as_of"] == "2026-11-02"
     with reader(cfg) as con:
         days = con.execute(
-            "SELECT count(DISTINCT batch_date) FROM raw.load_log WHERE source = 'clevertap'"
+            "SELECT list(DISTINCT batch_date::VARCHAR ORDER BY batch_date) FROM raw.load_log"
+            " WHERE source = 'clevertap' AND read > 0"
         ).fetchone()[0]
-    assert days == 2
+    # (the scheduler's own run for yesterday, a day the sample lacks, reads nothing and fails)
+    assert days == ["2026-11-01", "2026-11-02"]
 
 
 def test_sigterm_on_standalone_stops_the_whole_group(env):
