@@ -17,6 +17,10 @@ schedules `sehat_transform`.
 * **Warnings** (unrecognised landing files, broken API page chains, files landed for an
   already-loaded day, which is then reloaded) go to the load log and to the alerts file
   with `"level": "warning"`; the task still succeeds.
+* **A day without any CleverTap file fails** `ingest_clevertap` (and alerts) unless
+  declared empty with `SEHAT_EMPTY_DAYS_OK` (`all` or a list of days): a freshly
+  unpaused DAG schedules yesterday, which a sample never has.
+* **Task logs** name the files read, lines loaded, quarantined by reason and the time.
 * **Failures** are retried with exponential backoff, then recorded in
   `$SEHAT_HOME/alerts/alerts.jsonl`.
 """
@@ -32,6 +36,7 @@ from sehat_airflow.common import (
     day_params,
     default_args,
     ingest_schedule,
+    log_loads,
     resolve_days,
 )
 
@@ -58,12 +63,15 @@ def sehat_ingest():
         from sehat_airflow.callbacks import record_warnings
 
         from sehat.ingest.clevertap import ingest_day
+        from sehat.ingest.empty_day import require_export_files
 
         context = get_current_context()
         (day,) = resolve_days(context)
         allow_shrink = True if context["params"].get("allow_shrink") else None  # None: SEHAT_CLEVERTAP_ALLOW_SHRINK
         report = ingest_day(date.fromisoformat(day), allow_shrink=allow_shrink)
+        log_loads(report)
         record_warnings(context, report.detail.get("warnings", []))
+        require_export_files(report)  # no file at all: fail (alert) unless declared empty
         return as_plain(report)
 
     @task(pool=POOL)
@@ -74,7 +82,9 @@ def sehat_ingest():
         from sehat.ingest.production import extract_day
 
         (day,) = resolve_days(get_current_context())
-        return as_plain(extract_day(date.fromisoformat(day)))
+        reports = extract_day(date.fromisoformat(day))
+        log_loads(reports)
+        return as_plain(reports)
 
     @task(pool=POOL)
     def load_labels() -> list:
@@ -84,7 +94,9 @@ def sehat_ingest():
         from sehat.ingest.labels import ingest_day
 
         (day,) = resolve_days(get_current_context())
-        return as_plain(ingest_day(date.fromisoformat(day)))
+        reports = ingest_day(date.fromisoformat(day))
+        log_loads(reports)
+        return as_plain(reports)
 
     @task(outlets=[RAW])
     def announce_raw(clevertap: dict, production: list, labels: list) -> str:

@@ -9,42 +9,51 @@ from __future__ import annotations
 import json
 import os
 import time
-from datetime import date, datetime
+from datetime import date
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sehat.cli_errors import SehatGroup
 from sehat.config import settings
+from sehat.errors import SehatError, day_range, parse_day
+
+DEBUG_ENV = "SEHAT_DEBUG"
+
 
 app = typer.Typer(
+    cls=SehatGroup,
     help="Sehat: the tele-health data warehouse (CleverTap + production DB -> DuckDB -> dbt -> gated publishing).",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_enable=False,  # a bug prints a plain traceback; expected errors one line
 )
 console = Console()
 
 DEFAULT_START = date(2026, 11, 1)
 
 
-def _parse_day(value: str) -> date:
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
-    except ValueError:
-        raise typer.BadParameter(f"{value!r} is not a date like 2026-11-01") from None
+@app.callback()
+def _main(
+    ctx: typer.Context,
+    debug: bool = typer.Option(
+        False, "--debug", envvar=DEBUG_ENV, help="Show the full traceback of any error."
+    ),
+) -> None:
+    """Sehat: the tele-health data warehouse (CleverTap + production DB -> DuckDB -> dbt -> gated publishing)."""
+    ctx.meta["sehat_debug"] = debug
 
 
 def _days(day: str | None, start: str | None, end: str | None) -> list[date]:
-    from sehat.daily import days_between
-
     if day and (start or end):
-        raise typer.BadParameter("give --date or --start/--end, not both")
+        raise SehatError("give --date or --start/--end, not both")
     if day:
-        return [_parse_day(day)]
+        return [parse_day(day, "--date")]
     if start and end:
-        return days_between(_parse_day(start), _parse_day(end))
-    raise typer.BadParameter("give --date YYYY-MM-DD, or --start and --end")
+        return day_range(start, end)
+    raise SehatError("give --date YYYY-MM-DD, or --start and --end")
 
 
 @app.command()
@@ -73,11 +82,15 @@ def generate(
     from sehat.generate import GenerateConfig
     from sehat.generate import generate as run_generate
 
+    if customers < 1 or days < 1:
+        raise SehatError(
+            f"--customers and --days must be at least 1 (got {customers} and {days})"
+        )
     cfg = settings()
     config = GenerateConfig(
         customers=customers,
         days=days,
-        start=_parse_day(start),
+        start=parse_day(start, "--start"),
         seed=seed,
         data_dir=cfg.data_dir,
         production_url=production_url,
@@ -143,7 +156,7 @@ def run(
         for d in days:
             run_day(d, log=console.print)
     else:
-        raise typer.BadParameter(f"unknown mode {mode!r}: airflow, dags-test or inprocess")
+        raise SehatError(f"unknown --mode {mode!r}: give airflow, dags-test or inprocess")
     console.print(f"pipeline for {len(days)} day(s) took {time.perf_counter() - started:.1f}s")
     _print_summary()
 
@@ -217,7 +230,8 @@ def _print_summary() -> None:
         console.print(f"published [bold]{p['segment']}[/] as of {p['as_of']}: {p['rows']} rows -> {p['path']}")
     console.print(
         f"query it: [bold].venv/bin/sehat sql \"SELECT * FROM marts.dim_customers LIMIT 5\"[/]"
-        f"  or  duckdb -readonly {cfg.reader_path}"
+        f"  or  [bold]python -c \"import duckdb; print(duckdb.connect('{cfg.reader_path}',"
+        f" read_only=True).sql('SHOW ALL TABLES'))\"[/]"
     )
 
 
@@ -266,7 +280,7 @@ from ml.personalisation.cli import app as _personalisation_app
 from ml.prescriptions.cli import app as _prescriptions_app
 from ml.sape.cli import app as _sape_app
 from sehat.bench.cli import app as _bench_app
-from sehat.orchestrate import app as _airflow_app
+from sehat.orchestrate.cli import app as _airflow_app
 
 app.add_typer(_airflow_app, name="airflow")
 app.add_typer(_prescriptions_app, name="prescriptions")

@@ -37,8 +37,11 @@ def days_between(start: date, end: date) -> list[date]:
 def ingest_clevertap(day: date, cfg: Settings, run_id: str = "", earlier: Mapping | None = None):
     """CleverTap export files + API pages of the day -> ``raw.clevertap_events`` / quarantine."""
     from sehat.ingest.clevertap import ingest_day
+    from sehat.ingest.empty_day import require_export_files
 
-    return ingest_day(day, cfg)
+    report = ingest_day(day, cfg)
+    require_export_files(report)  # no file at all: stop the day unless declared empty (SEHAT_EMPTY_DAYS_OK)
+    return report
 
 
 def extract_production(day: date, cfg: Settings, run_id: str = "", earlier: Mapping | None = None):

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sehat.config import COSMOS_MANIFEST, DBT_PROJECT_DIR, Settings, settings
+from sehat.subprocesses import WriterBusy, die_with_parent, lock_holder
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +206,10 @@ def dbt_build(
         args += ["--vars", json.dumps(dict(vars), default=str)]
     result = _run_dbt(args, target=target, cfg=cfg, target_path=target_path, on_line=on_line)
     if not result.ok:
-        raise DbtBuildError(_failure_message(result), result)
+        error = DbtBuildError(_failure_message(result), result)
+        if busy := lock_holder(result.output):  # the warehouse is held by another writer
+            raise WriterBusy(*busy) from error
+        raise error
     log.info(result.summary())
     return result
 
@@ -323,16 +327,26 @@ def _run_dbt(
             stderr=subprocess.STDOUT,
             text=True,
             bufsize=1,
+            # a killed caller leaves no dbt holding the warehouse; only prctl runs in the child
+            preexec_fn=die_with_parent,  # noqa: PLW1509
         )
     except OSError as exc:
         raise DbtError(f"could not start dbt: {exc}") from exc
     assert proc.stdout is not None
-    with proc.stdout:
-        for line in proc.stdout:
-            line = line.rstrip("\n")
-            lines.append(line)
-            emit(line)
-    returncode = proc.wait()
+    try:
+        with proc.stdout:
+            for line in proc.stdout:
+                line = line.rstrip("\n")
+                lines.append(line)
+                emit(line)
+        returncode = proc.wait()
+    finally:
+        if proc.poll() is None:  # interrupted (Ctrl-C, task killed): dbt stops with us
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
     return DbtResult(
         command=tuple(command),
         returncode=returncode,

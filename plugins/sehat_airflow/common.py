@@ -18,6 +18,7 @@ upstream runs announced). Which day:
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -127,6 +128,36 @@ def resolve_days(context: Mapping[str, Any], asset: Asset | None = None) -> list
         "cannot tell which day this run is about: no triggering asset event with a 'day', "
         "no 'day' in the run conf and no logical date"
     )
+
+
+def log_loads(result: Any, logger: logging.Logger | None = None) -> None:
+    """One line per load report in the task log: files read, lines, quarantine reasons, time.
+
+    The same figures the CLI prints, so a task log says what happened, not only
+    "Returned value".
+    """
+    logger = logger or logging.getLogger("sehat.loads")
+    for report in result if isinstance(result, (list, tuple)) else [result]:
+        d = as_plain(report)
+        detail = d.get("detail") or {}
+        files = ", ".join(
+            f"{detail[key]} {label}"
+            for key, label in (("export_files", "export files"), ("api_pages", "API pages"))
+            if key in detail
+        )
+        reasons = detail.get("quarantine_reasons") or {}
+        why = " (" + ", ".join(f"{k}={v}" for k, v in reasons.items()) + ")" if reasons else ""
+        logger.info(
+            "%s %s: %sread %s, loaded %s, quarantined %s%s in %.1fs",
+            d.get("source"),
+            d.get("batch_date"),
+            f"{files}; " if files else "",
+            f"{d.get('read', 0):,}",
+            f"{d.get('loaded', 0):,}",
+            f"{d.get('quarantined', 0):,}",
+            why,
+            float(d.get("seconds") or 0),
+        )
 
 
 def as_plain(result: Any) -> Any:
