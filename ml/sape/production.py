@@ -124,7 +124,7 @@ def score(model: SapeScorer, sentences: pd.DataFrame, version: str) -> pd.DataFr
 
 def train_candidate(run_id: str, cfg: Settings | None = None, seed: int = 0) -> dict:
     """Step 1 (read-only): train, score every eligible consultation, stage the candidate."""
-    from sehat.warehouse import reader
+    from sehat.warehouse import restricted_reader as reader  # staging: the restricted snapshot
 
     cfg = cfg or settings()
     with reader(cfg) as con:

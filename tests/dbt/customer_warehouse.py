@@ -37,15 +37,20 @@ class CustomerWarehouse:
                         production_url=f"sqlite:///{self.home / 'data' / 'production' / 'production.sqlite'}")
 
     def query(self, sql: str, params=None):
+        """Run ``sql`` on the restricted snapshot (every layer: the tests look at staging too)."""
         import duckdb
 
-        with duckdb.connect(str(self.settings().reader_path), read_only=True) as con:
+        from sehat.warehouse import restricted_path
+
+        with duckdb.connect(str(restricted_path(self.settings())), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
 
     def df(self, sql: str):
         import duckdb
 
-        with duckdb.connect(str(self.settings().reader_path), read_only=True) as con:
+        from sehat.warehouse import restricted_path
+
+        with duckdb.connect(str(restricted_path(self.settings())), read_only=True) as con:
             return con.execute(sql).df()
 
 

@@ -113,14 +113,17 @@ _HAMMER = textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
-    from sehat.warehouse import reader
+    from sehat.warehouse import reader, restricted_reader
     stop, out = Path(sys.argv[1]), Path(sys.argv[2])
     ok, errors, seen = 0, [], set()
     while not stop.exists():
         try:
-            with reader() as con:
+            with restricted_reader() as con:  # a job reading raw while the pipeline writes
                 n = con.execute("SELECT count(*) FROM raw.clevertap_events").fetchone()[0]
                 con.execute("SELECT count(*), count(DISTINCT event_name) FROM raw.clevertap_events").fetchall()
+            with reader() as con:  # an analyst on the analysts' snapshot
+                for schema, name in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall():
+                    con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchall()
             ok += 1
             seen.add(n)
         except Exception as exc:

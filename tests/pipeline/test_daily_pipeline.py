@@ -12,7 +12,7 @@ from sehat.config import settings
 from sehat.generate import GenerateConfig, generate
 from sehat.pipeline import run_day
 from sehat.publish import current_publication
-from sehat.warehouse import reader, writer
+from sehat.warehouse import restricted_reader, writer
 
 START = date(2026, 11, 1)
 DAYS = 1
@@ -48,7 +48,7 @@ def test_clevertap_counts_reconcile_with_the_generator(warehouse):
 
 def test_customer_view_has_every_user_once_and_the_segment_is_published(warehouse):
     cfg, summary, runs = warehouse
-    with reader(cfg) as con:
+    with restricted_reader(cfg) as con:
         users = con.execute("SELECT count(*) FROM staging.stg_production__users").fetchone()[0]
         in_view = con.execute("SELECT count(DISTINCT user_id) FROM marts.dim_customers WHERE user_id IS NOT NULL").fetchone()[0]
         anonymous = con.execute("SELECT count(*) FROM marts.dim_customers WHERE user_id IS NULL").fetchone()[0]
