@@ -22,7 +22,7 @@ from sehat.publish import current_publication
 from sehat.warehouse import restricted_reader
 from tests.dags.conftest import test_env
 
-pytestmark = [pytest.mark.airflow, pytest.mark.timeout(900)]
+pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(900)]
 
 SEG = "consulted_no_order_30d"
 

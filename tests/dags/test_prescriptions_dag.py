@@ -24,7 +24,7 @@ from sehat.publish import sha256_file
 from sehat.warehouse import refresh_reader
 from tests.dags.conftest import test_env
 
-pytestmark = [pytest.mark.airflow, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(600)]
 
 DAG = "sehat_prescriptions"
 PRESCRIPTIONS = 2000

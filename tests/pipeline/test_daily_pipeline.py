@@ -14,6 +14,8 @@ from sehat.pipeline import run_day
 from sehat.publish import current_publication
 from sehat.warehouse import restricted_reader, writer
 
+pytestmark = pytest.mark.e2e  # builds a whole world (generated sample + ingest + dbt build)
+
 START = date(2026, 11, 1)
 DAYS = 1
 
