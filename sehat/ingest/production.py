@@ -46,6 +46,12 @@ from sehat.warehouse import attach_source, writer
 
 QUARANTINE_DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
+CREATE TABLE IF NOT EXISTS raw.production_deletions (
+    table_name  VARCHAR NOT NULL,
+    key         VARCHAR NOT NULL,   -- the primary key value, as text
+    batch_date  DATE NOT NULL,      -- the run that found it gone
+    detected_at TIMESTAMP NOT NULL
+);
 CREATE TABLE IF NOT EXISTS raw.production_quarantine (
     table_name  VARCHAR NOT NULL,
     batch_date  DATE NOT NULL,
@@ -156,6 +162,7 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
     window = f"{WATERMARK_COLUMN} < $upper" + (f" AND {WATERMARK_COLUMN} > $watermark" if watermark else "")
     params = {"upper": upper} | ({"watermark": watermark} if watermark else {})
     con.execute("CREATE OR REPLACE TEMP TABLE _mismatch (reason VARCHAR, record JSON)")
+    text_read = False
     try:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE _batch AS SELECT * FROM {source}"
@@ -166,13 +173,21 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
         # SQLite let a value of another type into a column: read the table as text and cast
         # column by column; the rows that do not cast go to quarantine, the others load.
         _batch_from_text(con, source, pk, source_types, window, params)
+        text_read = True
     mismatched = con.execute("SELECT count(*) FROM _mismatch").fetchone()[0]
+    missed, deleted = _reconcile(con, source, target, pk, day, upper, text_read=text_read)
 
     con.execute("BEGIN TRANSACTION")
     for col in added:
         con.execute(f"ALTER TABLE {target} ADD COLUMN {_q(col)} {source_types.get(col) or 'VARCHAR'}")
     con.execute(f"DELETE FROM {target} WHERE _batch_date = ?", [day])
     con.execute("DELETE FROM raw.production_quarantine WHERE table_name = ? AND batch_date = ?", [name, day])
+    con.execute("DELETE FROM raw.production_deletions WHERE table_name = ? AND batch_date = ?", [name, day])
+    con.execute(
+        "INSERT INTO raw.production_deletions SELECT ?, k, ?, current_localtimestamp() FROM _deleted"
+        " WHERE k NOT IN (SELECT key FROM raw.production_deletions WHERE table_name = ?)",
+        [name, day, name],
+    )
     con.execute(
         "INSERT INTO raw.production_quarantine SELECT ?, ?, reason, record, current_localtimestamp() FROM _mismatch",
         [name, day],
@@ -215,11 +230,13 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
             "columns_added": added,
             "columns_missing_in_source": dropped,
             "warnings": warnings,
+            "reconciled_below_watermark": missed,
+            "deleted_at_source": deleted,
         },
     )
     record_load(con, report)
     con.execute("COMMIT")
-    con.execute("DROP TABLE _batch; DROP TABLE _mismatch")
+    con.execute("DROP TABLE _batch; DROP TABLE _mismatch; DROP TABLE _deleted")
     return report
 
 
@@ -253,3 +270,30 @@ def _batch_from_text(con: duckdb.DuckDBPyConnection, source: str, pk: str, types
     con.execute("CREATE OR REPLACE TEMP TABLE _batch AS SELECT * EXCLUDE (__row) FROM _cast"
                 " WHERE __row IN (SELECT __row FROM _text WHERE __reason IS NULL)")
     con.execute("DROP TABLE _text; DROP TABLE _cast")
+
+
+def _reconcile(con: duckdb.DuckDBPyConnection, source: str, target: str, pk: str, day: date, upper,
+               text_read: bool) -> tuple[int, int]:
+    """Key reconciliation against the source, every run (reads the key and ``updated_at`` of
+    every source row). Adds to ``_batch`` the rows the watermark window cannot see: a row whose
+    ``updated_at`` moved backwards, or one inserted with an old ``updated_at``; fills ``_deleted``
+    with the keys extracted earlier that the source no longer has. Returns (added, deleted)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _deleted (k VARCHAR)")
+    if text_read:
+        return 0, 0  # the table holds values of the wrong type: keys are reconciled once it is fixed
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _src_keys AS SELECT {pk} AS k, {WATERMARK_COLUMN} AS u"
+                f" FROM {source} WHERE {pk} IS NOT NULL")
+    # the newest extracted version of each key (other days' batches; this day's is being replaced)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _latest AS SELECT {pk} AS k, max_by({WATERMARK_COLUMN}, _extracted_at)"
+                f" AS u FROM {target} WHERE _batch_date <> ? GROUP BY 1", [day])
+    missed = con.execute(
+        f"""INSERT INTO _batch SELECT * FROM {source} WHERE {pk} IN (
+                SELECT s.k FROM _src_keys s LEFT JOIN _latest l ON l.k = s.k
+                WHERE s.u < $upper AND s.k NOT IN (SELECT {pk} FROM _batch WHERE {pk} IS NOT NULL)
+                  AND (l.k IS NULL OR s.u IS DISTINCT FROM l.u))""",
+        {"upper": upper},
+    ).fetchone()[0]
+    con.execute("INSERT INTO _deleted SELECT DISTINCT k::VARCHAR FROM _latest WHERE k NOT IN (SELECT k FROM _src_keys)")
+    deleted = con.execute("SELECT count(*) FROM _deleted").fetchone()[0]
+    con.execute("DROP TABLE _src_keys; DROP TABLE _latest")
+    return missed, deleted

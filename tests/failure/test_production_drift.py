@@ -96,3 +96,34 @@ def test_a_renamed_column_is_a_warning_in_the_run_and_an_alert(sehat_home, caplo
     assert (alert["kind"], alert["source"], alert["day"]) == ("schema_drift", "production.users", "2026-11-02")
     logged = _rows(cfg, "SELECT detail->>'$.warnings[0]' FROM raw.load_log WHERE batch_date = DATE '2026-11-02'")
     assert logged == [(warning,)]
+
+
+def test_a_row_whose_updated_at_moves_backwards_is_extracted(sehat_home):
+    cfg = _source(sehat_home, USERS, "INSERT INTO users VALUES (1, '0811', 30, '2026-11-01 08:00:00')",
+                  "INSERT INTO users VALUES (2, '0812', 40, '2026-11-01 20:00:00')")
+    extract_day(D1, cfg, tables=["users"])
+    # a restore (or a clock fixed) moves user 1's updated_at back while changing the row,
+    # and a row arrives with an updated_at older than the watermark
+    _source(cfg, "UPDATE users SET phone = '0899', updated_at = '2026-11-01 07:00:00' WHERE user_id = 1",
+            "INSERT INTO users VALUES (3, '0813', 50, '2026-11-01 06:00:00')")
+    (report,) = extract_day(D2, cfg, tables=["users"])
+    assert report.detail["reconciled_below_watermark"] == 2
+    newest = _rows(cfg, "SELECT user_id, max_by(phone, _extracted_at) FROM raw.prod_users GROUP BY 1 ORDER BY 1")
+    assert newest == [(1, "0899"), (2, "0812"), (3, "0813")]
+    (again,) = extract_day(D2, cfg, tables=["users"])  # a rerun takes them again, once
+    assert again.detail["reconciled_below_watermark"] == 2
+    assert _rows(cfg, "SELECT count(*) FROM raw.prod_users WHERE _batch_date = DATE '2026-11-02'") == [(2,)]
+
+
+def test_a_row_deleted_at_the_source_is_recorded_once(sehat_home):
+    cfg = _source(sehat_home, USERS, "INSERT INTO users VALUES (1, '0811', 30, '2026-11-01 08:00:00')",
+                  "INSERT INTO users VALUES (2, '0812', 40, '2026-11-01 20:00:00')")
+    extract_day(D1, cfg, tables=["users"])
+    _source(cfg, "DELETE FROM users WHERE user_id = 2")  # an erasure request
+    (report,) = extract_day(D2, cfg, tables=["users"])
+    assert report.detail["deleted_at_source"] == 1
+    assert _rows(cfg, "SELECT table_name, key, batch_date FROM raw.production_deletions") == [("users", "2", D2)]
+    extract_day(D2, cfg, tables=["users"])  # rerun: still one record
+    (later,) = extract_day(date(2026, 11, 3), cfg, tables=["users"])
+    assert later.detail["deleted_at_source"] == 1  # still gone, not recorded twice
+    assert _rows(cfg, "SELECT count(*) FROM raw.production_deletions") == [(1,)]
