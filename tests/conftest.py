@@ -35,8 +35,12 @@ WORLD_FIXTURES = frozenset({"reference", "customer_warehouse"})
 # xdist each worker would build it again; these travel to one worker together. (A file
 # missing here still passes: it only pays for its own build.)
 _SHARED_WORLDS = {
-    "tests/failure/": "failure world",  # tests/failure/conftest.py: world, reference
-    "tests/security/": "failure world",  # imports those fixtures
+    # tests/failure/conftest.py: world, reference (the other files there build nothing shared)
+    "tests/failure/test_bad_inputs.py": "failure world",
+    "tests/failure/test_concurrent_readers.py": "failure world",
+    "tests/failure/test_idempotence.py": "failure world",
+    "tests/failure/test_killed_tasks.py": "failure world",
+    "tests/security/test_secrets_and_exposure.py": "failure world",  # imports those fixtures
     "tests/generate/": "generated sample",  # tests/generate/conftest.py: generated
     "tests/dbt/test_customer_view.py": "customer warehouse",  # customer_warehouse below
     "tests/ml/experiments/": "customer warehouse",
