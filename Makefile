@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench figures lint clean help
+.PHONY: setup demo test test-fast bench figures lint clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -28,6 +28,11 @@ TEST_WORKERS ?= 2
 
 test: setup  ## the test suite (CI runs exactly this); TEST_WORKERS=0 runs it in one process
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
+
+# The fast lane: everything but the tests that build a whole world (marker e2e: a generated
+# warehouse, an Airflow run, compose, Cosmos); see tests/conftest.py.
+test-fast: setup  ## the suite without world-building (e2e) tests, for the edit-test loop (under 3 min)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=10 -m "not e2e"
 
 bench: setup  ## benchmarks: prints figures and writes them to benchmarks/results/
 	$(BIN)/sehat bench all

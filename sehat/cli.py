@@ -166,7 +166,7 @@ def sql(
     query: str = typer.Argument(..., help="SQL to run against the read-only warehouse snapshot."),
     limit: int = typer.Option(50, help="Rows to show at most."),
 ) -> None:
-    """Query the warehouse snapshot (read-only; safe while the pipeline runs)."""
+    """Query the analysts' snapshot (marts, snapshots, ml; read-only, no file access; safe while the pipeline runs)."""
     from sehat.warehouse import reader
 
     with reader() as con:
@@ -208,14 +208,14 @@ def status() -> None:
 
 def _print_summary() -> None:
     from sehat.release.exports import list_publications
-    from sehat.warehouse import layer_counts, reader
+    from sehat.warehouse import layer_counts, restricted_reader
 
     cfg = settings()
-    table = Table("layer", "relation", "rows", title="Warehouse (read-only snapshot)")
+    table = Table("layer", "relation", "rows", title="Warehouse (restricted snapshot)")
     for schema, name, rows in layer_counts(cfg):
         table.add_row(schema, name, f"{rows:,}")
     console.print(table)
-    with reader(cfg) as con:
+    with restricted_reader(cfg) as con:
         loads = con.execute(
             "SELECT source, count(*) AS days, sum(read), sum(loaded), sum(quarantined)"
             " FROM raw.load_log GROUP BY ALL ORDER BY source"
@@ -237,9 +237,9 @@ def _print_summary() -> None:
 
 def _print_clevertap_notes(cfg) -> None:
     """Custom (not catalogued) CleverTap events per name, and the warnings of the CleverTap loads."""
-    from sehat.warehouse import reader
+    from sehat.warehouse import restricted_reader
 
-    with reader(cfg) as con:
+    with restricted_reader(cfg) as con:
         details = [json.loads(d) for (d,) in con.execute(
             "SELECT detail FROM raw.load_log WHERE source = 'clevertap' ORDER BY batch_date").fetchall() if d]
     custom: dict[str, int] = {}

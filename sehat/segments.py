@@ -207,6 +207,15 @@ def _walk(node, found: list[dict]) -> None:
             _walk(item, found)
 
 
+def _without_locations(node):
+    """A parse tree without the ``query_location`` offsets (they differ between two wrappings)."""
+    if isinstance(node, dict):
+        return {k: _without_locations(v) for k, v in node.items() if k != "query_location"}
+    if isinstance(node, list):
+        return [_without_locations(v) for v in node]
+    return node
+
+
 def validate_condition(condition: str, columns: tuple[str, ...] | None = None) -> list[str]:
     """Problems with a segment condition (empty list: valid). See the module docstring."""
     import duckdb
@@ -224,12 +233,20 @@ def validate_condition(condition: str, columns: tuple[str, ...] | None = None) -
         return problems
     con = duckdb.connect()
     try:
-        raw = con.execute("SELECT json_serialize_sql(?)", [f"SELECT 1 FROM __profile WHERE ({text})"]).fetchone()[0]
+        # Parsed twice, as written and inside the parentheses the compiled model puts it in: a
+        # condition that is one expression parses both ways to the same tree; one that closes the
+        # model's parenthesis and opens its own (``1=1) OR (1=1``) does not parse bare.
+        raw, bare = (json.loads(con.execute("SELECT json_serialize_sql(?)", [sql]).fetchone()[0]) for sql in
+                     (f"SELECT 1 FROM __profile WHERE ({text})", f"SELECT 1 FROM __profile WHERE {text}"))
     finally:
         con.close()
-    parsed = json.loads(raw)
+    parsed = raw
     if parsed.get("error"):
         return [f"condition does not parse as SQL: {parsed.get('error_message')}"]
+    if bare.get("error") or len(bare.get("statements", [])) != 1 or _without_locations(
+            bare["statements"][0]["node"].get("where_clause")) != _without_locations(
+            (parsed.get("statements") or [{}])[0].get("node", {}).get("where_clause")):
+        return ["condition must be one expression on its own (balanced parentheses, nothing after it)"]
     statements = parsed.get("statements", [])
     if len(statements) != 1:
         return ["condition must be one expression"]

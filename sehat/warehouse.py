@@ -5,10 +5,22 @@ so Sehat keeps two files:
 
 * ``warehouse_path``: written only by pipeline tasks, serialised by the Airflow
   pool ``duckdb_writer`` (one slot);
-* ``reader_path``: a snapshot refreshed after each transform by copying the
-  checkpointed writer file to a temporary name and renaming it into place
-  (atomic on POSIX). Analysts, quality gates and the API open it read-only; an
-  open reader keeps the old inode, so a refresh never breaks a running query.
+* two snapshots, refreshed after each transform (written to a temporary name and
+  renamed into place, atomic on POSIX; an open reader keeps the old inode, so a
+  refresh never breaks a running query):
+
+  - the **restricted snapshot** (:func:`restricted_path`, ``sehat_restricted.duckdb``
+    beside the writer file): a copy of the whole checkpointed writer file, raw,
+    staging, identity and ``restricted.customer_pii`` included. Pipeline jobs that
+    read staging (models, status) open it with :func:`restricted_reader`; analysts
+    must not get read access to it (file permissions are the only door DuckDB has);
+  - the **analysts' snapshot** (``reader_path``, ``sehat_read.duckdb``): a fresh file
+    holding only the schemas in :data:`ANALYST_SCHEMAS`, copied table by table (a
+    copied file with schemas dropped would still hold their bytes). DuckDB has no
+    grants, so what is not in this file is what analysts cannot read.
+    :func:`reader` opens it read-only with external access disabled and the
+    configuration locked: no ``read_csv('/etc/passwd')``, no ``COPY ... TO``, no
+    ``ATTACH`` of the restricted file.
 """
 
 from __future__ import annotations
@@ -102,15 +114,53 @@ def writer(cfg: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+# What analysts may read: the marts (customer view with hashed/masked identifiers, segments,
+# consultations, prescriptions, experiments, content), their history (snapshots) and the model
+# outputs keyed by customer_key (ml). Never raw, staging, intermediate (identity graph) or restricted.
+ANALYST_SCHEMAS = ("marts", "snapshots", "ml")
+
+# An analyst connection reads tables in its file and nothing else: no file, URL or ATTACH
+# (enable_external_access, set when the database opens), then every setting locked for the
+# connection's life (lock_configuration, set last).
+ANALYST_CONFIG = {"enable_external_access": False}
+
+
+def restricted_path(cfg: Settings | None = None) -> Path:
+    """The restricted snapshot: every layer, PII included (beside the writer file)."""
+    cfg = cfg or settings()
+    return cfg.warehouse_path.with_name("sehat_restricted.duckdb")
+
+
+def _no_snapshot(path: Path) -> FileNotFoundError:
+    return FileNotFoundError(f"no warehouse snapshot at {path}: run the pipeline first (sehat run --help)")
+
+
 @contextmanager
 def reader(cfg: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection to the published snapshot (never blocks on the writer)."""
+    """An analyst connection to the analysts' snapshot (never blocks on the writer).
+
+    Read-only, only :data:`ANALYST_SCHEMAS`, no file or network access, configuration locked.
+    """
     cfg = cfg or settings()
     if not cfg.reader_path.exists():
-        raise FileNotFoundError(
-            f"no warehouse snapshot at {cfg.reader_path}: run the pipeline first (sehat run --help)"
-        )
-    con = duckdb.connect(str(cfg.reader_path), read_only=True)
+        raise _no_snapshot(cfg.reader_path)
+    con = duckdb.connect(str(cfg.reader_path), read_only=True, config=ANALYST_CONFIG)
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.execute("SET lock_configuration = true")
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def restricted_reader(cfg: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection to the restricted snapshot (every layer, PII included): for
+    pipeline jobs and operators, never for analysts."""
+    path = restricted_path(cfg)
+    if not path.exists():
+        raise _no_snapshot(path)
+    con = duckdb.connect(str(path), read_only=True)
     con.execute("SET enable_progress_bar = false")
     try:
         yield con
@@ -119,16 +169,39 @@ def reader(cfg: Settings | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def refresh_reader(cfg: Settings | None = None) -> Path:
-    """Publish the writer file as the read-only snapshot, atomically.
+    """Publish the writer file as the two read-only snapshots, atomically each; returns the
+    analysts' snapshot.
 
     Must run while holding the writer slot (nothing else writes meanwhile).
     """
     cfg = cfg or settings()
     with writer(cfg):
         pass  # open + CHECKPOINT + close: the file is self-contained, no WAL left
-    tmp = cfg.reader_path.with_name(f".{cfg.reader_path.name}.{uuid.uuid4().hex}.tmp")
+    restricted = restricted_path(cfg)
+    tmp = restricted.with_name(f".{restricted.name}.{uuid.uuid4().hex}.tmp")
     shutil.copyfile(cfg.warehouse_path, tmp)
-    os.replace(tmp, cfg.reader_path)
+    os.replace(tmp, restricted)
+
+    cfg.reader_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cfg.reader_path.with_name(f".{cfg.reader_path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with duckdb.connect(str(tmp), config={"storage_compatibility_version": "latest"}) as con:
+            con.execute("SET enable_progress_bar = false")
+            con.execute(f"ATTACH '{restricted}' AS whole (READ_ONLY)")
+            relations = con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = 'whole'"
+                " AND schema_name IN ? UNION ALL SELECT schema_name, view_name FROM duckdb_views()"
+                " WHERE database_name = 'whole' AND NOT internal AND schema_name IN ? ORDER BY ALL",
+                [list(ANALYST_SCHEMAS), list(ANALYST_SCHEMAS)],
+            ).fetchall()
+            for schema in ANALYST_SCHEMAS:
+                con.execute(f'CREATE SCHEMA "{schema}"')
+            for schema, name in relations:  # views are materialised: their sources stay behind
+                con.execute(f'CREATE TABLE "{schema}"."{name}" AS SELECT * FROM whole."{schema}"."{name}"')
+            con.execute("DETACH whole")
+        os.replace(tmp, cfg.reader_path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return cfg.reader_path
 
 
@@ -136,8 +209,8 @@ LAYERS = ("raw", "staging", "intermediate", "marts")
 
 
 def layer_counts(cfg: Settings | None = None) -> list[tuple[str, str, int]]:
-    """(schema, relation, rows) for every table and view of the snapshot, layer by layer."""
-    with reader(cfg) as con:
+    """(schema, relation, rows) for every table and view of the restricted snapshot, layer by layer."""
+    with restricted_reader(cfg) as con:
         relations = con.execute(
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ?"
             " UNION ALL SELECT schema_name, view_name FROM duckdb_views() WHERE schema_name IN ? AND NOT internal",

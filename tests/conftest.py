@@ -25,16 +25,32 @@ def pytest_configure(config):
         os.environ["DBT_LOG_PATH"] = str(DBT_PROJECT_DIR / "logs" / f"xdist-{worker}")
 
 
-# Test files that share an expensive world built once per process, by path prefix. Under
+# Session fixtures that build a whole world (generated sample + ingest + dbt build). A test
+# using one is marked ``e2e`` here, so ``make test-fast`` (``-m "not e2e"``) leaves it out
+# and a new test on a world needs no mark of its own. Tests that build their own world
+# (an Airflow run, compose, Cosmos) carry ``@pytest.mark.e2e`` themselves.
+WORLD_FIXTURES = frozenset({"reference", "customer_warehouse"})
+
+# Test files that share an expensive world built once per session, by path prefix. Under
 # xdist each worker would build it again; these travel to one worker together. (A file
 # missing here still passes: it only pays for its own build.)
 _SHARED_WORLDS = {
-    "tests/failure/": "failure world",  # tests/failure/conftest.py: world, reference
-    "tests/security/": "failure world",  # imports those fixtures
+    # tests/failure/conftest.py: world, reference (the other files there build nothing shared)
+    "tests/failure/test_bad_inputs.py": "failure world",
+    "tests/failure/test_concurrent_readers.py": "failure world",
+    "tests/failure/test_idempotence.py": "failure world",
+    "tests/failure/test_killed_tasks.py": "failure world",
+    "tests/security/test_secrets_and_exposure.py": "failure world",  # imports those fixtures
     "tests/generate/": "generated sample",  # tests/generate/conftest.py: generated
-    "tests/dbt/test_customer_view.py": "customer warehouse",  # tests/dbt/customer_warehouse.py
+    "tests/dbt/test_customer_view.py": "customer warehouse",  # customer_warehouse below
     "tests/ml/experiments/": "customer warehouse",
 }
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if WORLD_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.hookimpl(tryfirst=True, optionalhook=True)
@@ -52,6 +68,16 @@ def pytest_xdist_make_scheduler(config, log):
             return next((world for prefix, world in _SHARED_WORLDS.items() if scope.startswith(prefix)), scope)
 
     return SharedWorldScheduling(config, log)
+
+
+@pytest.fixture(scope="session")
+def customer_warehouse(tmp_path_factory):
+    """The generated 4,000-customer, 21-day warehouse (tests/dbt/customer_warehouse.py), built
+    once per session; tests using it are e2e."""
+    pytest.importorskip("dbt.adapters.duckdb", reason="dbt-duckdb is in the orchestration extra")
+    from tests.dbt.customer_warehouse import build_customer_warehouse
+
+    return build_customer_warehouse(tmp_path_factory.mktemp("customer_warehouse"))
 
 
 @pytest.fixture

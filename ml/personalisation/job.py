@@ -29,7 +29,8 @@ from pathlib import Path
 import pandas as pd
 
 from sehat.config import Settings, settings
-from sehat.warehouse import reader, writer
+from sehat.warehouse import restricted_reader as reader  # reads staging: the restricted snapshot
+from sehat.warehouse import writer
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sehat.config import Settings, settings
-from sehat.warehouse import reader
+from sehat.warehouse import restricted_reader as reader  # reads staging: the restricted snapshot
 
 FROM_MART = """SELECT prescription_id, doctor_id, patient_id, prescribed_at, speciality, patient_age, patient_gender,
                       complaints, diagnoses, medicines, lab_tests, advice, notes FROM marts.fct_prescriptions"""

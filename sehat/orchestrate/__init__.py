@@ -36,6 +36,7 @@ from sehat.orchestrate.env import (
     compose_commands,
     free_port,
     init_airflow,
+    local_commands,
     run_airflow,
     standalone_env,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "create_backfill",
     "free_port",
     "init_airflow",
+    "local_commands",
     "run_airflow",
     "run_day_dags_test",
     "run_through_scheduler",

@@ -113,8 +113,9 @@ def airflow_env(
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
             "AIRFLOW__API__BASE_URL": base_url,
             "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"{base_url}/execution/",
-            # The scheduler's and triggerer's log servers (they listen on every interface, a
-            # fixed Airflow behaviour): free ports so several local deployments can coexist.
+            # The scheduler's and triggerer's log servers listen on every interface (a fixed
+            # Airflow 3.3 behaviour): the local route skips them (local_commands); where they
+            # run (`airflow standalone`), free ports let several local deployments coexist.
             "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
             "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
             # Parse DAG files promptly and hand queued asset-triggered runs over quickly.
@@ -205,6 +206,20 @@ def compose_commands(compose_file: Path = COMPOSE_FILE) -> dict[str, list[str]]:
                 f"{compose_file}: service {name} must declare `command:` as an argv list"
             )
         commands[name] = [str(part) for part in command]
+    return commands
+
+
+def local_commands() -> dict[str, list[str]]:
+    """argv of the components the local scheduler route starts: compose's, without log servers.
+
+    Airflow 3.3's log servers (scheduler, triggerer) listen on every interface and offer no
+    setting to change it (``airflow/utils/serve_logs/core.py`` passes ``host=""`` to uvicorn).
+    Locally every component shares ``$AIRFLOW_HOME/logs``, so the API server reads task logs from
+    disk and ``--skip-serve-logs`` leaves nothing listening beyond the loopback API.
+    """
+    commands = {name: argv for name, argv in compose_commands().items() if name in COMPONENTS}
+    for name in ("airflow-scheduler", "airflow-triggerer"):
+        commands[name] = [*commands[name], "--skip-serve-logs"]
     return commands
 
 

@@ -18,15 +18,14 @@ from sehat.config import Settings
 from sehat.orchestrate.api import ApiClient
 from sehat.orchestrate.chain import ChainWatcher, settle
 from sehat.orchestrate.env import (
-    COMPONENTS,
     DAG_IDS,
     TERMINAL,
     _say,
     airflow_bin_dir,
     airflow_env,
-    compose_commands,
     free_port,
     init_airflow,
+    local_commands,
     standalone_env,
 )
 from sehat.orchestrate.processes import Components, signals_as_interrupt
@@ -116,7 +115,7 @@ def run_through_scheduler(
     commands = (
         {"airflow-standalone": ["airflow", "standalone"]}
         if standalone
-        else {name: argv for name, argv in compose_commands().items() if name in COMPONENTS}
+        else local_commands()
     )
     api = (
         api_factory(f"http://127.0.0.1:{port}")

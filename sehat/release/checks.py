@@ -187,9 +187,12 @@ def known_pii_values(con) -> dict[str, set[str]]:
 
 def known_pii_in_snapshot(cfg) -> dict[str, set[str]]:
     """:func:`known_pii_values` of the read-only snapshot (empty when there is no snapshot yet)."""
-    from sehat.warehouse import reader
+    from sehat.warehouse import restricted_path
+    from sehat.warehouse import (
+        restricted_reader as reader,  # jobs read staging and restricted: the full snapshot
+    )
 
-    if not cfg.reader_path.exists():
+    if not restricted_path(cfg).exists():
         return {"email": set(), "phone": set()}
     with reader(cfg) as con:
         return known_pii_values(con)

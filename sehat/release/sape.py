@@ -53,7 +53,9 @@ def floors() -> dict[str, float]:
 def train_candidate(run_id: str, cfg: Settings | None = None, seed: int = 0) -> dict:
     """Read the snapshot, train, score every eligible consultation, stage model + scores + metrics."""
     from ml.sape.job import eligible_sentences, load_labelled, score, train
-    from sehat.warehouse import reader
+    from sehat.warehouse import (
+        restricted_reader as reader,  # jobs read staging and restricted: the full snapshot
+    )
 
     cfg = cfg or settings()
     with reader(cfg) as con:

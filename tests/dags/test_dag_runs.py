@@ -21,7 +21,7 @@ import pytest
 from sehat.generate import GenerateConfig, generate
 from sehat.orchestrate import run_day_dags_test, run_through_scheduler
 from sehat.release.exports import current_publication
-from sehat.warehouse import reader
+from sehat.warehouse import restricted_reader
 from tests.dags.conftest import test_env
 
 pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(900)]
@@ -36,7 +36,7 @@ def _generate(cfg, days):
 
 
 def _warehouse_facts(cfg):
-    with reader(cfg) as con:
+    with restricted_reader(cfg) as con:
         return {
             "users": con.execute("SELECT count(*) FROM staging.stg_production__users").fetchone()[0],
             "customers_with_user": con.execute(

@@ -29,7 +29,7 @@ from sehat.orchestrate import init_airflow
 from tests.dags.conftest import settings_for, test_env
 from tests.dbt.conftest import create_raw_warehouse
 
-pytestmark = [pytest.mark.airflow, pytest.mark.timeout(400)]
+pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(400)]
 
 DAG_ID = "sehat_dbt_models"
 BUILT = {"model", "seed", "snapshot"}

@@ -1,9 +1,9 @@
 """One small generated warehouse for the customer-view, segment and personalisation tests.
 
-Built once per test session (cached under pytest's session base temp): the generator
-for ``CUSTOMERS`` x ``DAYS``, the real ingest, the whole dbt project, the snapshot, and
-the personalisation models. Modules call :func:`customer_warehouse` from a
-module-scoped fixture.
+Built once per test session by the session fixture ``customer_warehouse``
+(tests/conftest.py): the generator for ``CUSTOMERS`` x ``DAYS``, the real ingest, the
+dbt project, the snapshots, and the personalisation models. Tests that use it are marked
+``e2e`` automatically (left out of ``make test-fast``).
 """
 
 from __future__ import annotations
@@ -37,31 +37,35 @@ class CustomerWarehouse:
                         production_url=f"sqlite:///{self.home / 'data' / 'production' / 'production.sqlite'}")
 
     def query(self, sql: str, params=None):
+        """Run ``sql`` on the restricted snapshot (every layer: the tests look at staging too)."""
         import duckdb
 
-        with duckdb.connect(str(self.settings().reader_path), read_only=True) as con:
+        from sehat.warehouse import restricted_path
+
+        with duckdb.connect(str(restricted_path(self.settings())), read_only=True) as con:
             return con.execute(sql, params or []).fetchall()
 
     def df(self, sql: str):
         import duckdb
 
-        with duckdb.connect(str(self.settings().reader_path), read_only=True) as con:
+        from sehat.warehouse import restricted_path
+
+        with duckdb.connect(str(restricted_path(self.settings())), read_only=True) as con:
             return con.execute(sql).df()
 
 
-def customer_warehouse(tmp_path_factory) -> CustomerWarehouse:
-    home = tmp_path_factory.getbasetemp() / "customer_warehouse"
-    done = home / ".built"
+def build_customer_warehouse(home: Path) -> CustomerWarehouse:
+    """Build the warehouse under ``home`` (the session fixture ``customer_warehouse`` in
+    tests/conftest.py calls this once per test session)."""
+    import json
+
     saved = {k: os.environ.get(k) for k in _ENV}
     try:
         for k in _ENV:
             os.environ.pop(k, None)
         os.environ["SEHAT_HOME"] = str(home)
-        if not done.exists():
-            _build(home)
-        import json
-
-        return CustomerWarehouse(home, json.loads(done.read_text()))
+        _build(home)
+        return CustomerWarehouse(home, json.loads((home / ".built").read_text()))
     finally:
         for k, v in saved.items():
             if v is None:

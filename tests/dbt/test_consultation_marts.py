@@ -17,6 +17,8 @@ from sehat.config import settings
 from sehat.generate import GenerateConfig, generate
 from sehat.warehouse import reader
 
+pytestmark = pytest.mark.e2e  # generated sample + extraction + dbt build
+
 START, DAYS = date(2026, 11, 1), 4
 SELECT = "+consultation_features +consultation_sentences +doctor_consultation_quality"
 pytestmark = pytest.mark.e2e  # generates a sample and builds the warehouse with dbt

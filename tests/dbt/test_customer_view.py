@@ -7,14 +7,14 @@ import pytest
 
 from sehat.segments import load_definitions
 
-from .customer_warehouse import AS_OF, customer_warehouse
+from .customer_warehouse import AS_OF
 
 pytest.importorskip("dbt.adapters.duckdb")
 
 
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    return customer_warehouse(tmp_path_factory)
+@pytest.fixture
+def wh(customer_warehouse):  # built once per session (tests/conftest.py); marks its users e2e
+    return customer_warehouse
 
 
 def test_one_row_per_customer_and_every_user_once(wh):

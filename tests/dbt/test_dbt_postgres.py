@@ -21,7 +21,7 @@ from tests.dbt.test_dbt_build import enabled_models
 
 FIXTURE = Path(__file__).parent / "fixtures" / "raw_small.sql"
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]  # dbt builds of the whole project on PostgreSQL
 
 
 @pytest.fixture

@@ -4,10 +4,13 @@ re-landed day that lost an event give the same table as a build from scratch."""
 from __future__ import annotations
 
 import duckdb
+import pytest
 
 from sehat.transform import dbt_build
 from sehat.warehouse import table_checksum
 from tests.dbt.conftest import create_raw_warehouse
+
+pytestmark = pytest.mark.e2e  # several dbt builds of the project, in and out of order
 
 MODEL = "stg_clevertap__events"
 TABLE = f"staging.{MODEL}"

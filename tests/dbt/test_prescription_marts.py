@@ -21,6 +21,8 @@ from sehat.ingest.production import extract_day
 from sehat.transform import dbt_build
 from sehat.warehouse import reader, refresh_reader
 
+pytestmark = pytest.mark.e2e  # generated sample + extraction + dbt build
+
 START = date(2026, 3, 1)
 
 

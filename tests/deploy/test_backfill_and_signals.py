@@ -33,8 +33,9 @@ def env(tmp_path, monkeypatch):
 
 
 def test_backfill_of_two_days_waits_for_transform_and_publish(env):
-    from sehat.generate import GenerateConfig, generate
     from sehat.publish import current_publication
+
+    from sehat.generate import GenerateConfig, generate
     from sehat.warehouse import reader
 
     cfg = settings()

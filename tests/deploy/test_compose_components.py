@@ -146,6 +146,7 @@ def _celery_override(db_url: str, dotenv: dict[str, str]) -> tuple[dict[str, str
     return env, {name: commands[name] for name in CELERY_WORKERS}
 
 
+@pytest.mark.e2e
 def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path):
     """The compose deployment with its Celery override runs an asset chain on PostgreSQL.
 

@@ -20,7 +20,7 @@ from sehat.orchestrate import (
     wait_until_ready,
 )
 
-pytestmark = [pytest.mark.airflow, pytest.mark.timeout(420)]
+pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(420)]
 DAY = date(2026, 11, 1)
 
 

@@ -1,9 +1,12 @@
-"""One small generated world shared by the failure and security tests (built once per process).
+"""One small generated world shared by the failure and security tests.
 
-``sources()`` generates CleverTap files and a production SQLite database once;
-``home(name)`` gives a fresh warehouse home reading those same sources;
-``in_order()`` lands every day in order, builds dbt and the snapshot, gates and
-publishes: the reference warehouse the other runs are compared with.
+A :class:`World` lives in one temporary root; the session fixtures ``world`` and
+``reference`` (tests/failure/conftest.py) build it once per test session, no module
+globals. ``World.sources()`` generates CleverTap files and a production SQLite database
+once; ``World.new_home(name)`` gives a fresh warehouse home reading those same sources;
+``World.reference()`` lands every day in order (while an analyst process queries the
+snapshots), builds dbt and the snapshots, gates and publishes: the reference warehouse
+the other runs are compared with (tests using it are ``e2e``).
 """
 
 from __future__ import annotations
@@ -27,57 +30,58 @@ ENV_VARS = ("SEHAT_HOME", "SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "
 # columns that record when a row was loaded, not what it says
 LOAD_TIME_COLUMNS = {"loaded_at", "_extracted_at", "extracted_at", "_batch_date", "batch_date", "seconds", "detail"}
 
-_root: Path | None = None
-_cache: dict[str, object] = {}
 
+class World:
+    """The generated sources and the warehouse homes of one test session, under ``root``."""
 
-def set_root(path: Path) -> None:
-    global _root
-    if _root is None:
-        _root = path
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._sources: Path | None = None
+        self._reference: dict | None = None
+        self.summary: dict | None = None
 
+    def sources(self) -> Path:
+        """The generated data directory (300 customers, 3 days), generated once."""
+        if self._sources is None:
+            from sehat.generate import GenerateConfig, generate
 
-@contextmanager
-def env_for(home: Path) -> Iterator[Settings]:
-    """Point SEHAT_* at ``home`` (sources shared) for the duration; yields its Settings."""
-    saved = {k: os.environ.get(k) for k in ENV_VARS}
-    try:
-        for k in ENV_VARS:
-            os.environ.pop(k, None)
-        os.environ["SEHAT_HOME"] = str(home)
-        os.environ["SEHAT_DATA_DIR"] = str(sources())
-        yield settings()
-    finally:
-        for k, v in saved.items():
-            if v is None:
+            data = self.root / "sources"
+            self.summary = generate(GenerateConfig(customers=300, days=DAYS, start=START, seed=11, data_dir=data))
+            self._sources = data
+        return self._sources
+
+    def new_home(self, name: str) -> Path:
+        path = self.root / name
+        path.mkdir(parents=True, exist_ok=False)
+        return path
+
+    @contextmanager
+    def env_for(self, home: Path) -> Iterator[Settings]:
+        """Point SEHAT_* at ``home`` (sources shared) for the duration; yields its Settings."""
+        saved = {k: os.environ.get(k) for k in ENV_VARS}
+        try:
+            for k in ENV_VARS:
                 os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+            os.environ["SEHAT_HOME"] = str(home)
+            os.environ["SEHAT_DATA_DIR"] = str(self.sources())
+            yield settings()
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
 
+    def child_env(self, home: Path) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
+        env.update(SEHAT_HOME=str(home), SEHAT_DATA_DIR=str(self.sources()))
+        return env
 
-def child_env(home: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
-    env.update(SEHAT_HOME=str(home), SEHAT_DATA_DIR=str(sources()))
-    return env
-
-
-def sources() -> Path:
-    """The generated data directory (300 customers, 3 days), generated once."""
-    if "sources" not in _cache:
-        from sehat.generate import GenerateConfig, generate
-
-        assert _root is not None, "call set_root() first"
-        data = _root / "sources"
-        _cache["summary"] = generate(GenerateConfig(customers=300, days=DAYS, start=START, seed=11, data_dir=data))
-        _cache["sources"] = data
-    return _cache["sources"]  # type: ignore[return-value]
-
-
-def new_home(name: str) -> Path:
-    assert _root is not None
-    path = _root / name
-    path.mkdir(parents=True, exist_ok=False)
-    return path
+    def reference(self) -> dict:
+        """The reference warehouse (built once): see the module docstring."""
+        if self._reference is None:
+            self._reference = _build_reference(self)
+        return self._reference
 
 
 def land(cfg: Settings, days: list[date]) -> None:
@@ -113,14 +117,17 @@ _HAMMER = textwrap.dedent(
     """
     import json, sys, time
     from pathlib import Path
-    from sehat.warehouse import reader
+    from sehat.warehouse import reader, restricted_reader
     stop, out = Path(sys.argv[1]), Path(sys.argv[2])
     ok, errors, seen = 0, [], set()
     while not stop.exists():
         try:
-            with reader() as con:
+            with restricted_reader() as con:  # a job reading raw while the pipeline writes
                 n = con.execute("SELECT count(*) FROM raw.clevertap_events").fetchone()[0]
                 con.execute("SELECT count(*), count(DISTINCT event_name) FROM raw.clevertap_events").fetchall()
+            with reader() as con:  # an analyst on the analysts' snapshot
+                for schema, name in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall():
+                    con.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchall()
             ok += 1
             seen.add(n)
         except Exception as exc:
@@ -131,11 +138,9 @@ _HAMMER = textwrap.dedent(
 )
 
 
-def reference() -> dict:
-    """The reference warehouse (built once): days landed in order while an analyst process queries
-    the snapshot, dbt built, snapshot refreshed, segment gated and published."""
-    if "reference" in _cache:
-        return _cache["reference"]  # type: ignore[return-value]
+def _build_reference(w: World) -> dict:
+    """Days landed in order while an analyst process queries the snapshots, dbt built, snapshots
+    refreshed, segment gated and published."""
     import json
     import shutil
     import subprocess
@@ -146,32 +151,29 @@ def reference() -> dict:
     from sehat.transform import dbt_build
     from sehat.warehouse import refresh_reader
 
-    w = sys.modules[__name__]
-
     home = w.new_home("reference")
     with w.env_for(home) as cfg:
-        w.land(cfg, w.ALL_DAYS[:1])
+        land(cfg, ALL_DAYS[:1])
         refresh_reader(cfg)  # a first snapshot for the analysts
         stop, out = home / "stop", home / "hammer.json"
         hammer = subprocess.Popen([sys.executable, "-c", _HAMMER, str(stop), str(out)], env=w.child_env(home))
         try:
             time.sleep(1.0)
-            for day in w.ALL_DAYS[1:]:
-                w.land(cfg, [day])
+            for day in ALL_DAYS[1:]:
+                land(cfg, [day])
                 refresh_reader(cfg)
-            dbt_build(vars={"as_of_date": w.ALL_DAYS[-1].isoformat()}, cfg=cfg, on_line=lambda _l: None)
+            dbt_build(vars={"as_of_date": ALL_DAYS[-1].isoformat()}, cfg=cfg, on_line=lambda _l: None)
             refresh_reader(cfg)
         finally:
             stop.touch()
             hammer.wait(timeout=60)
         tally = json.loads(out.read_text())
         run_id = "reference_run"
-        gate = validate_export(w.SEGMENT, w.ALL_DAYS[-1], run_id, cfg)
+        gate = validate_export(SEGMENT, ALL_DAYS[-1], run_id, cfg)
         # keep the validated candidate: publishing consumes it, the kill test promotes a copy
         candidate = home / "validated_candidate"
-        shutil.copytree(release_of(w.SEGMENT, cfg).candidate_dir(run_id), candidate)
-        publication = publish_export(w.SEGMENT, run_id, cfg)
+        shutil.copytree(release_of(SEGMENT, cfg).candidate_dir(run_id), candidate)
+        publication = publish_export(SEGMENT, run_id, cfg)
         result = {"home": home, "cfg": cfg, "tally": tally, "gate": gate, "publication": publication,
                   "run_id": run_id, "candidate": candidate}
-    _cache["reference"] = result
     return result

@@ -30,10 +30,10 @@ def _line(object_id: str, ts=20261101101010, event="App Launched", **extra) -> s
 
 def test_bad_inputs_next_to_a_generated_day_reconcile_exactly(world, tmp_path):
     day = w.ALL_DAYS[0]
-    home = w.new_home("bad_inputs")
+    home = world.new_home("bad_inputs")
     # a private copy of the sources: we add files to it
     data = tmp_path / "data"
-    shutil.copytree(w.sources(), data, symlinks=True)
+    shutil.copytree(world.sources(), data, symlinks=True)
     from sehat.config import Settings
 
     cfg = Settings(home, data, home / "warehouse" / "sehat.duckdb", home / "warehouse" / "read.duckdb",

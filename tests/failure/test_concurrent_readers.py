@@ -6,6 +6,10 @@ runs dbt while a separate process queries ``sehat.warehouse.reader()`` in a loop
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.e2e  # on the reference warehouse (tests/failure/small_world.py)
+
 
 def test_analysts_see_no_lock_error_while_the_pipeline_writes(reference):
     tally = reference["tally"]

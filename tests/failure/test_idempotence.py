@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.e2e  # on the reference warehouse (tests/failure/small_world.py)
+
 from sehat.transform import dbt_build
 from sehat.warehouse import writer
 from tests.failure import small_world as w
 
 
-def test_rerunning_days_and_running_them_out_of_order_gives_the_same_warehouse(reference):
+def test_rerunning_days_and_running_them_out_of_order_gives_the_same_warehouse(world, reference):
     d1, d2, d3, d4 = w.ALL_DAYS
-    home = w.new_home("out_of_order")
-    with w.env_for(home) as cfg:
+    home = world.new_home("out_of_order")
+    with world.env_for(home) as cfg:
         # out of order, with re-runs, and a build in between: the incremental models (staging
         # events) then see the earlier days and the re-landed ones after the later ones
         w.land(cfg, [d3, d1])
@@ -30,10 +34,10 @@ def test_rerunning_days_and_running_them_out_of_order_gives_the_same_warehouse(r
     assert {r: got[r] for r in comparable} == {r: expected[r] for r in comparable}
 
 
-def test_rerunning_the_landed_days_in_order_changes_nothing_at_all(reference):
+def test_rerunning_the_landed_days_in_order_changes_nothing_at_all(world, reference):
     """Same order, every day twice: even the raw production batches and the load log are identical."""
-    home = w.new_home("rerun_in_order")
-    with w.env_for(home) as cfg:
+    home = world.new_home("rerun_in_order")
+    with world.env_for(home) as cfg:
         for day in w.ALL_DAYS:
             w.land(cfg, [day, day])
         with writer(cfg) as con:

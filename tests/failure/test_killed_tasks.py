@@ -15,6 +15,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from sehat.release.exports import current_publication, list_publications, release_of
 from sehat.warehouse import writer
 from tests.failure import small_world as w
@@ -48,9 +50,9 @@ def segment_dir(cfg, name: str) -> Path:
     return release_of(name, cfg).root
 
 
-def _run(code: str, args: list[str], home: Path, kill_after: float | None = None) -> tuple[int, float]:
+def _run(world, code: str, args: list[str], home: Path, kill_after: float | None = None) -> tuple[int, float]:
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, "-c", code, *args], env=w.child_env(home),
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], env=world.child_env(home),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if kill_after is not None:
         try:
@@ -63,30 +65,30 @@ def _run(code: str, args: list[str], home: Path, kill_after: float | None = None
     return proc.returncode, time.monotonic() - started
 
 
-def _raw_checksums(home: Path) -> dict[str, str]:
-    with w.env_for(home) as cfg, writer(cfg) as con:
+def _raw_checksums(world, home: Path) -> dict[str, str]:
+    with world.env_for(home) as cfg, writer(cfg) as con:
         return w.checksums(con, [r for r in w.relations(con) if r.startswith("raw.")])
 
 
 def test_ingest_killed_mid_write_then_retried_equals_an_uninterrupted_run(world):
     day = w.ALL_DAYS[0]
-    clean = w.new_home("ingest_uninterrupted")
-    _, full = _run(INGEST, [day.isoformat()], clean)
-    expected = _raw_checksums(clean)
+    clean = world.new_home("ingest_uninterrupted")
+    _, full = _run(world, INGEST, [day.isoformat()], clean)
+    expected = _raw_checksums(world, clean)
 
-    killed = w.new_home("ingest_killed")
+    killed = world.new_home("ingest_killed")
     rng = random.Random(20261101)
     codes = []
     for _ in range(KILLS):
-        code, _ = _run(INGEST, [day.isoformat()], killed, kill_after=rng.uniform(0.2, 0.95) * full)
+        code, _ = _run(world, INGEST, [day.isoformat()], killed, kill_after=rng.uniform(0.2, 0.95) * full)
         codes.append(code)
         if (killed / "warehouse" / "sehat.duckdb").exists():
             # whatever a kill left behind opens cleanly (the WAL replays or is discarded whole)
-            with w.env_for(killed) as cfg, writer(cfg) as con:
+            with world.env_for(killed) as cfg, writer(cfg) as con:
                 con.execute("SELECT 1").fetchone()
     assert -signal.SIGKILL in codes, f"no run was actually killed (exit codes {codes}); full run took {full:.1f}s"
-    _run(INGEST, [day.isoformat()], killed)  # the retry
-    assert _raw_checksums(killed) == expected
+    _run(world, INGEST, [day.isoformat()], killed)  # the retry
+    assert _raw_checksums(world, killed) == expected
 
 
 def _manifest_ok(pub_dir: Path) -> bool:
@@ -104,30 +106,31 @@ def _live(cfg) -> Path | None:
     return segment_dir(cfg, w.SEGMENT) / manifest["directory"] if manifest else None
 
 
-def test_publish_killed_mid_write_never_exposes_half_a_publication(reference):
+@pytest.mark.e2e
+def test_publish_killed_mid_write_never_exposes_half_a_publication(world, reference):
     cfg = reference["cfg"]
     before = _live(cfg)
     assert before is not None and _manifest_ok(before)
 
     # another home: the same live publication, and a new validated candidate (run "retry_run")
-    home = w.new_home("publish_killed")
+    home = world.new_home("publish_killed")
     run_id = "retry_run"
-    with w.env_for(home) as hcfg:
+    with world.env_for(home) as hcfg:
         shutil.copytree(cfg.publish_dir, hcfg.publish_dir)
         shutil.copytree(reference["candidate"], candidate_dir(hcfg, w.SEGMENT, run_id))
         backup = home / "candidate"
         shutil.copytree(reference["candidate"], backup)
         # time one uninterrupted publish in a scratch copy, to pick kill points inside it
-        scratch = w.new_home("publish_timing")
+        scratch = world.new_home("publish_timing")
         shutil.copytree(hcfg.publish_dir, scratch / "published")
-        _, full = _run(PUBLISH, [w.SEGMENT, run_id], scratch)
+        _, full = _run(world, PUBLISH, [w.SEGMENT, run_id], scratch)
 
         rng = random.Random(7)
         codes = []
         for _ in range(KILLS):
             if not candidate_dir(hcfg, w.SEGMENT, run_id).exists():  # a kill after the promotion consumed it
                 shutil.copytree(backup, candidate_dir(hcfg, w.SEGMENT, run_id))
-            code, _ = _run(PUBLISH, [w.SEGMENT, run_id], home, kill_after=rng.uniform(0.2, 0.95) * full)
+            code, _ = _run(world, PUBLISH, [w.SEGMENT, run_id], home, kill_after=rng.uniform(0.2, 0.95) * full)
             codes.append(code)
             live = _live(hcfg)
             assert live is not None and live.is_dir(), "a killed publish left no live publication"
@@ -136,7 +139,7 @@ def test_publish_killed_mid_write_never_exposes_half_a_publication(reference):
                 assert _manifest_ok(Path(pub["path"]))
         if not candidate_dir(hcfg, w.SEGMENT, run_id).exists():
             shutil.copytree(backup, candidate_dir(hcfg, w.SEGMENT, run_id))
-        _run(PUBLISH, [w.SEGMENT, run_id], home)  # the retry
+        _run(world, PUBLISH, [w.SEGMENT, run_id], home)  # the retry
         after = _live(hcfg)
     assert -signal.SIGKILL in codes, f"no publish was actually killed (exit codes {codes}; full run {full:.1f}s)"
     assert after.name.endswith(run_id) and _manifest_ok(after)

@@ -100,6 +100,7 @@ def test_local_airflow_binds_to_loopback(tmp_path, monkeypatch):
     assert env["AIRFLOW__API__BASE_URL"].startswith("http://127.0.0.1:")
 
 
+@pytest.mark.e2e
 def test_published_exports_hold_no_raw_phone_or_email(reference):
     """Scan every file under the publication area (CSV, Parquet as text, manifests)."""
     import duckdb

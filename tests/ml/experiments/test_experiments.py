@@ -19,7 +19,6 @@ from sehat.experiments import (
     welch,
     write_report,
 )
-from tests.dbt.customer_warehouse import customer_warehouse
 
 
 def test_welch_matches_scipy():
@@ -57,10 +56,9 @@ def test_ratio_interval_covers_a_simulated_multiplier():
     assert 0.91 <= covered / 200 <= 0.99  # nominal 95%
 
 
-@pytest.fixture(scope="module")
-def wh(tmp_path_factory):
-    pytest.importorskip("dbt.adapters.duckdb")
-    return customer_warehouse(tmp_path_factory)
+@pytest.fixture
+def wh(customer_warehouse):  # built once per session (tests/conftest.py); marks its users e2e
+    return customer_warehouse
 
 
 def test_planted_effects_are_recovered_within_their_intervals(wh):

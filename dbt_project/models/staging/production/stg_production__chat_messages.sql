@@ -1,10 +1,10 @@
 -- Latest version of each production chat_message row (one row per chat message).
--- raw.prod_chat_messages is append-only: keep the newest row per message_id (updated_at, then _extracted_at).
+-- raw.prod_chat_messages is append-only: keep the newest row per message_id (newest _extracted_at, then updated_at: see docs/design.md, the watermark and its limits).
 
 with source as (
 
     {{ latest_row_per_key(source('production', 'prod_chat_messages'), 'message_id',
-        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+        'cast(_extracted_at as timestamp) desc nulls last, cast(updated_at as timestamp) desc nulls last') }}
 
 ),
 

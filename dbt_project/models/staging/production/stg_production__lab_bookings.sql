@@ -1,10 +1,10 @@
 -- Latest version of each production lab_booking row (one row per lab booking).
--- raw.prod_lab_bookings is append-only: keep the newest row per booking_id (updated_at, then _extracted_at).
+-- raw.prod_lab_bookings is append-only: keep the newest row per booking_id (newest _extracted_at, then updated_at: see docs/design.md, the watermark and its limits).
 
 with source as (
 
     {{ latest_row_per_key(source('production', 'prod_lab_bookings'), 'booking_id',
-        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+        'cast(_extracted_at as timestamp) desc nulls last, cast(updated_at as timestamp) desc nulls last') }}
 
 ),
 

@@ -1,10 +1,10 @@
 -- Latest version of each production lab_test row (one row per lab test).
--- raw.prod_lab_tests is append-only: keep the newest row per lab_test_id (updated_at, then _extracted_at).
+-- raw.prod_lab_tests is append-only: keep the newest row per lab_test_id (newest _extracted_at, then updated_at: see docs/design.md, the watermark and its limits).
 
 with source as (
 
     {{ latest_row_per_key(source('production', 'prod_lab_tests'), 'lab_test_id',
-        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+        'cast(_extracted_at as timestamp) desc nulls last, cast(updated_at as timestamp) desc nulls last') }}
 
 ),
 

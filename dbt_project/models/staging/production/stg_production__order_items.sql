@@ -1,10 +1,10 @@
 -- Latest version of each production order_item row (one row per order line).
--- raw.prod_order_items is append-only: keep the newest row per order_item_id (updated_at, then _extracted_at).
+-- raw.prod_order_items is append-only: keep the newest row per order_item_id (newest _extracted_at, then updated_at: see docs/design.md, the watermark and its limits).
 
 with source as (
 
     {{ latest_row_per_key(source('production', 'prod_order_items'), 'order_item_id',
-        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+        'cast(_extracted_at as timestamp) desc nulls last, cast(updated_at as timestamp) desc nulls last') }}
 
 ),
 

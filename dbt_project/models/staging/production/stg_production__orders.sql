@@ -1,10 +1,10 @@
 -- Latest version of each production order row (one row per order).
--- raw.prod_orders is append-only: keep the newest row per order_id (updated_at, then _extracted_at).
+-- raw.prod_orders is append-only: keep the newest row per order_id (newest _extracted_at, then updated_at: see docs/design.md, the watermark and its limits).
 
 with source as (
 
     {{ latest_row_per_key(source('production', 'prod_orders'), 'order_id',
-        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+        'cast(_extracted_at as timestamp) desc nulls last, cast(updated_at as timestamp) desc nulls last') }}
 
 ),
 

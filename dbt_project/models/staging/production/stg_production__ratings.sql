@@ -1,10 +1,10 @@
 -- Latest version of each production rating row (one row per rating).
--- raw.prod_ratings is append-only: keep the newest row per rating_id (updated_at, then _extracted_at).
+-- raw.prod_ratings is append-only: keep the newest row per rating_id (newest _extracted_at, then updated_at: see docs/design.md, the watermark and its limits).
 
 with source as (
 
     {{ latest_row_per_key(source('production', 'prod_ratings'), 'rating_id',
-        'cast(updated_at as timestamp) desc nulls last, cast(_extracted_at as timestamp) desc nulls last') }}
+        'cast(_extracted_at as timestamp) desc nulls last, cast(updated_at as timestamp) desc nulls last') }}
 
 ),
 
