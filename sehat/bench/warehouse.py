@@ -580,11 +580,13 @@ def scale_plot(results: list[dict], out: Path) -> Path:
         xs = [j + i * width for j in range(len(names))]
         ax.bar(xs, [r["stages"].get(n, {}).get("seconds", 0) for n in names], width,
                label=f"{r['customers']:,} customers")
-    ax.set_xticks([j + width * (len(results) - 1) / 2 for j in range(len(names))], names, rotation=20)
+    ax.set_xticks([j + width * (len(results) - 1) / 2 for j in range(len(names))], names, rotation=30, ha="right")
     ax.set_ylabel("seconds (log)")
     ax.set_yscale("log")
+    ax.grid(axis="y", which="major", alpha=0.3)
     ax.set_title("Sehat: time per stage per scale (one day)")
-    ax.legend()
+    # below the axes: inside them the legend covered the largest scale's bars
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.32), ncol=len(results), frameon=False)
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=110)
