@@ -188,9 +188,7 @@ def known_pii_values(con) -> dict[str, set[str]]:
 def known_pii_in_snapshot(cfg) -> dict[str, set[str]]:
     """:func:`known_pii_values` of the read-only snapshot (empty when there is no snapshot yet)."""
     from sehat.warehouse import restricted_path
-    from sehat.warehouse import (
-        restricted_reader as reader,  # jobs read staging and restricted: the full snapshot
-    )
+    from sehat.warehouse import restricted_reader as reader  # a job: the full snapshot
 
     if not restricted_path(cfg).exists():
         return {"email": set(), "phone": set()}

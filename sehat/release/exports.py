@@ -98,9 +98,7 @@ def gate_frame(df: pd.DataFrame, segment: Segment, previous_rows: int | None, to
 
 def validate_export(name: str, as_of: date | str, run_id: str, cfg: Settings | None = None) -> dict:
     """Gate export ``name`` from the snapshot and stage it; raises :class:`GateFailed` if it fails."""
-    from sehat.warehouse import (
-        restricted_reader as reader,  # jobs read staging and restricted: the full snapshot
-    )
+    from sehat.warehouse import restricted_reader as reader  # a job: the full snapshot
 
     cfg = cfg or settings()
     segment = get_segment(name)

@@ -50,18 +50,35 @@ def floors() -> dict[str, float]:
                                                          MIN_SUBCATEGORY_ACCURACY))}
 
 
+GENERATED_LABELS_MARK = "(generated sample)"
+"""The generator's labels README starts with a title holding this mark."""
+
+
+def label_source(con, cfg: Settings) -> str:
+    """Where the warehouse's SAPE labels came from: ``generated`` (the generator's sample: every
+    file under the landing ``labels/`` folder, whose README the generator marks) or
+    ``labelling-team:<files>`` (files a labelling team delivered)."""
+    files = sorted(f for (f,) in con.execute(
+        "SELECT DISTINCT source_file FROM raw.sape_sentence_labels WHERE source_file IS NOT NULL").fetchall())
+    readme = cfg.data_dir / "labels" / "README.md"
+    marked = readme.exists() and GENERATED_LABELS_MARK in readme.read_text().splitlines()[0]
+    if marked and files and all(f.startswith("labels/") for f in files):
+        return "generated"
+    return "labelling-team:" + ",".join(files) if files else "none"
+
+
 def train_candidate(run_id: str, cfg: Settings | None = None, seed: int = 0) -> dict:
     """Read the snapshot, train, score every eligible consultation, stage model + scores + metrics."""
     from ml.sape.job import eligible_sentences, load_labelled, score, train
-    from sehat.warehouse import (
-        restricted_reader as reader,  # jobs read staging and restricted: the full snapshot
-    )
+    from sehat.warehouse import restricted_reader as reader  # a job: the full snapshot
 
     cfg = cfg or settings()
     with reader(cfg) as con:
         data = load_labelled(con)
         sentences = eligible_sentences(con)
+        provenance = label_source(con, cfg)
     model, metrics = train(data, seed)
+    model.label_source_ = metrics["label_source"] = provenance  # recorded in the manifest with the metrics
     scores = score(model, sentences, metrics["model_version"])
     out = release(cfg).stage(run_id)
     with open(out / "model.pkl", "wb") as fh:

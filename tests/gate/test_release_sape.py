@@ -53,3 +53,23 @@ def test_a_failed_gate_publishes_nothing(sehat_home, scores, metrics, failing):
     with pytest.raises(NotValidated):
         sape.publish_candidate("r1", sehat_home)
     assert sape.current_model(sehat_home) is None
+
+
+def test_the_model_records_where_its_labels_came_from(sehat_home):
+    """The generator's labels (its README marks them) are ``generated``; other files are a team's."""
+    import duckdb
+
+    from sehat.release.sape import label_source
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw; CREATE TABLE raw.sape_sentence_labels (source_file VARCHAR)")
+    assert label_source(con, sehat_home) == "none"
+    con.execute("INSERT INTO raw.sape_sentence_labels VALUES ('labels/sape_sentence_labels.parquet')")
+    labels = sehat_home.data_dir / "labels"
+    labels.mkdir(parents=True)
+    (labels / "README.md").write_text("# SAPE labels (team delivery 12)\n")
+    assert label_source(con, sehat_home) == "labelling-team:labels/sape_sentence_labels.parquet"
+    (labels / "README.md").write_text("# SAPE labels (generated sample)\n")
+    assert label_source(con, sehat_home) == "generated"
+    con.execute("INSERT INTO raw.sape_sentence_labels VALUES ('/team/batch7.csv')")
+    assert label_source(con, sehat_home).startswith("labelling-team:")
