@@ -23,7 +23,7 @@ from ml.sape.evaluate import LabelledData, split
 from ml.sape.qualitative import SapeScorer
 from ml.sape.question import QuestionClassifier, strip_question_marks
 from ml.sape.sentence import SAP
-from sehat.generate.chats import SUBCATEGORIES
+from sehat.sources.chats import SUBCATEGORIES
 
 SENTENCE_COLUMNS = ["consultation_id", "message_id", "sentence_index", "speaker", "sentence", "category"]
 KEYS = ["consultation_id", "message_id", "sentence_index"]

@@ -116,9 +116,12 @@ def test_a_bug_keeps_its_traceback(sehat_home, monkeypatch):
 
 
 def test_status_suggests_commands_that_exist(snapshot):
-    con = duckdb.connect(str(snapshot.reader_path))
+    from sehat.warehouse import restricted_path
+
+    con = duckdb.connect(str(restricted_path(snapshot)))  # status counts every layer: the restricted copy
     con.execute(
-        "CREATE SCHEMA raw; CREATE TABLE raw.load_log (source VARCHAR, batch_date DATE, read BIGINT,"
+        "CREATE SCHEMA marts; CREATE TABLE marts.dim_customers AS SELECT 1 AS customer_id;"
+        " CREATE SCHEMA raw; CREATE TABLE raw.load_log (source VARCHAR, batch_date DATE, read BIGINT,"
         " loaded BIGINT, quarantined BIGINT, seconds DOUBLE, detail JSON)"
     )
     con.close()
