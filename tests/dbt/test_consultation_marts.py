@@ -15,7 +15,7 @@ import pytest
 
 from sehat.config import settings
 from sehat.generate import GenerateConfig, generate
-from sehat.warehouse import reader
+from sehat.warehouse import restricted_reader
 
 pytestmark = pytest.mark.e2e  # generated sample + extraction + dbt build
 
@@ -50,7 +50,7 @@ def warehouse(tmp_path_factory):
 def test_sql_sentences_are_the_generator_sentences(warehouse):
     cfg, summary = warehouse
     truth = cfg.data_dir / "truth" / "sape_sentences.parquet"
-    with reader(cfg) as con:
+    with restricted_reader(cfg) as con:
         n = con.execute("SELECT count(*) FROM marts.consultation_sentences").fetchone()[0]
         same = con.execute(
             f"SELECT count(*) FROM marts.consultation_sentences s JOIN read_parquet('{truth}') t"
@@ -63,7 +63,7 @@ def test_sql_sentences_are_the_generator_sentences(warehouse):
 def test_eligibility_and_features(warehouse):
     cfg, summary = warehouse
     truth = cfg.data_dir / "truth" / "sape_consultations.parquet"
-    with reader(cfg) as con:
+    with restricted_reader(cfg) as con:
         mismatched = con.execute(
             f"SELECT count(*) FROM marts.consultation_features f JOIN read_parquet('{truth}') t"
             " USING (consultation_id) WHERE f.is_eligible <> t.eligible").fetchone()[0]
@@ -105,7 +105,7 @@ def test_scoring_is_gated_then_published_into_the_scores_table(warehouse, monkey
     assert written["written"] == staged["eligible"] == summary["sape_labels"]["eligible"]
     dbt_build(select="stg_ml__sape_scores doctor_consultation_quality")
     refresh_reader(cfg)
-    with reader(cfg) as con:
+    with restricted_reader(cfg) as con:
         scored, versions = con.execute("SELECT count(*), count(DISTINCT model_version) FROM ml.sape_scores").fetchone()
         doctors = con.execute("SELECT count(*), sum(n_scored) FROM marts.doctor_consultation_quality").fetchone()
     assert scored == written["written"] and versions == 1

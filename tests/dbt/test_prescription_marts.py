@@ -19,7 +19,7 @@ from sehat.config import settings
 from sehat.generate import GenerateConfig, generate
 from sehat.ingest.production import extract_day
 from sehat.transform import dbt_build
-from sehat.warehouse import reader, refresh_reader
+from sehat.warehouse import refresh_reader, restricted_reader
 
 pytestmark = pytest.mark.e2e  # generated sample + extraction + dbt build
 
@@ -56,7 +56,7 @@ def _production_prescriptions(cfg) -> dict[int, dict]:
 
 def test_one_row_per_prescription_with_lists_matching_production(warehouse):
     prod = _production_prescriptions(warehouse)
-    with reader(warehouse) as con:
+    with restricted_reader(warehouse) as con:
         rows = con.execute("SELECT prescription_id, complaints, diagnoses, medicines, lab_tests, advice, is_empty, "
                            "is_medicines_only FROM marts.fct_prescriptions").fetchall()
         staged = con.execute("SELECT count(*) FROM staging.stg_production__prescriptions").fetchone()[0]
@@ -79,7 +79,7 @@ def test_one_row_per_prescription_with_lists_matching_production(warehouse):
 def test_complaints_keep_raw_text_beside_the_normalised_key(warehouse):
     from sehat.enrich.complaints import normalise_complaint
 
-    with reader(warehouse) as con:
+    with restricted_reader(warehouse) as con:
         rows = con.execute("SELECT complaint_raw, complaint_key FROM marts.fct_prescription_complaints").fetchall()
         keys = con.execute("SELECT count(DISTINCT complaint_key), count(DISTINCT complaint_raw) "
                            "FROM marts.fct_prescription_complaints").fetchone()
@@ -88,7 +88,7 @@ def test_complaints_keep_raw_text_beside_the_normalised_key(warehouse):
 
 
 def test_diagnoses_described_with_parents_and_alternative_names(warehouse):
-    with reader(warehouse) as con:
+    with restricted_reader(warehouse) as con:
         dx = {r[0]: r[1:] for r in con.execute(
             "SELECT diagnosis_code, is_valid_code, description, parent_chain, alternative_names "
             "FROM marts.dim_diagnoses").fetchall()}
@@ -102,7 +102,7 @@ def test_diagnoses_described_with_parents_and_alternative_names(warehouse):
 
 
 def test_medicines_structured_and_unparseable_kept(warehouse):
-    with reader(warehouse) as con:
+    with restricted_reader(warehouse) as con:
         n_written = con.execute("SELECT sum(len(medicines)) FROM marts.fct_prescriptions").fetchone()[0]
         n_long = con.execute("SELECT count(*) FROM marts.fct_prescription_medicines").fetchone()[0]
         parsed, with_molecules = con.execute(
@@ -118,7 +118,7 @@ def test_medicines_structured_and_unparseable_kept(warehouse):
 
 
 def test_count_tables_add_up(warehouse):
-    with reader(warehouse) as con:
+    with restricted_reader(warehouse) as con:
         items, daily = con.execute("SELECT (SELECT count(*) FROM marts.fct_prescription_items), "
                                    "(SELECT sum(n_prescriptions) FROM marts.agg_prescription_items_daily)").fetchone()
         pair = con.execute("""

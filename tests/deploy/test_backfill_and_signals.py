@@ -33,10 +33,9 @@ def env(tmp_path, monkeypatch):
 
 
 def test_backfill_of_two_days_waits_for_transform_and_publish(env):
-    from sehat.publish import current_publication
-
     from sehat.generate import GenerateConfig, generate
-    from sehat.warehouse import reader
+    from sehat.release.exports import current_publication
+    from sehat.warehouse import restricted_reader
 
     cfg = settings()
     generate(GenerateConfig(customers=800, days=2, start=date(2026, 11, 1), seed=11, data_dir=cfg.data_dir))
@@ -57,7 +56,7 @@ def test_backfill_of_two_days_waits_for_transform_and_publish(env):
     assert by_dag["sehat_publish"] and set(by_dag["sehat_publish"]) == {"success"}
     # the chain ran to its end before the components stopped
     assert current_publication("consulted_no_order_30d", cfg)["as_of"] == "2026-11-02"
-    with reader(cfg) as con:
+    with restricted_reader(cfg) as con:
         days = con.execute(
             "SELECT list(DISTINCT batch_date::VARCHAR ORDER BY batch_date) FROM raw.load_log"
             " WHERE source = 'clevertap' AND read > 0"
