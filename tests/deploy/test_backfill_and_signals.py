@@ -58,7 +58,7 @@ def test_backfill_of_two_days_waits_for_transform_and_publish(env):
     assert current_publication("consulted_no_order_30d", cfg)["as_of"] == "2026-11-02"
     with restricted_reader(cfg) as con:
         days = con.execute(
-            "SELECT list(DISTINCT batch_date::VARCHAR ORDER BY batch_date) FROM raw.load_log"
+            "SELECT list(DISTINCT batch_date::VARCHAR ORDER BY batch_date::VARCHAR) FROM raw.load_log"
             " WHERE source = 'clevertap' AND read > 0"
         ).fetchone()[0]
     # (the scheduler's own run for yesterday, a day the sample lacks, reads nothing and fails)
