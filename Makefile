@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-fast bench figures lint clean help
+.PHONY: setup setup-spark demo test test-fast bench figures lint clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -19,6 +19,16 @@ $(STAMP): requirements.lock pyproject.toml
 
 setup: $(STAMP)  ## create .venv from requirements.lock (uv)
 
+# The optional Spark engine (pyspark + dbt-spark, ~400 MB): `make test` needs it, `make demo` does not.
+# requirements-spark.lock is requirements.lock plus the [spark] extra, resolved with the base lock as
+# constraints, so both installs share every common version.
+SPARK_STAMP := $(VENV)/.installed-spark
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements-spark.lock
+	touch $(SPARK_STAMP)
+
+setup-spark: $(SPARK_STAMP)  ## add the [spark] extra (pyspark, dbt-spark) to .venv
+
 demo: setup  ## main job: generate a sample and run the daily pipeline through Airflow, then print a summary
 	$(BIN)/sehat demo
 
@@ -31,7 +41,7 @@ test: setup  ## the test suite (CI runs exactly this); TEST_WORKERS=0 runs it in
 
 # The fast lane: everything but the tests that build a whole world (marker e2e: a generated
 # warehouse, an Airflow run, compose, Cosmos); see tests/conftest.py.
-test-fast: setup  ## the suite without world-building (e2e) tests, for the edit-test loop (under 3 min)
+test-fast: setup-spark  ## the suite without world-building (e2e) tests, for the edit-test loop (under 3 min)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=10 -m "not e2e"
 
 bench: setup  ## benchmarks: prints figures and writes them to benchmarks/results/
@@ -45,6 +55,7 @@ lint: setup  ## ruff
 
 lock:  ## re-resolve requirements.lock after editing pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra orchestration --extra dev --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --extra orchestration --extra dev --extra spark --python-version 3.11 -c requirements.lock -o requirements-spark.lock
 
 clean:  ## remove generated data, warehouse and publications (keeps .venv)
 	rm -rf .sehat

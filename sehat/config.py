@@ -34,6 +34,22 @@ class Settings:
     clevertap_platform_start: date = date(2013, 1, 1)  # events before it are quarantined (ts_out_of_range)
     clevertap_future_days: int = 1  # events later than export day + 1 + this many days: ts_out_of_range
     clevertap_allow_shrink: bool = False  # let a rerun load fewer files for a day than its last load
+    # The transform engine (docs/spark.md): "duckdb" (default) or "spark" (dbt-spark on a local or
+    # remote Spark, reading the Parquet lake under lake_dir; the [spark] extra).
+    engine: str = "duckdb"
+    lake_dir: Path | None = None  # the Parquet lake; None means <home>/lake
+    spark_master: str = "local[2]"  # SEHAT_SPARK_MASTER: local[N] here, a cluster URL elsewhere
+    spark_driver_memory: str = "4g"  # SEHAT_SPARK_DRIVER_MEMORY: the JVM heap of the local driver
+
+    @property
+    def lake(self) -> Path:
+        """The Parquet lake both engines read: ``<lake>/<schema>/<table>/[export_date=YYYY-MM-DD/]``."""
+        return self.lake_dir or self.home / "lake"
+
+    @property
+    def spark_dir(self) -> Path:
+        """The local Spark engine's files: ``warehouse/`` (tables dbt builds) and ``metastore/``."""
+        return self.home / "spark"
 
     @property
     def clevertap_export_dir(self) -> Path:
@@ -64,4 +80,21 @@ def settings() -> Settings:
         clevertap_platform_start=date.fromisoformat(os.environ.get("SEHAT_CLEVERTAP_PLATFORM_START", "2013-01-01")),
         clevertap_future_days=int(os.environ.get("SEHAT_CLEVERTAP_FUTURE_DAYS", "1")),
         clevertap_allow_shrink=os.environ.get("SEHAT_CLEVERTAP_ALLOW_SHRINK", "").lower() in ("1", "true", "yes"),
+        engine=engine(),
+        lake_dir=Path(os.environ["SEHAT_LAKE"]) if os.environ.get("SEHAT_LAKE") else None,
+        spark_master=os.environ.get("SEHAT_SPARK_MASTER", "local[2]"),
+        spark_driver_memory=os.environ.get("SEHAT_SPARK_DRIVER_MEMORY", "4g"),
     )
+
+
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """``SEHAT_ENGINE``: which engine builds the dbt project (``duckdb`` unless set)."""
+    name = os.environ.get("SEHAT_ENGINE", "duckdb").strip().lower() or "duckdb"
+    if name not in ENGINES:
+        from sehat.errors import SehatError
+
+        raise SehatError(f"SEHAT_ENGINE={name!r} is not an engine: use one of {', '.join(ENGINES)}")
+    return name

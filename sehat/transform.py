@@ -183,7 +183,7 @@ def dbt_executable() -> Path:
 def dbt_build(
     select: str | None = None,
     vars: Mapping[str, object] | None = None,
-    target: str = "duckdb",
+    target: str | None = None,
     cfg: Settings | None = None,
     *,
     target_path: Path | None = None,
@@ -192,13 +192,21 @@ def dbt_build(
     """``dbt build`` the project against the Sehat warehouse; raise on any failure.
 
     ``select`` is a dbt selector (``"marts"``, ``"+dim_customers"``, ...), ``vars``
-    becomes ``--vars`` (e.g. ``{"as_of_date": "2025-11-30"}``). ``target_path``
-    redirects dbt's artifacts (default ``$DBT_TARGET_PATH`` or ``dbt_project/target``).
-    Each output line is passed to ``on_line`` (default: this module's logger).
+    becomes ``--vars`` (e.g. ``{"as_of_date": "2025-11-30"}``). ``target`` defaults to the
+    configured engine (``SEHAT_ENGINE``: ``duckdb``, or ``spark``, which copies the sources
+    to the Parquet lake first and loads what Spark built back into the DuckDB file after,
+    :mod:`sehat.lake`). ``target_path`` redirects dbt's artifacts (default
+    ``$DBT_TARGET_PATH`` or ``dbt_project/target``). Each output line is passed to
+    ``on_line`` (default: this module's logger).
     """
     cfg = cfg or settings()
-    if target == "duckdb":
+    target = target or cfg.engine
+    if target in ("duckdb", "spark"):
         cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    if target == "spark":
+        from sehat.lake import sync_sources
+
+        sync_sources(cfg)
     args = ["build"]
     if select:
         args += ["--select", select]
@@ -210,6 +218,10 @@ def dbt_build(
         if busy := lock_holder(result.output):  # the warehouse is held by another writer
             raise WriterBusy(*busy) from error
         raise error
+    if target == "spark":
+        from sehat.lake import import_built
+
+        import_built(cfg)
     log.info(result.summary())
     return result
 
@@ -311,6 +323,10 @@ def _run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
     }
+    if target == "spark":
+        from sehat.spark import dbt_env
+
+        env.update(dbt_env(cfg))
     run_results = target_dir / "run_results.json"
     run_results.unlink(missing_ok=True)  # never report a previous run's results
     emit = on_line or (lambda line: log.info("%s", line))

@@ -1,0 +1,73 @@
+{#-
+    Apache Spark (dbt-spark): the spark__ versions of the dispatched macros in portable.sql and
+    json_text_to_list.sql, and the hook that makes the Parquet lake the project's sources.
+    Models stay engine-free: add a macro here and in portable.sql rather than a target.type
+    branch in a model.
+-#}
+
+{#- on-run-start: one view per declared source over its lake directory (sehat.lake writes it). -#}
+{% macro register_lake() -%}
+    {{ return(adapter.dispatch('register_lake', 'sehat')()) }}
+{%- endmacro %}
+
+{% macro default__register_lake() -%}
+{%- endmacro %}
+
+{#- SEHAT_LAKE_SOURCES lists the sources the lake holds (sehat.lake.synced_sources); a source
+    without a lake copy (an optional one not written yet) gets no view, as on DuckDB. -#}
+{% macro spark__register_lake() -%}
+    {%- if execute -%}
+        {%- set lake = env_var('SEHAT_LAKE') -%}
+        {%- set present = env_var('SEHAT_LAKE_SOURCES', '').split(',') -%}
+        {%- set schemas = [] -%}
+        {%- for node in graph.sources.values() -%}
+            {%- set name = node.schema ~ '.' ~ node.identifier -%}
+            {%- if node.schema not in schemas -%}
+                {%- do run_query('create database if not exists ' ~ node.schema) -%}
+                {%- do schemas.append(node.schema) -%}
+            {%- endif -%}
+            {%- if name in present -%}
+                {%- do run_query('create or replace view ' ~ name ~ ' as select * from parquet.`'
+                    ~ lake ~ '/' ~ node.schema ~ '/' ~ node.identifier ~ '`') -%}
+            {%- else -%}
+                {%- do run_query('drop view if exists ' ~ name) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro spark__list_agg(expression, order_by, distinct) -%}
+    {%- if order_by -%}
+        {#- Spark has no ordered aggregate: collect (key, value) pairs, sort them, keep the values. -#}
+        transform(
+            array_sort(collect_list(named_struct('k', {{ order_by }}, 'v', {{ expression }}))),
+            _pair -> _pair.v
+        )
+        {%- if distinct %} {# distinct with order: drop repeats after sorting #}{%- endif -%}
+    {%- else -%}
+        {% if distinct %}collect_set{% else %}collect_list{% endif %}({{ expression }})
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro spark__empty_list(element_type) -%}
+    cast(array() as array<{{ 'string' if element_type in ('text', 'varchar') else element_type }}>)
+{%- endmacro %}
+
+{% macro spark__list_length(expression) -%}
+    size({{ expression }})
+{%- endmacro %}
+
+{% macro spark__unnest_with_position(relation, columns, list_expression) -%}
+    select {{ columns | join(', ') }}, _items.item, _items.position + 1 as position
+    from (select *, {{ list_expression }} as _list from {{ relation }}) as _lists
+    lateral view posexplode(_lists._list) _items as position, item
+{%- endmacro %}
+
+{% macro spark__regexp_like(expression, pattern) -%}
+    ({{ expression }} rlike {{ pattern }})
+{%- endmacro %}
+
+{% macro spark__json_text_to_list(column) -%}
+    case when {{ column }} is null then null else from_json({{ column }}, 'array<string>') end
+{%- endmacro %}
