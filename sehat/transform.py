@@ -210,6 +210,8 @@ def dbt_build(
     args = ["build"]
     if select:
         args += ["--select", select]
+    if target == "spark":  # unit-test fixtures are DuckDB/PostgreSQL SQL; they run on the default engine
+        args += ["--exclude-resource-type", "unit_test"]
     if vars:
         args += ["--vars", json.dumps(dict(vars), default=str)]
     result = _run_dbt(args, target=target, cfg=cfg, target_path=target_path, on_line=on_line)

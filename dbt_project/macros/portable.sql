@@ -73,3 +73,76 @@
 {% macro default__regexp_like(expression, pattern) -%}
     ({{ expression }} ~ {{ pattern }})
 {%- endmacro %}
+
+
+{#- A text cut into sentences after . ! ? followed by white space, and at line breaks (a list). -#}
+{% macro sentence_list(expression) -%}
+    {{ return(adapter.dispatch('sentence_list', 'sehat')(expression)) }}
+{%- endmacro %}
+
+{% macro default__sentence_list(expression) -%}
+    string_to_array(regexp_replace({{ expression }}, '([.!?]+)\s+', '\1' || chr(10), 'g'), chr(10))
+{%- endmacro %}
+
+
+{#- Type names in casts: Spark has no VARCHAR without a length, no DOUBLE PRECISION and no JSON. -#}
+{% macro type_text() -%}
+    {{ return(adapter.dispatch('type_text', 'sehat')()) }}
+{%- endmacro %}
+
+{% macro default__type_text() -%}varchar{%- endmacro %}
+
+{% macro type_double() -%}
+    {{ return(adapter.dispatch('type_double', 'sehat')()) }}
+{%- endmacro %}
+
+{% macro default__type_double() -%}double precision{%- endmacro %}
+
+{% macro type_json() -%}
+    {{ return(adapter.dispatch('type_json', 'sehat')()) }}
+{%- endmacro %}
+
+{% macro default__type_json() -%}json{%- endmacro %}
+
+
+{#-
+    Connected components of a graph given as CTEs `nodes` (node_id) and `neighbours` (node_id,
+    neighbour_id, both directions): CTEs ending in `components (node_id, component_id)`, the
+    component's smallest node. Every node starts labelled with itself; a label flows along an edge
+    only to nodes that sort after it, so each node collects the labels of the smaller nodes it is
+    connected to. Termination: UNION (not UNION ALL) discards (node, label) pairs already produced,
+    and there are finitely many, so the recursion stops after at most the diameter + 1 rounds.
+    The model starts its WITH with sehat.with_recursive().
+-#}
+{% macro connected_components(nodes, neighbours) -%}
+    {{ return(adapter.dispatch('connected_components', 'sehat')(nodes, neighbours)) }}
+{%- endmacro %}
+
+{% macro default__connected_components(nodes, neighbours) -%}
+labels (node_id, label) as (
+
+    select node_id, node_id from {{ nodes }}
+
+    union
+
+    select n.neighbour_id, l.label
+    from labels as l
+    inner join {{ neighbours }} as n on n.node_id = l.node_id
+    where l.label < n.neighbour_id
+
+),
+
+components as (
+
+    select node_id, min(label) as component_id
+    from labels
+    group by node_id
+
+),
+{%- endmacro %}
+
+{% macro with_recursive() -%}
+    {{ return(adapter.dispatch('with_recursive', 'sehat')()) }}
+{%- endmacro %}
+
+{% macro default__with_recursive() -%}with recursive{%- endmacro %}

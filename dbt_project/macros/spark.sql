@@ -71,3 +71,50 @@
 {% macro spark__json_text_to_list(column) -%}
     case when {{ column }} is null then null else from_json({{ column }}, 'array<string>') end
 {%- endmacro %}
+
+{% macro spark__sentence_list(expression) -%}
+    split(regexp_replace({{ expression }}, '([.!?]+)\\s+', concat('$1', chr(10))), chr(10))
+{%- endmacro %}
+
+{% macro spark__type_text() -%}string{%- endmacro %}
+
+{% macro spark__type_double() -%}double{%- endmacro %}
+
+{% macro spark__type_json() -%}string{%- endmacro %}
+
+{#- Spark's recursive CTEs take UNION ALL only, which never ends on a cyclic graph: propagate the
+    minimum label over a fixed number of rounds instead (each round reads the previous one once).
+    A component whose diameter exceeds the rounds would be split; the data test
+    assert_components_are_closed (no edge between two components) fails loudly if so. -#}
+{% macro spark__connected_components(nodes, neighbours, rounds=12) -%}
+adjacency as (
+
+    select node_id, neighbour_id from {{ neighbours }}
+    union all
+    select node_id, node_id from {{ nodes }}
+
+),
+
+labels_0 as (
+
+    select node_id, node_id as label from {{ nodes }}
+
+),
+{% for round in range(1, rounds + 1) %}
+labels_{{ round }} as (
+
+    select a.node_id, min(l.label) as label
+    from adjacency as a
+    inner join labels_{{ round - 1 }} as l on l.node_id = a.neighbour_id
+    group by a.node_id
+
+),
+{% endfor %}
+components as (
+
+    select node_id, label as component_id from labels_{{ rounds }}
+
+),
+{%- endmacro %}
+
+{% macro spark__with_recursive() -%}with{%- endmacro %}

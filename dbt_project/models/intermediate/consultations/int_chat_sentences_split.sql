@@ -14,7 +14,7 @@ pieces as (
 
     {{ sehat.unnest_with_position(
         'messages', ['message_id', 'consultation_id', 'sender_role', 'sent_at'],
-        "string_to_array(regexp_replace(body, '([.!?]+)\\s+', '\\1' || chr(10), 'g'), chr(10))") }}
+        sehat.sentence_list('body')) }}
 
 )
 

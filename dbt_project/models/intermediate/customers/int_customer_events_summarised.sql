@@ -105,12 +105,12 @@ device_models as (
 select
     a.*,
     {%- for channel in channels %}
-    case when a.{{ channel }}_sent > 0 then cast(a.{{ channel }}_clicked as double precision) / a.{{ channel }}_sent end
+    case when a.{{ channel }}_sent > 0 then cast(a.{{ channel }}_clicked as {{ sehat.type_double() }}) / a.{{ channel }}_sent end
         as {{ channel }}_ctr,
     {%- endfor %}
-    case when a.notifications_sent > 0 then cast(a.notifications_clicked as double precision) / a.notifications_sent end
+    case when a.notifications_sent > 0 then cast(a.notifications_clicked as {{ sehat.type_double() }}) / a.notifications_sent end
         as notification_ctr,
-    case when a.n_content_views > 0 then cast(a.n_content_clicks as double precision) / a.n_content_views end
+    case when a.n_content_views > 0 then cast(a.n_content_clicks as {{ sehat.type_double() }}) / a.n_content_views end
         as content_ctr,
     le.event_name as last_event_name,
     le.app_version as last_app_version,

@@ -80,7 +80,7 @@ select
     s.recency_score,
     s.frequency_score,
     s.monetary_score,
-    cast(s.recency_score as varchar) || cast(s.frequency_score as varchar) || cast(s.monetary_score as varchar)
+    cast(s.recency_score as {{ sehat.type_text() }}) || cast(s.frequency_score as {{ sehat.type_text() }}) || cast(s.monetary_score as {{ sehat.type_text() }})
         as rfm_code,
     case
         when s.recency_score >= 4 and s.frequency_score >= 4 then 'champion'

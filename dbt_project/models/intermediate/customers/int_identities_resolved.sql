@@ -5,8 +5,8 @@
 
 -- Connected components of the identity graph: one row per node with its customer_key.
 --
--- Algorithm: minimum-label propagation in a recursive CTE (portable: DuckDB and
--- PostgreSQL). Every node starts labelled with itself; a label flows along an edge
+-- Algorithm: minimum-label propagation (macro connected_components: a recursive CTE on DuckDB
+-- and PostgreSQL, a fixed number of rounds on Spark, whose recursive CTEs allow no UNION). Every node starts labelled with itself; a label flows along an edge
 -- only to nodes that sort after it, so each node collects the labels of the smaller
 -- nodes it is connected to, and its component id is the smallest of them.
 -- Termination: UNION (not UNION ALL) discards (node, label) pairs already produced and
@@ -22,7 +22,7 @@
 -- So an anonymous device's key changes once when it logs in (it joins the user's
 -- component) and is stable from then on.
 
-with recursive edges as (
+{{ sehat.with_recursive() }} edges as (
 
     select from_node, from_type, from_value, to_node, to_type, to_value
     from {{ ref('int_identity_edges_collected') }}
@@ -45,26 +45,7 @@ neighbours as (
 
 ),
 
-labels (node_id, label) as (
-
-    select node_id, node_id from nodes
-
-    union
-
-    select n.neighbour_id, l.label
-    from labels as l
-    inner join neighbours as n on n.node_id = l.node_id
-    where l.label < n.neighbour_id
-
-),
-
-components as (
-
-    select node_id, min(label) as component_id
-    from labels
-    group by node_id
-
-),
+{{ sehat.connected_components('nodes', 'neighbours') }}
 
 component_users as (
 
@@ -85,7 +66,7 @@ resolved as (
         c.component_id,
         u.user_id as customer_user_id,
         case
-            when u.user_id is not null then 'user_id:' || cast(u.user_id as varchar)
+            when u.user_id is not null then 'user_id:' || cast(u.user_id as {{ sehat.type_text() }})
             else c.component_id
         end as customer_anchor
     from nodes as n

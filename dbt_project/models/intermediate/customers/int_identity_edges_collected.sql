@@ -42,14 +42,21 @@ profiles as (
 
 ),
 
+identified_events as (
+
+    select identity, all_identities from events where identity is not null
+
+),
+
 -- all_identities holds raw strings: classify them (email has '@', phone is digits/+/space/-)
 aliases as (
 
     select distinct identity, alias
     from (
-        select identity, trim(unnest(all_identities)) as alias
-        from events
-        where identity is not null
+        select identity, trim(item) as alias
+        from (
+            {{ sehat.unnest_with_position('identified_events', ['identity'], 'all_identities') }}
+        ) as items
     ) as unnested
     where alias <> '' and alias <> identity
 
@@ -95,17 +102,17 @@ candidate_edges as (
     from typed_aliases
 
     union all
-    select 'user_id', cast(user_id as varchar), 'user_id', cast(user_id as varchar), 'production' from users
+    select 'user_id', cast(user_id as {{ sehat.type_text() }}), 'user_id', cast(user_id as {{ sehat.type_text() }}), 'production' from users
 
     union all
-    select 'user_id', cast(user_id as varchar), 'identity', identity, 'production' from users where identity is not null
+    select 'user_id', cast(user_id as {{ sehat.type_text() }}), 'identity', identity, 'production' from users where identity is not null
 
     union all
-    select 'user_id', cast(user_id as varchar), 'email', {{ normalize_email('email') }}, 'production'
+    select 'user_id', cast(user_id as {{ sehat.type_text() }}), 'email', {{ normalize_email('email') }}, 'production'
     from users where {{ normalize_email('email') }} is not null
 
     union all
-    select 'user_id', cast(user_id as varchar), 'phone', {{ normalize_phone('phone') }}, 'production'
+    select 'user_id', cast(user_id as {{ sehat.type_text() }}), 'phone', {{ normalize_phone('phone') }}, 'production'
     from users where {{ normalize_phone('phone') }} is not null
 
 ),
@@ -127,10 +134,10 @@ contact_owners as (
 
     union
 
-    select e.to_type, e.to_value, coalesce(u.identity, 'user_id:' || cast(u.user_id as varchar))
+    select e.to_type, e.to_value, coalesce(u.identity, 'user_id:' || cast(u.user_id as {{ sehat.type_text() }}))
     from candidate_edges as e
     inner join users as u
-        on e.from_type = 'user_id' and e.from_value = cast(u.user_id as varchar)
+        on e.from_type = 'user_id' and e.from_value = cast(u.user_id as {{ sehat.type_text() }})
     where e.to_type in ('email', 'phone')
 
 ),

@@ -36,7 +36,7 @@ audiences as (
 
     select segment_name, customer_key from {{ ref('segment_memberships_current') }}
     union all
-    select cast('all' as varchar) as segment_name, customer_key from per_customer
+    select cast('all' as {{ sehat.type_text() }}) as segment_name, customer_key from per_customer
 
 )
 

@@ -34,7 +34,7 @@ select
     ch.cohort_name
     {%- else %}
     cast(null as integer) as cohort_id,
-    cast(null as varchar) as cohort_name
+    cast(null as {{ sehat.type_text() }}) as cohort_name
     {%- endif %}
 from profiles as p
 left join memberships as m on m.customer_key = p.customer_key

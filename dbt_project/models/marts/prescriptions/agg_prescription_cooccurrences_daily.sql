@@ -13,7 +13,7 @@ with items as (
 
 context as (
 
-    select prescription_id, 'doctor' as field, cast(doctor_id as varchar) as value from {{ ref('fct_prescriptions') }}
+    select prescription_id, 'doctor' as field, cast(doctor_id as {{ sehat.type_text() }}) as value from {{ ref('fct_prescriptions') }}
     union all
     select prescription_id, 'speciality', speciality from {{ ref('fct_prescriptions') }} where speciality is not null
 

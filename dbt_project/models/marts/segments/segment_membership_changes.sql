@@ -21,7 +21,7 @@ days as (
 
 entered as (
 
-    select h.segment_name, h.as_of_date, h.customer_key, cast('entered' as varchar) as change
+    select h.segment_name, h.as_of_date, h.customer_key, cast('entered' as {{ sehat.type_text() }}) as change
     from history as h
     inner join days as d on d.segment_name = h.segment_name and d.as_of_date = h.as_of_date
     left join history as prev
@@ -34,7 +34,7 @@ entered as (
 
 exited as (
 
-    select d.segment_name, d.as_of_date, prev.customer_key, cast('exited' as varchar) as change
+    select d.segment_name, d.as_of_date, prev.customer_key, cast('exited' as {{ sehat.type_text() }}) as change
     from days as d
     inner join history as prev on prev.segment_name = d.segment_name and prev.as_of_date = d.previous_date
     left join history as cur

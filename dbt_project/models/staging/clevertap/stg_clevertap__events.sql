@@ -14,12 +14,13 @@
 -- (A day all of whose keys were first exported earlier holds no row here, so it counts as
 -- changed at every build: re-ranking its few keys again is cheap and changes nothing.)
 -- `dbt build --full-refresh` gives the same table (tests/dbt/test_incremental.py).
+-- On Spark (Parquet tables: no DELETE) it is a table rebuilt from the lake at every build.
 -- Columns added later (event_at_local) are appended to a table built before them (NULL on its
 -- old rows until a full refresh). Every well-formed event is here, custom ones included: the
 -- catalogue of known events (seed clevertap_event_catalogue) is not read here, so this model
 -- builds on its own (Cosmos runs it as a task of its own).
 {{ config(
-    materialized='incremental',
+    materialized=('table' if target.type == 'spark' else 'incremental'),
     incremental_strategy='delete+insert',
     unique_key='event_key',
     on_schema_change='append_new_columns',
@@ -100,8 +101,8 @@ source as (
 renamed as (
 
     select
-        cast(event_key as varchar) as event_key,
-        cast(event_name as varchar) as event_name,
+        cast(event_key as {{ sehat.type_text() }}) as event_key,
+        cast(event_name as {{ sehat.type_text() }}) as event_name,
         cast(event_ts as timestamp) as event_at,
         cast(event_ts_local as timestamp) as event_at_local,
         cast(export_date as date) as export_date,
@@ -109,31 +110,31 @@ renamed as (
         cast(coalesce(event_ts_local, event_ts) as date) < cast(export_date as date) as is_late_arrival,
 
         -- who
-        cast(object_id as varchar) as object_id,
-        nullif(trim(cast(identity as varchar)), '') as identity,
+        cast(object_id as {{ sehat.type_text() }}) as object_id,
+        nullif(trim(cast(identity as {{ sehat.type_text() }})), '') as identity,
         all_identities,
-        cast(platform as varchar) as platform,
-        cast(phone as varchar) as phone,
-        cast(email as varchar) as email,
-        cast(name as varchar) as name,
-        cast(push_token as varchar) as push_token,
+        cast(platform as {{ sehat.type_text() }}) as platform,
+        cast(phone as {{ sehat.type_text() }}) as phone,
+        cast(email as {{ sehat.type_text() }}) as email,
+        cast(name as {{ sehat.type_text() }}) as name,
+        cast(push_token as {{ sehat.type_text() }}) as push_token,
 
         -- device
-        cast(device_make as varchar) as device_make,
-        cast(device_model as varchar) as device_model,
-        cast(app_version as varchar) as app_version,
-        cast(sdk_version as varchar) as sdk_version,
-        cast(os_version as varchar) as os_version,
-        cast(browser as varchar) as browser,
+        cast(device_make as {{ sehat.type_text() }}) as device_make,
+        cast(device_model as {{ sehat.type_text() }}) as device_model,
+        cast(app_version as {{ sehat.type_text() }}) as app_version,
+        cast(sdk_version as {{ sehat.type_text() }}) as sdk_version,
+        cast(os_version as {{ sehat.type_text() }}) as os_version,
+        cast(browser as {{ sehat.type_text() }}) as browser,
 
         -- payload
-        cast(control_group as varchar) as control_group,
+        cast(control_group as {{ sehat.type_text() }}) as control_group,
         event_props,
         session_props,
 
         -- lineage
-        cast(source_format as varchar) as source_format,
-        cast(source_file as varchar) as source_file,
+        cast(source_format as {{ sehat.type_text() }}) as source_format,
+        cast(source_file as {{ sehat.type_text() }}) as source_file,
         cast(line_no as bigint) as line_no,
         cast(loaded_at as timestamp) as loaded_at
 

@@ -11,8 +11,8 @@ with source as (
     {% if exists %}
     select * from {{ src }}
     {% else %}
-    select cast(null as bigint) as consultation_id, cast(null as varchar) as labeller,
-        {% for c in subs %}cast(null as double precision) as {{ c }}, {% endfor %}
+    select cast(null as bigint) as consultation_id, cast(null as {{ sehat.type_text() }}) as labeller,
+        {% for c in subs %}cast(null as {{ sehat.type_double() }}) as {{ c }}, {% endfor %}
         cast(null as timestamp) as labelled_at, cast(null as timestamp) as loaded_at
     where 1 = 0
     {% endif %}
@@ -23,8 +23,8 @@ renamed as (
 
     select
         cast(consultation_id as bigint) as consultation_id,
-        cast(labeller as varchar) as labeller,
-        {% for c in subs %}cast({{ c }} as double precision) as {{ c }},
+        cast(labeller as {{ sehat.type_text() }}) as labeller,
+        {% for c in subs %}cast({{ c }} as {{ sehat.type_double() }}) as {{ c }},
         {% endfor -%}
         cast(labelled_at as timestamp) as labelled_at,
         cast(loaded_at as timestamp) as loaded_at,

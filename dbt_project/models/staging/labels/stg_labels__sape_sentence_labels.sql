@@ -9,8 +9,8 @@ with source as (
     select * from {{ src }}
     {% else %}
     select cast(null as bigint) as consultation_id, cast(null as bigint) as message_id,
-        cast(null as integer) as sentence_index, cast(null as varchar) as speaker, cast(null as varchar) as sentence,
-        cast(null as boolean) as is_question, cast(null as varchar) as category, cast(null as varchar) as labeller,
+        cast(null as integer) as sentence_index, cast(null as {{ sehat.type_text() }}) as speaker, cast(null as {{ sehat.type_text() }}) as sentence,
+        cast(null as boolean) as is_question, cast(null as {{ sehat.type_text() }}) as category, cast(null as {{ sehat.type_text() }}) as labeller,
         cast(null as timestamp) as loaded_at
     where 1 = 0
     {% endif %}
@@ -23,11 +23,11 @@ renamed as (
         cast(consultation_id as bigint) as consultation_id,
         cast(message_id as bigint) as message_id,
         cast(sentence_index as integer) as sentence_index,
-        cast(speaker as varchar) as speaker,
-        cast(sentence as varchar) as sentence,
+        cast(speaker as {{ sehat.type_text() }}) as speaker,
+        cast(sentence as {{ sehat.type_text() }}) as sentence,
         cast(is_question as boolean) as is_question,
-        cast(category as varchar) as category,
-        cast(labeller as varchar) as labeller,
+        cast(category as {{ sehat.type_text() }}) as category,
+        cast(labeller as {{ sehat.type_text() }}) as labeller,
         cast(loaded_at as timestamp) as loaded_at
     from source
 

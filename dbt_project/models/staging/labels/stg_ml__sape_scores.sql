@@ -11,8 +11,8 @@ with source as (
     select * from {{ src }}
     {% else %}
     select cast(null as bigint) as consultation_id,
-        {% for c in cols %}cast(null as double precision) as {{ c }}, {% endfor %}
-        cast(null as varchar) as model_version, cast(null as timestamp) as scored_at
+        {% for c in cols %}cast(null as {{ sehat.type_double() }}) as {{ c }}, {% endfor %}
+        cast(null as {{ sehat.type_text() }}) as model_version, cast(null as timestamp) as scored_at
     where 1 = 0
     {% endif %}
 
@@ -20,8 +20,8 @@ with source as (
 
 select
     cast(consultation_id as bigint) as consultation_id,
-    {% for c in cols %}cast({{ c }} as double precision) as {{ c }},
+    {% for c in cols %}cast({{ c }} as {{ sehat.type_double() }}) as {{ c }},
     {% endfor -%}
-    cast(model_version as varchar) as model_version,
+    cast(model_version as {{ sehat.type_text() }}) as model_version,
     cast(scored_at as timestamp) as scored_at
 from source

@@ -13,10 +13,10 @@ renamed as (
     select
         cast(appointment_id as bigint) as appointment_id,
         cast(user_id as bigint) as user_id,
-        cast(hospital as varchar) as hospital,
-        cast(speciality as varchar) as speciality,
+        cast(hospital as {{ sehat.type_text() }}) as hospital,
+        cast(speciality as {{ sehat.type_text() }}) as speciality,
         cast(scheduled_at as timestamp) as scheduled_at,
-        cast(status as varchar) as status,
+        cast(status as {{ sehat.type_text() }}) as status,
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,
         cast(_batch_date as date) as batch_date,

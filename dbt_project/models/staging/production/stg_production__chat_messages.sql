@@ -13,9 +13,9 @@ renamed as (
     select
         cast(message_id as bigint) as message_id,
         cast(consultation_id as bigint) as consultation_id,
-        cast(sender_role as varchar) as sender_role,
+        cast(sender_role as {{ sehat.type_text() }}) as sender_role,
         cast(sent_at as timestamp) as sent_at,
-        cast(body as varchar) as body,
+        cast(body as {{ sehat.type_text() }}) as body,
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,
         cast(_batch_date as date) as batch_date,

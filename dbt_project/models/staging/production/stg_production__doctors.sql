@@ -12,11 +12,11 @@ renamed as (
 
     select
         cast(doctor_id as bigint) as doctor_id,
-        cast(name as varchar) as name,
-        cast(speciality as varchar) as speciality,
-        cast(gender as varchar) as gender,
+        cast(name as {{ sehat.type_text() }}) as name,
+        cast(speciality as {{ sehat.type_text() }}) as speciality,
+        cast(gender as {{ sehat.type_text() }}) as gender,
         cast(birth_date as date) as birth_date,
-        cast(city as varchar) as city,
+        cast(city as {{ sehat.type_text() }}) as city,
         cast(joined_at as timestamp) as joined_at,
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,

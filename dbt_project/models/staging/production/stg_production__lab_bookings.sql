@@ -15,7 +15,7 @@ renamed as (
         cast(user_id as bigint) as user_id,
         cast(lab_test_id as bigint) as lab_test_id,
         cast(booked_at as timestamp) as booked_at,
-        cast(status as varchar) as status,
+        cast(status as {{ sehat.type_text() }}) as status,
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,
         cast(_batch_date as date) as batch_date,

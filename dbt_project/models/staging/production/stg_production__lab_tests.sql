@@ -12,8 +12,8 @@ renamed as (
 
     select
         cast(lab_test_id as bigint) as lab_test_id,
-        cast(name as varchar) as name,
-        cast(category as varchar) as category,
+        cast(name as {{ sehat.type_text() }}) as name,
+        cast(category as {{ sehat.type_text() }}) as category,
         cast(price as decimal(18, 2)) as price,
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,

@@ -13,10 +13,10 @@ renamed as (
     select
         cast(order_id as bigint) as order_id,
         cast(user_id as bigint) as user_id,
-        cast(status as varchar) as status,
+        cast(status as {{ sehat.type_text() }}) as status,
         cast(ordered_at as timestamp) as ordered_at,
         cast(total_amount as decimal(18, 2)) as total_amount,
-        cast(channel as varchar) as channel,
+        cast(channel as {{ sehat.type_text() }}) as channel,
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,
         cast(_batch_date as date) as batch_date,

@@ -12,9 +12,9 @@ renamed as (
 
     select
         cast(product_id as bigint) as product_id,
-        cast(sku as varchar) as sku,
-        cast(name as varchar) as name,
-        cast(category as varchar) as category,
+        cast(sku as {{ sehat.type_text() }}) as sku,
+        cast(name as {{ sehat.type_text() }}) as name,
+        cast(category as {{ sehat.type_text() }}) as category,
         cast(price as decimal(18, 2)) as price,
         cast(medicine_id as bigint) as medicine_id,
         cast(created_at as timestamp) as created_at,

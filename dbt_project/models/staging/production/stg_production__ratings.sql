@@ -16,7 +16,7 @@ renamed as (
         cast(user_id as bigint) as user_id,
         cast(doctor_id as bigint) as doctor_id,
         cast(stars as integer) as stars,
-        cast(comment as varchar) as comment,
+        cast(comment as {{ sehat.type_text() }}) as comment,
         cast(created_at as timestamp) as created_at,
         cast(updated_at as timestamp) as updated_at,
         cast(_batch_date as date) as batch_date,
