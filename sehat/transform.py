@@ -210,8 +210,11 @@ def dbt_build(
     args = ["build"]
     if select:
         args += ["--select", select]
-    if target == "spark":  # unit-test fixtures are DuckDB/PostgreSQL SQL; they run on the default engine
-        args += ["--exclude-resource-type", "unit_test"]
+    if target == "spark":
+        # Unit-test fixtures are DuckDB/PostgreSQL SQL (they run on the default engine); dbt-spark
+        # snapshots need Delta, Iceberg or Hudi, whose jars no offline package ships: the snapshot
+        # runs on the DuckDB file after the import below (on Databricks it runs on the cluster).
+        args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "snapshot"]
     if vars:
         args += ["--vars", json.dumps(dict(vars), default=str)]
     result = _run_dbt(args, target=target, cfg=cfg, target_path=target_path, on_line=on_line)
@@ -224,6 +227,13 @@ def dbt_build(
         from sehat.lake import import_built
 
         import_built(cfg)
+        if not select:  # the profile history (a dbt snapshot) of what Spark built, on DuckDB
+            snapshot = ["build", "--select", "resource_type:snapshot"]
+            if vars:
+                snapshot += ["--vars", json.dumps(dict(vars), default=str)]
+            history = _run_dbt(snapshot, target="duckdb", cfg=cfg, target_path=target_path, on_line=on_line)
+            if not history.ok:
+                raise DbtBuildError(_failure_message(history), history)
     log.info(result.summary())
     return result
 

@@ -146,3 +146,13 @@ components as (
 {%- endmacro %}
 
 {% macro default__with_recursive() -%}with recursive{%- endmacro %}
+
+
+{#- The text of a JSON object's top-level key (NULL when absent). -#}
+{% macro json_text(column, key) -%}
+    {{ return(adapter.dispatch('json_text', 'sehat')(column, key)) }}
+{%- endmacro %}
+
+{% macro default__json_text(column, key) -%}
+    ({{ column }} ->> '{{ key }}')
+{%- endmacro %}

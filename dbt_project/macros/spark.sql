@@ -118,3 +118,7 @@ components as (
 {%- endmacro %}
 
 {% macro spark__with_recursive() -%}with{%- endmacro %}
+
+{% macro spark__json_text(column, key) -%}
+    get_json_object({{ column }}, '$.{{ key }}')
+{%- endmacro %}

@@ -48,9 +48,9 @@ activity as (
         sum(case when event_name = 'Content Viewed' then 1 else 0 end) as n_content_views,
         sum(case when event_name = 'Content Clicked' then 1 else 0 end) as n_content_clicks,
         {%- for channel in channels %}
-        sum(case when event_name = 'Notification Sent' and (event_props ->> 'campaign_type') = '{{ channel }}' then 1 else 0 end) as {{ channel }}_sent,
-        sum(case when event_name = 'Notification Viewed' and (event_props ->> 'campaign_type') = '{{ channel }}' then 1 else 0 end) as {{ channel }}_viewed,
-        sum(case when event_name = 'Notification Clicked' and (event_props ->> 'campaign_type') = '{{ channel }}' then 1 else 0 end) as {{ channel }}_clicked,
+        sum(case when event_name = 'Notification Sent' and {{ sehat.json_text('event_props', 'campaign_type') }} = '{{ channel }}' then 1 else 0 end) as {{ channel }}_sent,
+        sum(case when event_name = 'Notification Viewed' and {{ sehat.json_text('event_props', 'campaign_type') }} = '{{ channel }}' then 1 else 0 end) as {{ channel }}_viewed,
+        sum(case when event_name = 'Notification Clicked' and {{ sehat.json_text('event_props', 'campaign_type') }} = '{{ channel }}' then 1 else 0 end) as {{ channel }}_clicked,
         {%- endfor %}
         sum(case when event_name = 'Notification Sent' then 1 else 0 end) as notifications_sent,
         sum(case when event_name = 'Notification Viewed' then 1 else 0 end) as notifications_viewed,
@@ -68,10 +68,10 @@ last_events as (
 
 category_interest as (
 
-    select customer_key, (event_props ->> 'category') as category, count(*) as n
+    select customer_key, {{ sehat.json_text('event_props', 'category') }} as category, count(*) as n
     from events
-    where event_name = 'Product Viewed' and (event_props ->> 'category') is not null
-    group by customer_key, (event_props ->> 'category')
+    where event_name = 'Product Viewed' and {{ sehat.json_text('event_props', 'category') }} is not null
+    group by customer_key, {{ sehat.json_text('event_props', 'category') }}
 
 ),
 

@@ -25,7 +25,7 @@ select
     s.speaker,
     s.sent_at,
     s.sentence,
-    (strpos(s.sentence, '?') > 0
+    (position('?' in s.sentence) > 0
         or {{ sehat.regexp_like('lower(s.sentence)', "'" ~ pattern ~ "'") }}) as is_question_dictionary,
     l.is_question as label_is_question,
     l.category as label_category,

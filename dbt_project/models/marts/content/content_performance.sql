@@ -7,9 +7,9 @@ with events as (
     select
         d.customer_key,
         e.event_name,
-        e.event_props ->> 'content_id' as content_id,
-        e.event_props ->> 'content_type' as content_type,
-        e.event_props ->> 'placement' as placement
+        {{ sehat.json_text('e.event_props', 'content_id') }} as content_id,
+        {{ sehat.json_text('e.event_props', 'content_type') }} as content_type,
+        {{ sehat.json_text('e.event_props', 'placement') }} as placement
     from {{ ref('stg_clevertap__events') }} as e
     inner join {{ ref('int_identities_resolved') }} as d
         on d.node_type = 'objectId' and d.node_value = e.object_id

@@ -6,8 +6,8 @@ with views as (
 
     select
         d.customer_key,
-        e.event_props ->> 'experiment_id' as experiment_id,
-        e.event_props ->> 'variant' as variant,
+        {{ sehat.json_text('e.event_props', 'experiment_id') }} as experiment_id,
+        {{ sehat.json_text('e.event_props', 'variant') }} as variant,
         e.event_at
     from {{ ref('stg_clevertap__events') }} as e
     inner join {{ ref('int_identities_resolved') }} as d
