@@ -1,11 +1,11 @@
-{#- Portable on DuckDB and PostgreSQL: trim, lower, regexp_replace(..., 'g'), md5, substr. -#}
+{#- Portable on DuckDB and PostgreSQL: trim, lower, regexp_replace_all, md5, substr. -#}
 
 {% macro normalize_email(column) -%}
     nullif(lower(trim({{ column }})), '')
 {%- endmacro %}
 
 {% macro normalize_phone(column) -%}
-    nullif(regexp_replace({{ column }}, '[^0-9+]', '', 'g'), '')
+    nullif({{ sehat.regexp_replace_all(column, "'[^0-9+]'", "''") }}, '')
 {%- endmacro %}
 
 {% macro hash_identifier(column) -%}

@@ -85,6 +85,16 @@
 {%- endmacro %}
 
 
+{#- Replace every match of a regular expression (pattern and replacement are SQL literals). -#}
+{% macro regexp_replace_all(expression, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regexp_replace_all', 'sehat')(expression, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regexp_replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+
 {#- Type names in casts: Spark has no VARCHAR without a length, no DOUBLE PRECISION and no JSON. -#}
 {% macro type_text() -%}
     {{ return(adapter.dispatch('type_text', 'sehat')()) }}

@@ -64,8 +64,13 @@
     lateral view posexplode(_lists._list) _items as position, item
 {%- endmacro %}
 
+{#- Spark's string literals treat a backslash as an escape: regular expressions double it. -#}
 {% macro spark__regexp_like(expression, pattern) -%}
-    ({{ expression }} rlike {{ pattern }})
+    ({{ expression }} rlike {{ pattern | replace('\\', '\\\\') }})
+{%- endmacro %}
+
+{% macro spark__regexp_replace_all(expression, pattern, replacement) -%}
+    regexp_replace({{ expression }}, {{ pattern | replace('\\', '\\\\') }}, {{ replacement }})
 {%- endmacro %}
 
 {% macro spark__json_text_to_list(column) -%}

@@ -14,7 +14,7 @@ with prescriptions as (
 unnested as (
 
     {% for field, column in fields %}
-    select prescription_id, field, position, trim(regexp_replace(item, '\s+', ' ', 'g')) as raw_value
+    select prescription_id, field, position, trim({{ sehat.regexp_replace_all('item', "'\\s+'", "' '") }}) as raw_value
     from ({{ sehat.unnest_with_position('prescriptions', ['prescription_id', "'" ~ field ~ "' as field"], column) }}) as items_{{ field }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
