@@ -85,6 +85,16 @@
 {%- endmacro %}
 
 
+{#- The n-th element of a list, counting from 1 (NULL past the end). -#}
+{% macro list_element(expression, n) -%}
+    {{ return(adapter.dispatch('list_element', 'sehat')(expression, n)) }}
+{%- endmacro %}
+
+{% macro default__list_element(expression, n) -%}
+    {{ expression }}[{{ n }}]
+{%- endmacro %}
+
+
 {#- Replace every match of a regular expression (pattern and replacement are SQL literals). -#}
 {% macro regexp_replace_all(expression, pattern, replacement) -%}
     {{ return(adapter.dispatch('regexp_replace_all', 'sehat')(expression, pattern, replacement)) }}

@@ -54,6 +54,20 @@
     cast(array() as array<{{ 'string' if element_type in ('text', 'varchar') else element_type }}>)
 {%- endmacro %}
 
+{#- arr[n] counts from 0 on Spark: element_at counts from 1, as DuckDB and PostgreSQL do. -#}
+{% macro spark__list_element(expression, n) -%}
+    element_at({{ expression }}, {{ n }})
+{%- endmacro %}
+
+{#- dbt.listagg: dbt-spark's version drops the ORDER BY; Spark 4 has LISTAGG ... WITHIN GROUP
+    (dbt_project.yml's dispatch setting makes dbt look here first). -#}
+{% macro spark__listagg(measure, delimiter_text, order_by_clause, limit_num) -%}
+    {%- if limit_num -%}
+        {{ exceptions.raise_compiler_error("listagg with limit_num is not supported on Spark") }}
+    {%- endif -%}
+    listagg({{ measure }}, {{ delimiter_text }}){% if order_by_clause %} within group ({{ order_by_clause }}){% endif %}
+{%- endmacro %}
+
 {% macro spark__list_length(expression) -%}
     size({{ expression }})
 {%- endmacro %}

@@ -43,10 +43,10 @@ last_consultation as (
 
 prescriptions as (
 
-    select u.customer_key, p.prescription_id, p.prescribed_at, upper(p.diagnoses[1]) as first_diagnosis
+    select u.customer_key, p.prescription_id, p.prescribed_at, upper({{ sehat.list_element('p.diagnoses', 1) }}) as first_diagnosis
     from {{ ref('stg_production__prescriptions') }} as p
     inner join users as u on u.user_id = p.user_id
-    where p.diagnoses is not null and p.diagnoses[1] is not null
+    where p.diagnoses is not null and {{ sehat.list_element('p.diagnoses', 1) }} is not null
 
 ),
 
