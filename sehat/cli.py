@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sehat.cli_errors import SehatGroup
+from sehat.config import engine as configured_engine
 from sehat.config import settings
 from sehat.errors import SehatError, day_range, parse_day
 
@@ -124,9 +125,21 @@ def run(
         help="Let a rerun replace a loaded CleverTap day with fewer landing files than its last load "
         "(refused otherwise; sets SEHAT_CLEVERTAP_ALLOW_SHRINK for every task of the run).",
     ),
+    engine: str | None = typer.Option(
+        None, "--engine",
+        help="Where dbt builds: duckdb (default) or spark (the [spark] extra: make setup-spark; "
+        "docs/spark.md). Sets SEHAT_ENGINE for every task of the run.",
+    ),
 ) -> None:
     """Run the daily pipeline (ingest -> dbt -> gate -> publish) for a date or a range."""
     days = _days(day, start, end)
+    if isinstance(engine, str):  # (not the typer default object when run() is called as a function)
+        os.environ["SEHAT_ENGINE"] = engine
+        configured_engine()  # an unknown engine stops here, in one line
+        if engine == "spark":
+            from sehat.spark import require_pyspark
+
+            require_pyspark()
     if allow_shrink is True:  # (not the typer default object when run() is called as a function)
         os.environ["SEHAT_CLEVERTAP_ALLOW_SHRINK"] = "1"  # inherited by Airflow's processes and read by settings()
     started = time.perf_counter()

@@ -97,7 +97,7 @@ def _compare_one(con: duckdb.DuckDBPyConnection, schema: str, table: str, digits
     exprs_right = ", ".join(_normalised(c, right[c], digits) for c in shared)
     left_sql = f'SELECT {exprs} FROM l."{schema}"."{table}"'
     right_sql = f'SELECT {exprs_right} FROM r."{schema}"."{table}"'
-    count = lambda sql: con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]  # noqa: E731
+    count = lambda sql: con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
     return RelationParity(
         relation,
         rows_left=count(left_sql),

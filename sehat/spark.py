@@ -12,6 +12,7 @@ pyspark wheel ships (Hive and Derby included).
 
 from __future__ import annotations
 
+import importlib.util
 import shlex
 from pathlib import Path
 
@@ -72,16 +73,30 @@ def table_location(cfg: Settings, schema: str, table: str) -> Path:
     return cfg.spark_dir / "warehouse" / f"{schema}.db" / table
 
 
+def require_pyspark() -> None:
+    """Fail in one line when the ``[spark]`` extra (pyspark, dbt-spark) is not installed."""
+    from sehat.errors import SehatError
+
+    missing = [name for name in ("pyspark", "dbt.adapters.spark") if not _importable(name)]
+    if missing:
+        raise SehatError(
+            f"the Spark engine needs the [spark] extra ({', '.join(missing)} not installed): "
+            "make setup-spark (or pip install -e '.[spark]')"
+        )
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
 def session(cfg: Settings | None = None):
     """A SparkSession with :func:`conf` (pyspark from the ``[spark]`` extra)."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        from sehat.errors import SehatError
+    require_pyspark()
+    from pyspark.sql import SparkSession
 
-        raise SehatError(
-            "the Spark engine needs the [spark] extra: make setup-spark (or pip install -e '.[spark]')"
-        ) from exc
     builder = SparkSession.builder
     for key, value in conf(cfg).items():
         builder = builder.config(key, value)

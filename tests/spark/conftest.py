@@ -1,0 +1,42 @@
+"""Spark fixtures: one local SparkSession per test session (127.0.0.1, UI off), skipped without
+the [spark] extra or a Java runtime; tests here are marked ``spark``."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import replace
+
+import pytest
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/spark/" in item.nodeid.replace("\\", "/"):
+            item.add_marker(pytest.mark.spark)
+
+
+def _require_spark() -> None:
+    pytest.importorskip("pyspark", reason="the [spark] extra (make setup-spark)")
+    pytest.importorskip("dbt.adapters.spark", reason="the [spark] extra (make setup-spark)")
+    if not shutil.which("java") and not os.environ.get("JAVA_HOME"):
+        pytest.skip("Spark needs a Java 17 runtime (java on PATH or JAVA_HOME)")
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory):
+    """The test session's SparkSession (its metastore and warehouse in a temporary directory)."""
+    _require_spark()
+    from sehat.config import settings
+    from sehat.spark import session
+
+    home = tmp_path_factory.mktemp("spark_session")
+    cfg = replace(settings(), home=home, spark_master="local[2]", spark_driver_memory="1g")
+    spark = session(cfg)
+    yield spark
+    spark.stop()
+
+
+@pytest.fixture(scope="session")
+def require_spark():
+    _require_spark()
