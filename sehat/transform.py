@@ -25,7 +25,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sehat.config import COSMOS_MANIFEST, DBT_PROJECT_DIR, Settings, settings
@@ -70,6 +70,7 @@ class NodeResult:
     status: str  # success / error / skipped (models); pass / fail / warn / error / skipped (tests)
     message: str | None = None
     failures: int | None = None  # failing rows of a test
+    seconds: float = 0.0  # execution_time
 
     @property
     def resource_type(self) -> str:
@@ -90,6 +91,8 @@ class DbtResult:
     nodes: tuple[NodeResult, ...] = ()
     output: str = field(default="", repr=False)
     run_results_path: Path | None = None
+    stages: dict[str, float] = field(default_factory=dict)
+    """Seconds per stage of a build on Spark: lake_sync, dbt, import, snapshot."""
 
     def _count(self, resource_types: set[str], statuses: set[str]) -> int:
         return sum(
@@ -156,6 +159,7 @@ class DbtResult:
             "unit_tests_passed": self.unit_tests_passed,
             "skipped": self.skipped,
             "failed_nodes": [n.unique_id for n in self.failed_nodes],
+            **({"stages": self.stages} if self.stages else {}),
         }
 
     def summary(self) -> str:
@@ -203,10 +207,13 @@ def dbt_build(
     target = target or cfg.engine
     if target in ("duckdb", "spark"):
         cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    stages: dict[str, float] = {}
+    started = time.monotonic()
     if target == "spark":
         from sehat.lake import sync_sources
 
         sync_sources(cfg)
+        stages["lake_sync"] = time.monotonic() - started
     args = ["build"]
     if select:
         args += ["--select", select]
@@ -226,14 +233,21 @@ def dbt_build(
     if target == "spark":
         from sehat.lake import import_built
 
+        stages["dbt"] = result.elapsed_seconds
+        mark = time.monotonic()
         import_built(cfg)
+        stages["import"] = time.monotonic() - mark
         if not select:  # the profile history (a dbt snapshot) of what Spark built, on DuckDB
+            mark = time.monotonic()
             snapshot = ["build", "--select", "resource_type:snapshot"]
             if vars:
                 snapshot += ["--vars", json.dumps(dict(vars), default=str)]
             history = _run_dbt(snapshot, target="duckdb", cfg=cfg, target_path=target_path, on_line=on_line)
             if not history.ok:
                 raise DbtBuildError(_failure_message(history), history)
+            stages["snapshot"] = time.monotonic() - mark
+        result = replace(result, elapsed_seconds=time.monotonic() - started,
+                         stages={k: round(v, 2) for k, v in stages.items()})
     log.info(result.summary())
     return result
 
@@ -395,6 +409,7 @@ def _read_run_results(path: Path) -> tuple[NodeResult, ...]:
             status=str(r.get("status", "")).lower(),
             message=r.get("message"),
             failures=r.get("failures"),
+            seconds=float(r.get("execution_time") or 0.0),
         )
         for r in data.get("results", [])
     )

@@ -115,6 +115,22 @@ def ingest(
              _command(f"sehat bench ingest --customers {customers} --days {days} --repeats {repeats}"))
 
 
+@app.command()
+def engines(
+    customers: int = typer.Option(100_000, help="Customers generated (one day)."),
+    spark_memory: str = typer.Option("6g", help="The Spark driver's heap (local[2] runs in the driver)."),
+) -> None:
+    """The same day built by dbt on DuckDB and on Spark local[2]: seconds per stage and layer, and parity."""
+    from sehat.bench.engines import bench_engines
+    from sehat.spark import require_pyspark
+
+    require_pyspark()
+    with tempfile.TemporaryDirectory(prefix="sehat-engines-") as root:
+        figures = bench_engines(customers, Path(root), spark_memory=spark_memory, log=console.print)
+    console.print_json(json.dumps(figures))
+    _written("engines", figures, _command(f"sehat bench engines --customers {customers}"))
+
+
 @app.command("dag-parse")
 def dag_parse(repeats: int = typer.Option(5, help="Forked parses per DAG file (the median is reported).")) -> None:
     """Parse time of every DAG file, from Airflow's own DagBag parse stats."""

@@ -279,6 +279,25 @@ def scale_stages(results_dir: Path) -> str:
             + _source("scale", payload))
 
 
+def engines(results_dir: Path) -> str:
+    payload = _load("engines", results_dir)
+    f = payload["figures"]
+    duck, spark = f["duckdb"], f["spark"]
+    rows = [["whole dbt build (wall)", f"{duck['build_seconds']:.1f}", f"{spark['build_seconds']:.1f}"]]
+    for stage in ("lake_sync", "dbt", "import", "snapshot"):
+        if stage in spark["stages"]:
+            rows.append([f"stage: {stage.replace('_', ' ')}", f"{duck['stages'].get(stage, 0):.1f}"
+                         if stage in duck["stages"] else "-", f"{spark['stages'][stage]:.1f}"])
+    for layer in sorted(set(duck["layers"]) | set(spark["layers"])):
+        rows.append([f"dbt {layer} (sum of node times)", f"{duck['layers'].get(layer, 0):.1f}",
+                     f"{spark['layers'].get(layer, 0):.1f}"])
+    parity = f["parity"]
+    same = "all equal" if not parity["differing"] else f"{len(parity['differing'])} differ: {', '.join(parity['differing'])}"
+    return (f"One generated day, {_n(f['customers'])} customers, {_n(f['events'])} events; seconds. "
+            f"Spark is local[2] with a {f['spark_driver_memory']} driver. Marts compared: {parity['relations']}, {same}.\n\n"
+            + _table(["stage", "DuckDB", "Spark local"], rows, "lrr") + _source("engines", payload))
+
+
 TABLES: dict[str, Callable[[Path], str]] = {
     "readme": readme,
     "prescriptions-accuracy": prescriptions_accuracy,
@@ -289,6 +308,7 @@ TABLES: dict[str, Callable[[Path], str]] = {
     "dbt-routes": dbt_routes,
     "scale-stages": scale_stages,
     "extraction-routes": extraction_routes,
+    "engines": engines,
 }
 
 

@@ -58,11 +58,13 @@ _PATH_VARIABLES = ("SEHAT_HOME", "SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_REA
 
 
 @contextmanager
-def sehat_home(home: Path) -> Iterator[Settings]:
-    """Inside the block every Sehat path lives under ``home`` (``SEHAT_HOME``, no other path variable);
-    the environment is restored afterwards. Yields the settings of that home."""
-    saved = {k: os.environ.pop(k, None) for k in _PATH_VARIABLES}
+def sehat_home(home: Path, **env: str) -> Iterator[Settings]:
+    """Inside the block every Sehat path lives under ``home`` (``SEHAT_HOME``, no other path variable
+    unless given in ``env``, e.g. ``SEHAT_DATA_DIR``, ``SEHAT_ENGINE``); the environment is restored
+    afterwards. Yields the settings of that home."""
+    saved = {k: os.environ.pop(k, None) for k in (*_PATH_VARIABLES, *env)}
     os.environ["SEHAT_HOME"] = str(home)
+    os.environ.update({k: str(v) for k, v in env.items()})
     try:
         yield settings()
     finally:
