@@ -25,6 +25,9 @@ duration, and one node (or a node and everything downstream: *Clear* with
   manifest (`sehat.transform.ensure_manifest`); re-run it after changing the dbt
   project. Without a manifest the DAG holds one task, `manifest_missing`, which
   fails with the command to run.
+* **Lookup tables**: the prescription mart reads `enriched.*`, which the enrichment
+  step (`sehat.enrich.step`) writes before every daily `dbt build` in
+  `sehat_transform`; this DAG reads the tables the last daily build wrote.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@ connection (and its lock) for as long as the Python process lives. A child proce
 releases the file the moment it exits, so the caller can open the warehouse right
 after (reader snapshot, quality gate) and one Airflow worker can run many builds.
 
-* :func:`dbt_build` runs ``dbt build`` (models, data tests, unit tests, in DAG order)
+* :func:`dbt_build` runs the enrichment step (:func:`enrich`, the ``enriched.*`` lookup tables),
+  then ``dbt build`` (models, data tests, unit tests, in DAG order)
   against the warehouse named by :func:`sehat.config.settings`, streams dbt's log lines,
   and returns the counts read from ``target/run_results.json``; it raises
   :class:`DbtBuildError` naming the failing nodes when anything errors or fails.
@@ -92,7 +93,7 @@ class DbtResult:
     output: str = field(default="", repr=False)
     run_results_path: Path | None = None
     stages: dict[str, float] = field(default_factory=dict)
-    """Seconds per stage of a build on Spark: lake_sync, dbt, import, snapshot."""
+    """Seconds per stage of :func:`dbt_build`: enrich, dbt (and on Spark lake_sync, import, snapshot)."""
 
     def _count(self, resource_types: set[str], statuses: set[str]) -> int:
         return sum(
@@ -205,15 +206,18 @@ def dbt_build(
     """
     cfg = cfg or settings()
     target = target or cfg.engine
-    if target in ("duckdb", "spark"):
-        cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     stages: dict[str, float] = {}
     started = time.monotonic()
+    if target in ("duckdb", "spark"):
+        cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+        enrich(cfg)
+        stages["enrich"] = time.monotonic() - started
     if target == "spark":
         from sehat.lake import sync_sources
 
+        mark = time.monotonic()
         sync_sources(cfg)
-        stages["lake_sync"] = time.monotonic() - started
+        stages["lake_sync"] = time.monotonic() - mark
     args = ["build"]
     if select:
         args += ["--select", select]
@@ -230,10 +234,10 @@ def dbt_build(
         if busy := lock_holder(result.output):  # the warehouse is held by another writer
             raise WriterBusy(*busy) from error
         raise error
+    stages["dbt"] = result.elapsed_seconds
     if target == "spark":
         from sehat.lake import import_built
 
-        stages["dbt"] = result.elapsed_seconds
         mark = time.monotonic()
         import_built(cfg)
         stages["import"] = time.monotonic() - mark
@@ -246,10 +250,19 @@ def dbt_build(
             if not history.ok:
                 raise DbtBuildError(_failure_message(history), history)
             stages["snapshot"] = time.monotonic() - mark
-        result = replace(result, elapsed_seconds=time.monotonic() - started,
-                         stages={k: round(v, 2) for k, v in stages.items()})
+    result = replace(result, elapsed_seconds=time.monotonic() - started,
+                     stages={k: round(v, 2) for k, v in stages.items()})
     log.info(result.summary())
     return result
+
+
+def enrich(cfg: Settings | None = None) -> dict[str, int]:
+    """The enrichment step (:mod:`sehat.enrich.step`): the ``enriched.*`` lookup tables dbt reads."""
+    from sehat.enrich.step import enrich_warehouse
+    from sehat.warehouse import writer
+
+    with writer(cfg or settings()) as con:
+        return enrich_warehouse(con)
 
 
 def dbt_parse(

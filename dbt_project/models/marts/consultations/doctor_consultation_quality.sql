@@ -3,8 +3,9 @@
 -- 30 days before (positive = getting worse). New doctors (joined within 30 days of the latest
 -- consultation in the data) are flagged for review when any of their consultations is low-scoring;
 -- others when the share low is >= 0.5 over at least 5 scored consultations. The bad-rating rate
--- (1-2 stars among rated consultations) is beside it. A view: it reads the latest scores.
-{{ config(materialized='view') }}
+-- (1-2 stars among rated consultations) is beside it. A view: it reads the latest scores (a table on
+-- Spark, whose tables the DuckDB file imports).
+{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
 
 with scored as (
 
