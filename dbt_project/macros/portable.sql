@@ -5,16 +5,19 @@
     target.type branches: add a macro here instead.
 -#}
 
-{% macro list_agg(expression, order_by=none, distinct=false) -%}
-    {{ return(adapter.dispatch('list_agg', 'sehat')(expression, order_by, distinct)) }}
+{#- An aggregate list; `filter` is a condition on the rows it collects (SQL's FILTER clause). -#}
+{% macro list_agg(expression, order_by=none, distinct=false, filter=none) -%}
+    {{ return(adapter.dispatch('list_agg', 'sehat')(expression, order_by, distinct, filter)) }}
 {%- endmacro %}
 
-{% macro duckdb__list_agg(expression, order_by, distinct) -%}
+{% macro duckdb__list_agg(expression, order_by, distinct, filter) -%}
     list({% if distinct %}distinct {% endif %}{{ expression }}{% if order_by %} order by {{ order_by }}{% endif %})
+    {%- if filter %} filter (where {{ filter }}){% endif %}
 {%- endmacro %}
 
-{% macro default__list_agg(expression, order_by, distinct) -%}
+{% macro default__list_agg(expression, order_by, distinct, filter) -%}
     array_agg({% if distinct %}distinct {% endif %}{{ expression }}{% if order_by %} order by {{ order_by }}{% endif %})
+    {%- if filter %} filter (where {{ filter }}){% endif %}
 {%- endmacro %}
 
 
@@ -82,6 +85,16 @@
 
 {% macro default__sentence_list(expression) -%}
     string_to_array(regexp_replace({{ expression }}, '([.!?]+)\s+', '\1' || chr(10), 'g'), chr(10))
+{%- endmacro %}
+
+
+{#- The elements of a list joined into one text. -#}
+{% macro list_join(expression, separator) -%}
+    {{ return(adapter.dispatch('list_join', 'sehat')(expression, separator)) }}
+{%- endmacro %}
+
+{% macro default__list_join(expression, separator) -%}
+    array_to_string({{ expression }}, {{ separator }})
 {%- endmacro %}
 
 

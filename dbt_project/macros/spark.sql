@@ -37,17 +37,23 @@
 {%- endmacro %}
 
 
-{% macro spark__list_agg(expression, order_by, distinct) -%}
-    {%- if order_by -%}
-        {#- Spark has no ordered aggregate: collect (key, value) pairs, sort them, keep the values. -#}
-        transform(
-            array_sort(collect_list(named_struct('k', {{ order_by }}, 'v', {{ expression }}))),
-            _pair -> _pair.v
-        )
-        {%- if distinct %} {# distinct with order: drop repeats after sorting #}{%- endif -%}
-    {%- else -%}
-        {% if distinct %}collect_set{% else %}collect_list{% endif %}({{ expression }})
-    {%- endif -%}
+{#- Spark has no ordered aggregate and collect_list drops NULLs: collect (order key, value) structs
+    (never NULL), sort them, keep the values; DISTINCT keeps each value's first place. -#}
+{% macro spark__list_agg(expression, order_by, distinct, filter) -%}
+    {%- set collected -%}
+        collect_list(named_struct('k', {{ order_by if order_by else 'null' }}, 'v', {{ expression }}))
+        {%- if filter %} filter (where {{ filter }}){% endif %}
+    {%- endset -%}
+    {%- set values -%}
+        transform({% if order_by %}array_sort({{ collected }}){% else %}{{ collected }}{% endif %}, _pair -> _pair.v)
+    {%- endset -%}
+    {%- set result -%}{% if distinct %}array_distinct({{ values }}){% else %}{{ values }}{% endif %}{%- endset -%}
+    {#- a filter that keeps no row gives NULL on DuckDB and PostgreSQL, an empty array here -#}
+    {% if filter %}case when count(*) filter (where {{ filter }}) = 0 then null else {{ result }} end{% else %}{{ result }}{% endif %}
+{%- endmacro %}
+
+{% macro spark__list_join(expression, separator) -%}
+    array_join({{ expression }}, {{ separator }})
 {%- endmacro %}
 
 {% macro spark__empty_list(element_type) -%}

@@ -12,7 +12,7 @@ complaints as (
 
     select prescription_id,
            {{ sehat.list_agg("complaint_raw", 'position') }} as complaints,
-           {{ sehat.list_agg("complaint_key", 'position') }} filter (where not is_blank_key) as complaint_keys
+           {{ sehat.list_agg("complaint_key", 'position', filter='not is_blank_key') }} as complaint_keys
     from {{ ref('fct_prescription_complaints') }}
     group by 1
 
