@@ -1,7 +1,7 @@
 -- Restricted: the raw personal data behind dim_customers (name, email, phone, birth date),
 -- one row per registered customer. Lives in the `restricted` schema; analysts use the
 -- masked / hashed columns of dim_customers instead. On PostgreSQL only the roles in
--- var('restricted_readers') are granted SELECT.
+-- var('restricted_readers') are granted SELECT. A user deleted at the source has no row here.
 {{ config(schema='restricted', grants={'select': var('restricted_readers', [])}) }}
 
 select
@@ -16,3 +16,4 @@ select
     {{ normalize_phone('u.phone') }} as phone_normalised
 from {{ ref('int_customer_users_mapped') }} as c
 inner join {{ ref('stg_production__users') }} as u on u.user_id = c.user_id
+where not u.is_deleted_at_source
