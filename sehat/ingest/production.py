@@ -10,7 +10,9 @@ For logical date ``day`` a table's batch holds the rows with
 ``updated_at`` already extracted by earlier batches. The batch is tagged
 ``_batch_date = day`` and replaces any previous batch of that day, so re-running
 a day neither duplicates nor loses rows; staging keeps the newest version of
-each key, so running days out of order gives the same staging tables.
+each key, so running days out of order gives the same staging tables. Rows of
+keys deleted at the source since (``raw.production_deletions``) are kept when
+their day is re-run: the source cannot give them again.
 
 Rows without a primary key or ``updated_at`` cannot be placed and go to
 ``raw.production_quarantine`` with the table and the reason. So do rows whose
@@ -180,7 +182,13 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
     con.execute("BEGIN TRANSACTION")
     for col in added:
         con.execute(f"ALTER TABLE {target} ADD COLUMN {_q(col)} {source_types.get(col) or 'VARCHAR'}")
-    con.execute(f"DELETE FROM {target} WHERE _batch_date = ?", [day])
+    # the day's batch is replaced, except the rows of keys deleted at the source since: the source
+    # cannot give them again, and the marts still flag what they were (a deleted user)
+    con.execute(
+        f"DELETE FROM {target} WHERE _batch_date = ? AND {pk}::VARCHAR NOT IN (SELECT key FROM"
+        " raw.production_deletions WHERE table_name = ? AND key NOT IN (SELECT k FROM _restored))",
+        [day, name],
+    )
     con.execute("DELETE FROM raw.production_quarantine WHERE table_name = ? AND batch_date = ?", [name, day])
     con.execute("DELETE FROM raw.production_deletions WHERE table_name = ? AND batch_date = ?", [name, day])
     con.execute(

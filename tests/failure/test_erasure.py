@@ -170,3 +170,12 @@ def test_a_key_back_at_the_source_is_no_longer_deleted(sehat_home, restored):
     (report,) = extract_day(date(2026, 11, 3), cfg, tables=["users"])
     assert report.detail["restored_at_source"] == (1 if restored else 0)
     assert _rows(cfg, "SELECT count(*) FROM raw.production_deletions") == [(0 if restored else 1,)]
+
+
+def test_a_rerun_of_an_earlier_day_keeps_the_row_of_a_user_deleted_since(sehat_home):
+    cfg = _world(sehat_home)
+    erase(cfg, D2)
+    extract_day(D1, cfg, tables=["users"])  # re-run D1: the source no longer has user 2
+    assert _rows(cfg, "SELECT user_id, email FROM raw.prod_users ORDER BY 1") == [
+        (1, "ayu@example.id"), (2, None)]  # kept (as erased), so the marts can still flag them
+    assert _rows(cfg, "SELECT count(*) FROM raw.production_deletions") == [(1,)]
