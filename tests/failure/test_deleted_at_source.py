@@ -101,7 +101,8 @@ def test_a_user_deleted_at_the_source_is_flagged_unpublished_and_erased(world, r
                                             " WHERE user_id = ?", [user_id]).fetchall())
             logged = con.execute("SELECT reason, rows_purged FROM raw.erasure_log WHERE user_id = ?"
                                  " ORDER BY erased_at", [user_id]).fetchall()
-        assert logged[0][0] == "deleted_at_source" and len(logged) == 2 and all(n > 0 for _, n in logged)
+        # the first erasure, then every run that found more (late events, the re-run day): never empty rows
+        assert logged[0][0] == "deleted_at_source" and len(logged) >= 2 and all(n > 0 for _, n in logged)
         with restricted_reader(cfg) as con:
             assert _tables_holding(con, needles) == {}
         with reader(cfg) as con:
