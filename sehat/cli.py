@@ -284,6 +284,9 @@ def erase(
                   f"{report.rows_purged} rows; audit: raw.erasure_log")
     for uid in report.unknown:
         console.print(f"user {uid} has nothing in the warehouse yet: recorded, purged whenever it arrives")
+    for uid in report.still_in_app:
+        console.print(f"user {uid} still has an account in the app: delete it there, or the release gate refuses "
+                      "every publication that holds them (the segments leave out only users deleted at the source)")
     if report.rows_purged:
         console.print("derived tables and the snapshots follow at the next transform (sehat_transform / sehat run)")
 

@@ -104,6 +104,8 @@ class ErasureReport:
     subjects: int = 0
     users: dict[int, dict] = field(default_factory=dict)  # user_id -> {"reason", "purged": {table: rows}}
     unknown: list[int] = field(default_factory=list)
+    # erasure requests whose account the app still has: not flagged in the marts, refused by the gate
+    still_in_app: list[int] = field(default_factory=list)
 
     @property
     def rows_purged(self) -> int:
@@ -111,7 +113,7 @@ class ErasureReport:
 
     def as_dict(self) -> dict:
         return {"day": self.day.isoformat() if self.day else None, "subjects": self.subjects,
-                "rows_purged": self.rows_purged, "unknown": self.unknown,
+                "rows_purged": self.rows_purged, "unknown": self.unknown, "still_in_app": self.still_in_app,
                 "users": {str(k): v for k, v in sorted(self.users.items())}}
 
 
@@ -137,6 +139,10 @@ def erase(cfg: Settings | None = None, day: date | None = None, user_ids: tuple[
             _remember_identifiers(con)
             purged = _purge_all(con)
             _log(con, day, purged, report)
+            if _has_table(con, "raw", "prod_users"):
+                report.still_in_app = [r[0] for r in con.execute(
+                    "SELECT user_id FROM _subjects WHERE reason = 'request'"
+                    " AND user_id IN (SELECT user_id FROM raw.prod_users) ORDER BY 1").fetchall()]
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")

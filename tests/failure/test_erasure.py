@@ -124,6 +124,7 @@ def test_an_erasure_request_for_a_user_still_at_the_source(sehat_home):
     assert report.users[1] == {"reason": "request",
                                "purged": {"raw.clevertap_events": 1, "raw.prod_users": 1}}
     assert report.unknown == [404]  # nothing of that user yet: recorded, purged when it arrives
+    assert report.still_in_app == [1]  # the app still has the account: the operator is told
     assert _found(cfg, AYU_NEEDLES + BUDI_NEEDLES) == {}
     assert erase(cfg).users == {}  # the requests stay subjects of every later run, with nothing left
     assert _rows(cfg, "SELECT user_id, reason FROM raw.erasure_log ORDER BY 1") == [
@@ -142,6 +143,7 @@ def test_the_command_line_erases_and_says_what_it_purged(sehat_home):
     result = runner.invoke(app, ["erase", "--user-id", "1"])
     assert result.exit_code == 0, result.output
     assert "2 user(s) to erase, 2 purged now" in result.output and "raw.erasure_log" in result.output
+    assert "user 1 still has an account in the app" in " ".join(result.output.split())
     assert _found(sehat_home, AYU_NEEDLES + BUDI_NEEDLES) == {}
 
 
