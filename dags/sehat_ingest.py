@@ -10,7 +10,11 @@ schedules `sehat_transform`.
 * **Which day**: the run's logical date. The schedule is a daily *data
   interval*, so the run for day D starts after D ends and its logical date is D.
   A manual run may pass `{"day": "YYYY-MM-DD"}` instead.
-* **Writers**: the three load tasks (CleverTap, production tables, SAPE labels) run in pool `duckdb_writer` (one slot).
+* **Writers**: the three load tasks (CleverTap, production tables, SAPE labels) and the erasure run in pool
+  `duckdb_writer` (one slot).
+* **Erasure**: after the CleverTap and production loads, `erase_deleted_users` purges the personal data of
+  users deleted at the source (and of erasure requests) from raw, before the transform reads it
+  (`sehat.erasure`; docs/design.md).
 * **Re-runs** are safe: every load is idempotent per day. A rerun that would load fewer
   CleverTap files for the day than its last load fails with a clear message unless the
   param `allow_shrink` is true (or `SEHAT_CLEVERTAP_ALLOW_SHRINK=1`).
@@ -98,15 +102,28 @@ def sehat_ingest():
         log_loads(reports)
         return as_plain(reports)
 
+    @task(pool=POOL)
+    def erase_deleted_users() -> dict:
+        """Purge the raw personal data of users deleted at the source (and of erasure requests)."""
+        from datetime import date
+
+        from sehat.erasure import erase
+
+        (day,) = resolve_days(get_current_context())
+        return erase(day=date.fromisoformat(day)).as_dict()  # logs what it purged
+
     @task(outlets=[RAW])
-    def announce_raw(clevertap: dict, production: list, labels: list) -> str:
-        """Emit the raw asset event (once, after both loads) with the day in its extra."""
+    def announce_raw(clevertap: dict, production: list, labels: list, erasure: dict) -> str:
+        """Emit the raw asset event (once, after the loads and the erasure) with the day in its extra."""
         context = get_current_context()
         (day,) = resolve_days(context)
         context["outlet_events"][RAW].extra = {"day": day, "run_id": context["run_id"]}
         return day
 
-    announce_raw(ingest_clevertap(), extract_production(), load_labels())
+    clevertap, production = ingest_clevertap(), extract_production()
+    erasure = erase_deleted_users()
+    [clevertap, production] >> erasure  # after every load that may bring personal data back
+    announce_raw(clevertap, production, load_labels(), erasure)
 
 
 sehat_ingest()

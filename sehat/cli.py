@@ -270,6 +270,41 @@ def _print_clevertap_notes(cfg) -> None:
 
 
 @app.command()
+def erase(
+    user_id: list[int] = typer.Option(
+        [], "--user-id", help="Also erase this production user (an erasure request that arrived directly); repeatable."),
+) -> None:
+    """Purge the personal data of users deleted at the source (and of --user-id) from the warehouse's raw layer.
+
+    The daily run does the same after every ingest; derived tables follow at the next transform.
+    """
+    from sehat.erasure import erase as run_erasure
+
+    cfg = settings()
+    bad = [u for u in user_id if u <= 0]
+    if bad:
+        raise SehatError(f"--user-id {bad[0]} is not a production user id (a positive integer)")
+    if not cfg.warehouse_path.exists():
+        raise SehatError(f"no warehouse at {cfg.warehouse_path} yet: nothing to erase (run `sehat run` first)")
+    report = run_erasure(cfg, user_ids=user_id)
+    table = Table("user_id", "reason", "rows purged", "where")
+    for uid, done in sorted(report.users.items()):
+        table.add_row(str(uid), done["reason"], str(sum(done["purged"].values())),
+                      ", ".join(f"{rel} {n}" for rel, n in sorted(done["purged"].items())) or "-")
+    if report.users:
+        console.print(table)
+    console.print(f"{report.subjects} user(s) to erase, {len(report.users)} purged now, "
+                  f"{report.rows_purged} rows; audit: raw.erasure_log")
+    for uid in report.unknown:
+        console.print(f"user {uid} has nothing in the warehouse yet: recorded, purged whenever it arrives")
+    for uid in report.still_in_app:
+        console.print(f"user {uid} still has an account in the app: delete it there, or the release gate refuses "
+                      "every publication that holds them (the segments leave out only users deleted at the source)")
+    if report.rows_purged:
+        console.print("derived tables and the snapshots follow at the next transform (sehat_transform / sehat run)")
+
+
+@app.command()
 def demo(
     customers: int = typer.Option(2000, help="Customers in the sample."),
     days: int = typer.Option(5, help="Days in the sample (each one runs through Airflow)."),

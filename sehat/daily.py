@@ -58,6 +58,14 @@ def load_labels(day: date, cfg: Settings, run_id: str = "", earlier: Mapping | N
     return ingest_day(day, cfg)
 
 
+def erase_deleted_users(day: date, cfg: Settings, run_id: str = "", earlier: Mapping | None = None):
+    """Purge the raw personal data of users deleted at the source and of erasure requests, after
+    the loads (which may have brought some back) and before dbt builds on them (``sehat.erasure``)."""
+    from sehat.erasure import erase
+
+    return erase(cfg, day)
+
+
 def dbt_build(day: date, cfg: Settings, run_id: str = "", earlier: Mapping | None = None):
     """``dbt build --vars {as_of_date: day}`` (a subprocess: DuckDB has one writer)."""
     from sehat.transform import dbt_build as build
@@ -120,6 +128,7 @@ STEPS: tuple[Step, ...] = (
     Step("ingest_clevertap", "sehat_ingest", ingest_clevertap, True),
     Step("extract_production", "sehat_ingest", extract_production, True),
     Step("load_labels", "sehat_ingest", load_labels, True),
+    Step("erase_deleted_users", "sehat_ingest", erase_deleted_users, True),
     Step("dbt_build", "sehat_transform", dbt_build, True),
     Step("refresh_reader", "sehat_transform", refresh_reader, True),
     Step("validate_segment", "sehat_publish", validate_segment, False),

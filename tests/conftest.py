@@ -38,6 +38,7 @@ _SHARED_WORLDS = {
     # tests/failure/conftest.py: world, reference (the other files there build nothing shared)
     "tests/failure/test_bad_inputs.py": "failure world",
     "tests/failure/test_concurrent_readers.py": "failure world",
+    "tests/failure/test_deleted_at_source.py": "failure world",
     "tests/failure/test_idempotence.py": "failure world",
     "tests/failure/test_killed_tasks.py": "failure world",
     "tests/security/test_secrets_and_exposure.py": "failure world",  # imports those fixtures

@@ -60,7 +60,9 @@ def train_cohorts(cfg: Settings | None = None, k_range=(3, 4, 5, 6, 7, 8), rando
 
     cfg = cfg or settings()
     with reader(cfg) as con:
-        customers = con.execute("SELECT * FROM marts.dim_customers WHERE NOT is_anonymous ORDER BY customer_key").df()
+        # registered customers; never one deleted at the source (the release gate refuses them)
+        customers = con.execute("SELECT * FROM marts.dim_customers WHERE NOT is_anonymous AND NOT is_deleted_at_source"
+                                " ORDER BY customer_key").df()
         as_of = _as_of(con)
     k_range = tuple(k for k in k_range if k < len(customers) // 5)
     if not k_range:
@@ -120,7 +122,7 @@ def train_recommendations(cfg: Settings | None = None, k: int = 10, min_support:
         purchases = con.execute(_PURCHASES_SQL).df()
         services = con.execute(_SERVICES_SQL).df()
         customers = con.execute("SELECT customer_key, user_id, identity FROM marts.dim_customers"
-                                " WHERE NOT is_anonymous").df()
+                                " WHERE NOT is_anonymous AND NOT is_deleted_at_source").df()
         has_cohorts = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'ml'"
                                   " AND table_name = 'customer_cohorts'").fetchone()[0]
         cohorts = (con.execute("SELECT customer_key, cohort_id FROM ml.customer_cohorts").df()

@@ -10,7 +10,9 @@ For logical date ``day`` a table's batch holds the rows with
 ``updated_at`` already extracted by earlier batches. The batch is tagged
 ``_batch_date = day`` and replaces any previous batch of that day, so re-running
 a day neither duplicates nor loses rows; staging keeps the newest version of
-each key, so running days out of order gives the same staging tables.
+each key, so running days out of order gives the same staging tables. Rows of
+keys deleted at the source since (``raw.production_deletions``) are kept when
+their day is re-run: the source cannot give them again.
 
 Rows without a primary key or ``updated_at`` cannot be placed and go to
 ``raw.production_quarantine`` with the table and the reason. So do rows whose
@@ -175,12 +177,18 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
         _batch_from_text(con, source, pk, source_types, window, params)
         text_read = True
     mismatched = con.execute("SELECT count(*) FROM _mismatch").fetchone()[0]
-    missed, deleted = _reconcile(con, source, target, pk, day, upper, text_read=text_read)
+    missed, deleted, restored = _reconcile(con, source, target, name, pk, day, upper, text_read=text_read)
 
     con.execute("BEGIN TRANSACTION")
     for col in added:
         con.execute(f"ALTER TABLE {target} ADD COLUMN {_q(col)} {source_types.get(col) or 'VARCHAR'}")
-    con.execute(f"DELETE FROM {target} WHERE _batch_date = ?", [day])
+    # the day's batch is replaced, except the rows of keys deleted at the source since: the source
+    # cannot give them again, and the marts still flag what they were (a deleted user)
+    con.execute(
+        f"DELETE FROM {target} WHERE _batch_date = ? AND {pk}::VARCHAR NOT IN (SELECT key FROM"
+        " raw.production_deletions WHERE table_name = ? AND key NOT IN (SELECT k FROM _restored))",
+        [day, name],
+    )
     con.execute("DELETE FROM raw.production_quarantine WHERE table_name = ? AND batch_date = ?", [name, day])
     con.execute("DELETE FROM raw.production_deletions WHERE table_name = ? AND batch_date = ?", [name, day])
     con.execute(
@@ -188,6 +196,9 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
         " WHERE k NOT IN (SELECT key FROM raw.production_deletions WHERE table_name = ?)",
         [name, day, name],
     )
+    # a key recorded as deleted that is back at the source (a restore) is no longer deleted
+    con.execute("DELETE FROM raw.production_deletions WHERE table_name = ? AND key IN (SELECT k FROM _restored)",
+                [name])
     con.execute(
         "INSERT INTO raw.production_quarantine SELECT ?, ?, reason, record, current_localtimestamp() FROM _mismatch",
         [name, day],
@@ -232,11 +243,12 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
             "warnings": warnings,
             "reconciled_below_watermark": missed,
             "deleted_at_source": deleted,
+            "restored_at_source": restored,
         },
     )
     record_load(con, report)
     con.execute("COMMIT")
-    con.execute("DROP TABLE _batch; DROP TABLE _mismatch; DROP TABLE _deleted")
+    con.execute("DROP TABLE _batch; DROP TABLE _mismatch; DROP TABLE _deleted; DROP TABLE _restored")
     return report
 
 
@@ -272,15 +284,17 @@ def _batch_from_text(con: duckdb.DuckDBPyConnection, source: str, pk: str, types
     con.execute("DROP TABLE _text; DROP TABLE _cast")
 
 
-def _reconcile(con: duckdb.DuckDBPyConnection, source: str, target: str, pk: str, day: date, upper,
-               text_read: bool) -> tuple[int, int]:
+def _reconcile(con: duckdb.DuckDBPyConnection, source: str, target: str, name: str, pk: str, day: date, upper,
+               text_read: bool) -> tuple[int, int, int]:
     """Key reconciliation against the source, every run (reads the key and ``updated_at`` of
     every source row). Adds to ``_batch`` the rows the watermark window cannot see: a row whose
     ``updated_at`` moved backwards, or one inserted with an old ``updated_at``; fills ``_deleted``
-    with the keys extracted earlier that the source no longer has. Returns (added, deleted)."""
+    with the keys extracted earlier that the source no longer has, and ``_restored`` with the keys
+    recorded as deleted that the source has again. Returns (added, deleted, restored)."""
     con.execute("CREATE OR REPLACE TEMP TABLE _deleted (k VARCHAR)")
+    con.execute("CREATE OR REPLACE TEMP TABLE _restored (k VARCHAR)")
     if text_read:
-        return 0, 0  # the table holds values of the wrong type: keys are reconciled once it is fixed
+        return 0, 0, 0  # the table holds values of the wrong type: keys are reconciled once it is fixed
     con.execute(f"CREATE OR REPLACE TEMP TABLE _src_keys AS SELECT {pk} AS k, {WATERMARK_COLUMN} AS u"
                 f" FROM {source} WHERE {pk} IS NOT NULL")
     # the newest extracted version of each key (other days' batches; this day's is being replaced)
@@ -295,5 +309,9 @@ def _reconcile(con: duckdb.DuckDBPyConnection, source: str, target: str, pk: str
     ).fetchone()[0]
     con.execute("INSERT INTO _deleted SELECT DISTINCT k::VARCHAR FROM _latest WHERE k NOT IN (SELECT k FROM _src_keys)")
     deleted = con.execute("SELECT count(*) FROM _deleted").fetchone()[0]
+    restored = con.execute(
+        "INSERT INTO _restored SELECT key FROM raw.production_deletions WHERE table_name = ?"
+        " AND key IN (SELECT k::VARCHAR FROM _src_keys)", [name]
+    ).fetchone()[0]
     con.execute("DROP TABLE _src_keys; DROP TABLE _latest")
-    return missed, deleted
+    return missed, deleted, restored

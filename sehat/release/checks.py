@@ -6,6 +6,9 @@
 * :func:`pii_check`: no column that identifies a person, by **name** and by **value** (phone
   numbers, e-mail addresses, and the values of the known PII columns of the warehouse), so
   ``phone AS contact_number`` is refused;
+* :func:`erased_users_check`: no row of a user deleted at the production source or erased on
+  request (by ``customer_key``, ``user_id`` or ``identity``): the segments leave them out, this
+  refuses a publication that holds one anyway (defence in depth);
 * :func:`size_checks`: rows bounded on every publication, the first one and a jump from zero
   included (absolute cap and share of all customers), and against the live publication;
 * :func:`write_data_docs`: the gate run as a static HTML page (offline: no CDN links), kept for
@@ -194,6 +197,78 @@ def known_pii_in_snapshot(cfg) -> dict[str, set[str]]:
         return {"email": set(), "phone": set()}
     with reader(cfg) as con:
         return known_pii_values(con)
+
+
+# --------------------------------------------------------------------------- erased users
+
+
+def erased_users_check(df: pd.DataFrame, erased: dict[str, set] | None = None) -> dict:
+    """No row of an erased user in ``df``: a value of ``customer_key``, ``user_id`` or ``identity``
+    that belongs to a user deleted at the source or erased on request (``erased``: the sets of
+    :func:`erased_users_in_snapshot`). Offending values are shown (they are keys, not PII)."""
+    erased = erased or {}
+    found = []
+    for column in ("customer_key", "user_id", "identity"):
+        values = erased.get(column) or set()
+        if column not in df.columns or not values:
+            continue
+        series = df[column].dropna()
+        if column == "user_id":  # integers, maybe read as floats next to NULLs
+            series = pd.to_numeric(series, errors="coerce").dropna().astype("int64")
+        hits = series[series.isin(values)].drop_duplicates()
+        if len(hits):
+            found.append(f"{column} {', '.join(str(v) for v in hits.iloc[:PII_SAMPLE])}"
+                         f" ({len(hits)} distinct)")
+    return check("expect_no_user_deleted_at_source", not found,
+                 "; ".join(found) if found else "none", erased_users=len(erased.get("user_id") or ()))
+
+
+def erased_users(con) -> dict[str, set]:
+    """The erased users (deleted at the source, or erasure requests: :data:`sehat.erasure.SUBJECTS_SQL`)
+    as {"user_id", "customer_key", "identity"} sets, from what ``con`` holds (empty sets where a
+    relation is missing: a warehouse that never extracted)."""
+    from sehat.erasure import DELETED_USERS_SQL, SUBJECTS_SQL
+
+    def has(schema: str, name: str) -> bool:
+        return bool(con.execute(
+            "SELECT count(*) FROM (SELECT schema_name, table_name FROM duckdb_tables() UNION ALL"
+            " SELECT schema_name, view_name FROM duckdb_views()) WHERE schema_name = ? AND table_name = ?",
+            [schema, name]).fetchone()[0])
+
+    out: dict[str, set] = {"user_id": set(), "customer_key": set(), "identity": set()}
+    if has("raw", "production_deletions") and has("raw", "erasure_requests"):
+        subjects = SUBJECTS_SQL
+    elif has("raw", "production_deletions"):
+        subjects = DELETED_USERS_SQL  # a warehouse the erasure never ran on
+    else:
+        subjects = None
+    if subjects:
+        out["user_id"] = {r[0] for r in con.execute(f"SELECT user_id FROM ({subjects})").fetchall()}
+    ids = f"(SELECT user_id FROM ({subjects}))" if subjects else None
+    if ids and has("intermediate", "int_customer_users_mapped"):
+        out["customer_key"] |= {r[0] for r in con.execute(
+            f"SELECT customer_key FROM intermediate.int_customer_users_mapped WHERE user_id IN {ids}").fetchall()}
+    if has("marts", "dim_customers") and "is_deleted_at_source" in {
+            r[0] for r in con.execute("DESCRIBE marts.dim_customers").fetchall()}:
+        out["customer_key"] |= {r[0] for r in con.execute(
+            "SELECT customer_key FROM marts.dim_customers WHERE is_deleted_at_source").fetchall()}
+    if ids and has("raw", "erasure_identifiers"):
+        out["identity"] |= {r[0] for r in con.execute(
+            f"SELECT value FROM raw.erasure_identifiers WHERE kind = 'identity' AND user_id IN {ids}").fetchall()}
+    if ids and has("raw", "prod_users"):
+        out["identity"] |= {r[0] for r in con.execute(
+            f"SELECT DISTINCT identity FROM raw.prod_users WHERE user_id IN {ids} AND identity IS NOT NULL").fetchall()}
+    return out
+
+
+def erased_users_in_snapshot(cfg) -> dict[str, set]:
+    """:func:`erased_users` of the restricted snapshot (empty when there is no snapshot yet)."""
+    from sehat.warehouse import restricted_path, restricted_reader
+
+    if not restricted_path(cfg).exists():
+        return {"user_id": set(), "customer_key": set(), "identity": set()}
+    with restricted_reader(cfg) as con:
+        return erased_users(con)
 
 
 # --------------------------------------------------------------------------- size

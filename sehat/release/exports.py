@@ -2,7 +2,7 @@
 
 :func:`validate_export` reads one export from the read-only snapshot into a DataFrame, stages it as a
 candidate (``members.parquet``) and runs its gate: the Great Expectations suite of :func:`build_suite`,
-the size bounds and the PII scan of :mod:`sehat.release.checks`. :func:`publish_export` promotes a
+the size bounds, the PII scan and the erased-user check of :mod:`sehat.release.checks`. :func:`publish_export` promotes a
 passed candidate to two destinations:
 
 1. a **file drop** (:class:`~sehat.release.store.Release` ``(<kind>, <name>)``)::
@@ -28,6 +28,8 @@ import pandas as pd
 from sehat.config import Settings, settings
 from sehat.release.checks import (
     GateFailed,
+    erased_users_check,
+    erased_users_in_snapshot,
     known_pii_in_snapshot,
     new_suite,
     pii_check,
@@ -85,14 +87,15 @@ def _total_customers(con) -> int | None:
 
 
 def gate_frame(df: pd.DataFrame, segment: Segment, previous_rows: int | None, total_customers: int | None,
-               known_pii: dict | None = None) -> tuple[list[dict], list[dict], object]:
-    """Every check of an export on ``df``: (GX suite checks, size and PII checks, the GX result)."""
+               known_pii: dict | None = None, erased: dict | None = None) -> tuple[list[dict], list[dict], object]:
+    """Every check of an export on ``df``: (GX suite checks, size, PII and erased-user checks, the GX result)."""
     checks, validation = run_suite(df, lambda: build_suite(segment), segment.name)
     members = int(df["customer_key"].nunique()) if "customer_key" in df.columns else len(df)
     extra = size_checks(len(df), members, total_customers, previous_rows, max_rows=segment.max_rows,
                           max_share=segment.max_share if "customer_key" in df.columns else None,
                           max_size_change=segment.max_size_change)
     extra.append(pii_check(df, segment.allowed_hashed_pii(), known_pii))
+    extra.append(erased_users_check(df, erased))
     return checks, extra, validation
 
 
@@ -107,9 +110,10 @@ def validate_export(name: str, as_of: date | str, run_id: str, cfg: Settings | N
         df = con.execute(f"SELECT * FROM {segment.relation} ORDER BY {', '.join(segment.keys)}").df()
         total = _total_customers(con)
     known = known_pii_in_snapshot(cfg)  # the known PII values live in the restricted snapshot
+    erased = erased_users_in_snapshot(cfg)  # and so do the users deleted at the source
     live = rel.current()
     previous_rows = live["rows"] if live else None
-    gx_checks, extra, validation = gate_frame(df, segment, previous_rows, total, known)
+    gx_checks, extra, validation = gate_frame(df, segment, previous_rows, total, known, erased)
     checks = gx_checks + extra
     cand = rel.stage(run_id)
     passed = all(c["success"] for c in checks)

@@ -28,7 +28,7 @@ EXPECTED = {p.stem for p in DAGS.glob("*.py") if not p.name.startswith("_")}
 CORE = {"sehat_ingest", "sehat_transform", "sehat_publish"}
 # Every task that writes the DuckDB file must hold the single writer slot.
 WRITER_TASKS = {
-    "sehat_ingest": {"ingest_clevertap", "extract_production", "load_labels"},
+    "sehat_ingest": {"ingest_clevertap", "extract_production", "load_labels", "erase_deleted_users"},
     "sehat_transform": {"dbt_build", "refresh_reader"},
     "sehat_personalisation": {
         "train_cohorts", "train_recommendations", "rank_content", "analyse_experiments", "refresh_snapshot",

@@ -85,12 +85,15 @@ class World:
 
 
 def land(cfg: Settings, days: list[date]) -> None:
+    """The ingest DAG's writers for each day: the loads, then the erasure (sehat.daily.STEPS)."""
+    from sehat.erasure import erase
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
 
     for day in days:
         ingest_day(day, cfg)
         extract_day(day, cfg)
+        erase(cfg, day)
 
 
 def relations(con) -> list[str]:

@@ -27,9 +27,11 @@ INGEST = textwrap.dedent(
     from datetime import date
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
+    from sehat.erasure import erase
     day = date.fromisoformat(sys.argv[1])
     ingest_day(day)
     extract_day(day)
+    erase(day=day)
     """
 )
 PUBLISH = textwrap.dedent(

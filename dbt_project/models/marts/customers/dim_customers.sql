@@ -3,6 +3,9 @@
 -- Anonymous customers (devices that never logged in) are included with user_id NULL.
 -- PII: no raw email/phone/name here (md5 of the normalised email/phone, masked name); the raw
 -- values are in restricted.customer_pii.
+-- Soft delete: a customer whose production user was deleted at the source stays, flagged
+-- (is_deleted_at_source, deleted_at_source_on), with its personal columns NULL (staging drops them);
+-- no segment holds it (int_customers_deleted_at_source).
 --
 -- Cohorts come from the ML model (ml/cohorts) which writes ml.customer_cohorts after the
 -- marts are built; the view shows the latest trained assignment when that table exists
@@ -23,10 +26,19 @@ memberships as (
     from {{ ref('segment_memberships_current') }}
     group by customer_key
 
+),
+
+deleted as (
+
+    select customer_key, deleted_at_source_on
+    from {{ ref('int_customers_deleted_at_source') }}
+
 )
 
 select
     p.*,
+    d.customer_key is not null as is_deleted_at_source,
+    d.deleted_at_source_on,
     coalesce(m.n_segments, 0) as n_segments,
     m.segments,
     {%- if cohorts %}
@@ -38,6 +50,7 @@ select
     {%- endif %}
 from profiles as p
 left join memberships as m on m.customer_key = p.customer_key
+left join deleted as d on d.customer_key = p.customer_key
 {%- if cohorts %}
 left join {{ cohorts.include(database=False) }} as ch on ch.customer_key = p.customer_key
 {%- endif %}

@@ -13,3 +13,5 @@ from {{ ref('int_customers_profiled') }}
 where (
     last_diagnosis_group in ('endocrine_metabolic', 'circulatory') and (days_since_last_order is null or days_since_last_order >= 25)
 )
+    -- never a customer deleted at the source (docs/design.md)
+    and customer_key not in (select customer_key from {{ ref('int_customers_deleted_at_source') }})

@@ -1,7 +1,7 @@
 -- Segment: customers who completed a consultation in the 30 days up to as_of_date
 -- (as_of_date - 29 .. as_of_date, both included) and placed no order since their
 -- latest such consultation (up to as_of_date). Typical use: a reminder to buy the
--- prescribed medicines. One row per customer.
+-- prescribed medicines. One row per customer; customers deleted at the source are left out.
 
 with as_of as (
 
@@ -58,6 +58,8 @@ members as (
     inner join {{ ref('int_customers_profiled') }} as d on d.customer_key = rc.customer_key
     left join ordered_since as os on os.customer_key = rc.customer_key
     where os.customer_key is null
+        -- never a customer deleted at the source (docs/design.md)
+        and rc.customer_key not in (select customer_key from {{ ref('int_customers_deleted_at_source') }})
 
 )
 

@@ -14,3 +14,5 @@ from {{ ref('int_customers_profiled') }}
 where (
     rfm_segment = 'champion' and not is_anonymous
 )
+    -- never a customer deleted at the source (docs/design.md)
+    and customer_key not in (select customer_key from {{ ref('int_customers_deleted_at_source') }})

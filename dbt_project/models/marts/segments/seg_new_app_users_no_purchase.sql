@@ -13,3 +13,5 @@ from {{ ref('int_customers_profiled') }}
 where (
     lifecycle_stage = 'new' and not is_anonymous and n_orders = 0 and n_active_days >= 1
 )
+    -- never a customer deleted at the source (docs/design.md)
+    and customer_key not in (select customer_key from {{ ref('int_customers_deleted_at_source') }})

@@ -13,3 +13,5 @@ from {{ ref('int_customers_profiled') }}
 where (
     push_sent >= 5 and push_clicked = 0 and email_md5 is not null
 )
+    -- never a customer deleted at the source (docs/design.md)
+    and customer_key not in (select customer_key from {{ ref('int_customers_deleted_at_source') }})

@@ -23,4 +23,10 @@ renamed as (
 
 )
 
-select * from renamed
+-- a catalogue row deleted at the source stays (history still joins to it), flagged
+select
+    renamed.*,
+    d.key is not null as is_deleted_at_source
+from renamed
+left join {{ ref('stg_production__deletions') }} as d
+    on d.table_name = 'lab_tests' and d.key = cast(renamed.lab_test_id as {{ sehat.type_text() }})
