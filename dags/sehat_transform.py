@@ -7,7 +7,10 @@ finished before this run started, their days are built one after the other in
 date order. Without triggering events (manual run, `airflow dags test`) the
 day is `{"day": ...}` from the run conf, else the logical date.
 
-1. `dbt_build`: one `dbt build` subprocess per day with `--vars {as_of_date: day}`;
+1. `dbt_build`: the enrichment step (`enriched.*` lookup tables), then one `dbt build`
+   subprocess per day with `--vars {as_of_date: day}`. With `SEHAT_ENGINE=spark` the build
+   runs on Spark from the Parquet lake and its tables are imported back into the DuckDB
+   file (`sehat.transform.dbt_build`, docs/spark.md); the task is the same;
 2. `refresh_reader`: copy the checkpointed writer file to the read-only
    snapshot (atomic rename) and announce `sehat://warehouse/marts` with
    `{"day": <latest day>, "days": [...]}`, which schedules `sehat_publish`.

@@ -26,7 +26,7 @@ def pytest_configure(config):
 
 
 # Session fixtures that build a whole world (generated sample + ingest + dbt build). A test
-# using one is marked ``e2e`` here, so ``make test-fast`` (``-m "not e2e"``) leaves it out
+# using one is marked ``e2e`` here, so ``make test-fast`` (``-m "not e2e and not spark"``) leaves it out
 # and a new test on a world needs no mark of its own. Tests that build their own world
 # (an Airflow run, compose, Cosmos) carry ``@pytest.mark.e2e`` themselves.
 WORLD_FIXTURES = frozenset({"reference", "customer_warehouse"})

@@ -1,5 +1,5 @@
 """Spark fixtures: one local SparkSession per test session (127.0.0.1, UI off), skipped without
-the [spark] extra or a Java runtime; tests here are marked ``spark``."""
+the [spark] extra or a Java runtime; tests using them are marked ``spark``."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if "tests/spark/" in item.nodeid.replace("\\", "/"):
+    for item in items:  # a test that starts Spark (a JVM, ~10 s) is marked: make test-fast leaves it out
+        if {"spark", "require_spark"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.spark)
 
 
