@@ -2,7 +2,7 @@
 -- the enrichment step (sehat.enrich.step: sehat.enrich.complaints, the Snowball stemmer).
 
 select k.complaint_raw, k.complaint_key
-from {{ source('enriched', 'complaint_keys') }} as k
+from {{ ref('stg_enriched__complaint_keys') }} as k
 where k.complaint_raw in (
     select raw_value from {{ ref('int_prescription_items_unnested') }} where field = 'complaint'
 )

@@ -5,7 +5,7 @@
 select
     d.diagnosis_code, d.is_valid_code, d.description, d.category_code, d.block_code, d.chapter_code,
     d.parent_chain
-from {{ source('enriched', 'diagnoses_described') }} as d
+from {{ ref('stg_enriched__diagnoses_described') }} as d
 where d.diagnosis_code in (
     select upper(trim(raw_value)) from {{ ref('int_prescription_items_unnested') }} where field = 'diagnosis'
     union

@@ -5,7 +5,7 @@
 select
     m.medicine_raw, m.brand, m.brand_display, m.variant, m.strength, m.strength_value, m.strength_unit,
     m.form, m.pack_quantity, m.pack_unit, m.pack_count, m.molecules, m.is_parsed, m.parse_problems
-from {{ source('enriched', 'medicines_parsed') }} as m
+from {{ ref('stg_enriched__medicines_parsed') }} as m
 where m.medicine_raw in (
     select raw_value from {{ ref('int_prescription_items_unnested') }} where field = 'medicine'
 )

@@ -1,0 +1,4 @@
+-- The enrichment step's diagnosis lookup (sehat.enrich.step): one row per distinct upper-case code.
+
+select diagnosis_code, is_valid_code, description, category_code, block_code, chapter_code, parent_chain
+from {{ source('enriched', 'diagnoses_described') }}
