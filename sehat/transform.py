@@ -5,7 +5,9 @@ connection (and its lock) for as long as the Python process lives. A child proce
 releases the file the moment it exits, so the caller can open the warehouse right
 after (reader snapshot, quality gate) and one Airflow worker can run many builds.
 
-* :func:`dbt_build` runs ``dbt build`` (models, data tests, unit tests, in DAG order)
+* :func:`dbt_build` runs the enrichment step (:func:`sehat.enrich.step.enrich`: the
+  ``enriched.*`` lookup tables dbt reads as a source; target ``duckdb``), closes the
+  warehouse, then runs ``dbt build`` (models, data tests, unit tests, in DAG order)
   against the warehouse named by :func:`sehat.config.settings`, streams dbt's log lines,
   and returns the counts read from ``target/run_results.json``; it raises
   :class:`DbtBuildError` naming the failing nodes when anything errors or fails.
@@ -189,8 +191,11 @@ def dbt_build(
     target_path: Path | None = None,
     on_line: Callable[[str], None] | None = None,
 ) -> DbtResult:
-    """``dbt build`` the project against the Sehat warehouse; raise on any failure.
+    """The enrichment step, then ``dbt build`` the project against the Sehat warehouse; raise on any failure.
 
+    On the ``duckdb`` target the enrichment step (:func:`sehat.enrich.step.enrich`) first
+    rewrites ``enriched.*`` from the raw layer in this process and releases the warehouse,
+    whatever ``select`` is (it takes seconds; a selection never sees stale lookups).
     ``select`` is a dbt selector (``"marts"``, ``"+dim_customers"``, ...), ``vars``
     becomes ``--vars`` (e.g. ``{"as_of_date": "2025-11-30"}``). ``target_path``
     redirects dbt's artifacts (default ``$DBT_TARGET_PATH`` or ``dbt_project/target``).
@@ -198,7 +203,9 @@ def dbt_build(
     """
     cfg = cfg or settings()
     if target == "duckdb":
-        cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+        from sehat.enrich.step import enrich
+
+        enrich(cfg)  # opens and closes the writer before dbt takes it
     args = ["build"]
     if select:
         args += ["--select", select]

@@ -2,7 +2,8 @@
 
 * The DAG rendered from ``dbt_project/target/cosmos/manifest.json`` holds exactly one
   ``dbt build`` task per model, seed and snapshot of the manifest (plus one task per
-  test with several parents), wired like the manifest's ``depends_on``, every task in
+  test with several parents), wired like the manifest's ``depends_on``, after the
+  enrichment step's task ``enrich_warehouse`` (before every task without a parent), every task in
   the one-slot ``duckdb_writer`` pool, ``as_of_date`` templated from the run's day.
 * Without a manifest the file still imports: one ``manifest_missing`` task.
 * One real DAG run on the small raw fixture warehouse (``dag.test()``, what ``airflow
@@ -35,6 +36,7 @@ DAG_ID = "sehat_dbt_models"
 BUILT = {"model", "seed", "snapshot"}
 
 RUN_TASK = "stg_clevertap__events_model_build"
+ENRICH = "enrich_warehouse"  # the enrichment step, before every dbt task
 DAY = "2025-11-29"
 
 # In one Airflow process (one Airflow import for the whole module): load the DAG file with
@@ -145,19 +147,21 @@ def test_one_build_task_per_dbt_node_wired_like_the_manifest(report):
     multi_parent = {uid for uid, n in tests.items() if len(set(n["parents"])) > 1}
     detached = [t for t in tasks.values() if t["operator"] == "DbtTestLocalOperator"]
     assert len(detached) == len(multi_parent)
-    assert len(tasks) == len(nodes) + len(multi_parent)
+    assert len(tasks) == len(nodes) + len(multi_parent) + 1  # + the enrichment step
+    assert tasks[ENRICH]["upstream"] == []
 
-    # Each node's task waits for the tasks of exactly its parents among the rendered nodes.
+    # Each node's task waits for the tasks of exactly its parents among the rendered nodes,
+    # a node without any for the enrichment step.
     task_of = {uid: builds[_selector(n)] for uid, n in nodes.items()}
     for uid, node in nodes.items():
         parents = {task_of[p] for p in node["parents"] if p in task_of}
-        assert set(tasks[task_of[uid]]["upstream"]) == parents, uid
+        assert set(tasks[task_of[uid]]["upstream"]) == (parents or {ENRICH}), uid
 
 
 def test_every_task_holds_the_writer_slot_and_gets_the_day(report):
     tasks = report["deployed"]["tasks"]
     assert {t["pool"] for t in tasks.values()} == {"duckdb_writer"}
-    assert {json.dumps(t["vars"]) for t in tasks.values()} == {
+    assert {json.dumps(t["vars"]) for name, t in tasks.items() if name != ENRICH} == {
         json.dumps({"as_of_date": "{{ params.day or ds }}"})
     }
     assert report["heavy"] == []  # parsing the DAG never imports dbt (nor DuckDB)
