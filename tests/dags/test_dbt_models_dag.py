@@ -7,8 +7,9 @@
   the one-slot ``duckdb_writer`` pool, ``as_of_date`` templated from the run's day.
 * Without a manifest the file still imports: one ``manifest_missing`` task.
 * One real DAG run on the small raw fixture warehouse (``dag.test()``, what ``airflow
-  dags test`` runs, with every other task marked successful): the CleverTap staging
-  model is built and its data tests pass, with the run's day passed as ``--vars``.
+  dags test`` runs, with every other task marked successful): the enrichment step writes
+  ``enriched.*``, the CleverTap staging model is built and its data tests pass, with the
+  run's day passed as ``--vars``.
 
 Airflow runs in subprocesses with an environment built from scratch (as in
 ``test_dag_integrity.py``); the test process never imports Airflow.
@@ -40,8 +41,8 @@ ENRICH = "enrich_warehouse"  # the enrichment step, before every dbt task
 DAY = "2025-11-29"
 
 # In one Airflow process (one Airflow import for the whole module): load the DAG file with
-# DagBag as deployed, run it like `airflow dags test` with every task but RUN_TASK marked
-# successful, then load the file again with the dbt project and manifest in an empty folder
+# DagBag as deployed, run it like `airflow dags test` with every task but the enrichment step and
+# RUN_TASK marked successful, then load the file again with the dbt project and manifest in an empty folder
 # (no manifest). Prints what the assertions need as one JSON line.
 SCRIPT = textwrap.dedent(
     """
@@ -84,7 +85,7 @@ SCRIPT = textwrap.dedent(
     run = dag.test(
         logical_date=datetime(2025, 11, 30, tzinfo=timezone.utc),
         run_conf={"day": day},
-        mark_success_pattern=f"(?!{re.escape(run_task)}$).*",
+        mark_success_pattern=f"(?!(?:{re.escape(run_task)}|enrich_warehouse)$).*",
     )
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
     sehat.config.DBT_PROJECT_DIR = Path(sys.argv[1])
@@ -92,7 +93,8 @@ SCRIPT = textwrap.dedent(
     missing = describe(*load())
     print("DBT_DAG " + json.dumps({
         "deployed": deployed, "missing": missing, "heavy": heavy, "nodes": nodes,
-        "run": {"state": str(run.state), "task_state": states.get(run_task), "tasks": len(states)},
+        "run": {"state": str(run.state), "task_state": states.get(run_task), "tasks": len(states),
+                "enrich_state": states.get("enrich_warehouse")},
     }))
     """
 )
@@ -176,10 +178,11 @@ def test_without_a_manifest_the_dag_explains_itself(report):
 
 
 def test_one_model_task_runs_on_a_small_warehouse(deployment, report):
-    """A DAG run where only the CleverTap staging task executes (the others are marked successful)."""
+    """A DAG run where only the enrichment step and the CleverTap staging task execute (the others are
+    marked successful)."""
     _, cfg = deployment
     run, out = report["run"], report["output"]
-    assert run["task_state"] == "success" and run["state"] == "success", out[-8000:]
+    assert run["task_state"] == run["enrich_state"] == "success" and run["state"] == "success", out[-8000:]
     assert run["tasks"] == len(report["deployed"]["tasks"])
     assert f"as_of_date: '{DAY}'" in out  # the run's day reached dbt as --vars
     done = re.findall(r"Done\. PASS=(\d+) WARN=\d+ ERROR=(\d+) SKIP=(\d+)", out)
@@ -192,3 +195,6 @@ def test_one_model_task_runs_on_a_small_warehouse(deployment, report):
             0
         ]
     assert built == raw > 0
+    with duckdb.connect(str(cfg.warehouse_path), read_only=True) as con:
+        medicines = con.execute("SELECT count(*) FROM enriched.medicines_parsed").fetchone()[0]
+    assert medicines > 0  # the fixture's prescriptions, parsed by the enrichment task
