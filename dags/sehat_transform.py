@@ -7,7 +7,8 @@ finished before this run started, their days are built one after the other in
 date order. Without triggering events (manual run, `airflow dags test`) the
 day is `{"day": ...}` from the run conf, else the logical date.
 
-1. `dbt_build`: one `dbt build` subprocess per day with `--vars {as_of_date: day}`;
+1. `dbt_build`: per day, the enrichment step (`sehat.enrich.step`: `enriched.*`), then one
+   `dbt build` subprocess with `--vars {as_of_date: day}`;
 2. `refresh_reader`: copy the checkpointed writer file to the read-only
    snapshot (atomic rename) and announce `sehat://warehouse/marts` with
    `{"day": <latest day>, "days": [...]}`, which schedules `sehat_publish`.
