@@ -16,6 +16,10 @@ duration, and one node (or a node and everything downstream: *Clear* with
   (the node, then its data and unit tests, one dbt start-up); a failing test
   fails the node's task and stops its downstream, as in `dbt build`. Tests with
   several parents run as their own task after all of them.
+* **Enrichment first**: the task `enrich_warehouse` runs the enrichment step
+  (`sehat.enrich.step`: the `enriched.*` tables the prescription models read as a
+  source), as `sehat_transform`'s `dbt build` does; every dbt task without a
+  parent waits for it.
 * **DuckDB-safe**: `ExecutionMode.LOCAL` with the in-process `dbtRunner` (no
   subprocess per task) and every task in pool `duckdb_writer` (1 slot), so a
   task never writes the warehouse at the same time as another writer.
@@ -70,7 +74,7 @@ def cosmos_dag():
         TestBehavior,
     )
 
-    return DbtDag(
+    dbt_dag = DbtDag(
         project_config=ProjectConfig(
             dbt_project_path=DBT_PROJECT_DIR,
             manifest_path=MANIFEST,
@@ -105,6 +109,20 @@ def cosmos_dag():
         },
         **DAG_ARGS,
     )
+    with dbt_dag:
+        first = enrich_warehouse().operator
+    for node_task in dbt_dag.tasks:
+        if node_task is not first and not node_task.upstream_task_ids:
+            first >> node_task
+    return dbt_dag
+
+
+@task(pool=POOL)
+def enrich_warehouse() -> dict:
+    """The enrichment step: the ``enriched.*`` tables dbt reads as a source (sehat.enrich.step)."""
+    from sehat.enrich.step import enrich
+
+    return enrich()
 
 
 def placeholder_dag():

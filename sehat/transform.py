@@ -5,8 +5,9 @@ connection (and its lock) for as long as the Python process lives. A child proce
 releases the file the moment it exits, so the caller can open the warehouse right
 after (reader snapshot, quality gate) and one Airflow worker can run many builds.
 
-* :func:`dbt_build` runs the enrichment step (:func:`enrich`, the ``enriched.*`` lookup tables),
-  then ``dbt build`` (models, data tests, unit tests, in DAG order)
+* :func:`dbt_build` runs the enrichment step (:func:`sehat.enrich.step.enrich`: the
+  ``enriched.*`` lookup tables dbt reads as a source), closes the warehouse, then runs
+  ``dbt build`` (models, data tests, unit tests, in DAG order)
   against the warehouse named by :func:`sehat.config.settings`, streams dbt's log lines,
   and returns the counts read from ``target/run_results.json``; it raises
   :class:`DbtBuildError` naming the failing nodes when anything errors or fails.
@@ -194,8 +195,11 @@ def dbt_build(
     target_path: Path | None = None,
     on_line: Callable[[str], None] | None = None,
 ) -> DbtResult:
-    """``dbt build`` the project against the Sehat warehouse; raise on any failure.
+    """The enrichment step, then ``dbt build`` the project against the Sehat warehouse; raise on any failure.
 
+    On the ``duckdb`` and ``spark`` targets the enrichment step (:func:`sehat.enrich.step.enrich`) first
+    rewrites ``enriched.*`` from the raw layer in this process and releases the warehouse,
+    whatever ``select`` is (it takes seconds; a selection never sees stale lookups).
     ``select`` is a dbt selector (``"marts"``, ``"+dim_customers"``, ...), ``vars``
     becomes ``--vars`` (e.g. ``{"as_of_date": "2025-11-30"}``). ``target`` defaults to the
     configured engine (``SEHAT_ENGINE``: ``duckdb``, or ``spark``, which copies the sources
@@ -209,8 +213,10 @@ def dbt_build(
     stages: dict[str, float] = {}
     started = time.monotonic()
     if target in ("duckdb", "spark"):
+        from sehat.enrich.step import enrich
+
         cfg.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-        enrich(cfg)
+        enrich(cfg)  # opens and closes the writer before dbt (or the lake sync) takes it
         stages["enrich"] = time.monotonic() - started
     if target == "spark":
         from sehat.lake import sync_sources
@@ -254,15 +260,6 @@ def dbt_build(
                      stages={k: round(v, 2) for k, v in stages.items()})
     log.info(result.summary())
     return result
-
-
-def enrich(cfg: Settings | None = None) -> dict[str, int]:
-    """The enrichment step (:mod:`sehat.enrich.step`): the ``enriched.*`` lookup tables dbt reads."""
-    from sehat.enrich.step import enrich_warehouse
-    from sehat.warehouse import writer
-
-    with writer(cfg or settings()) as con:
-        return enrich_warehouse(con)
 
 
 def dbt_parse(

