@@ -36,9 +36,11 @@ scored as (
     select
         p.*,
         {{ dbt.datediff('p.last_order_at', 'as_of.as_of_date', 'day') }} as days_since_last_order,
-        ntile(5) over (order by p.last_order_at asc) as recency_score,
-        ntile(5) over (order by p.n_orders asc, p.total_spend asc) as frequency_score,
-        ntile(5) over (order by p.total_spend asc) as monetary_score
+        -- customer_key breaks ties: without it, equal values on a quintile boundary land in either
+        -- quintile at random (a rerun, or another engine, could score the same customer differently)
+        ntile(5) over (order by p.last_order_at asc, p.customer_key) as recency_score,
+        ntile(5) over (order by p.n_orders asc, p.total_spend asc, p.customer_key) as frequency_score,
+        ntile(5) over (order by p.total_spend asc, p.customer_key) as monetary_score
     from per_customer as p
     cross join as_of
 
