@@ -422,7 +422,7 @@ def _render_properties(defs: list[SegmentDefinition]) -> str:
 
 def _render_union(defs: list[SegmentDefinition]) -> str:
     parts = [
-        f"select cast('{d.name}' as varchar) as segment_name, customer_key, as_of_date\n"
+        f"select cast('{d.name}' as {{{{ sehat.type_text() }}}}) as segment_name, customer_key, as_of_date\n"
         f"from {{{{ ref('{d.model_name}') }}}}"
         for d in defs
     ]
