@@ -65,13 +65,14 @@ def declared_sources(manifest: Path) -> list[tuple[str, str]]:
 
 
 def built_relations(manifest: Path) -> list[tuple[str, str]]:
-    """``(schema, table)`` of every model, seed and snapshot dbt builds (sorted)."""
+    """``(schema, table)`` of every model and seed dbt builds on Spark (sorted; the snapshot is built
+    on the DuckDB file, see :func:`sehat.transform.dbt_build`)."""
     nodes = json.loads(manifest.read_text())["nodes"].values()
     return sorted(
         {
             (n["schema"], n.get("alias") or n["name"])
             for n in nodes
-            if n["resource_type"] in ("model", "seed", "snapshot")
+            if n["resource_type"] in ("model", "seed")
             and n.get("config", {}).get("materialized") != "ephemeral"
             and n.get("config", {}).get("enabled", True)
         }
@@ -126,7 +127,7 @@ def read_lake(con: duckdb.DuckDBPyConnection, lake: Path, schema: str, table: st
 def import_built(cfg: Settings | None = None, manifest: Path | None = None) -> dict[str, int]:
     """Load the tables dbt built on Spark into the DuckDB warehouse; return rows per relation.
 
-    Each relation dbt builds (models, seeds, snapshots; views are built as tables on Spark, see
+    Each relation dbt builds (models and seeds; views are built as tables on Spark, see
     dbt_project.yml) is read from its Parquet directory under the Spark warehouse and replaces
     the DuckDB relation of the same name, in one transaction.
     """

@@ -288,9 +288,11 @@ def engines(results_dir: Path) -> str:
         if stage in spark["stages"]:
             rows.append([f"stage: {stage.replace('_', ' ')}", f"{duck['stages'].get(stage, 0):.1f}"
                          if stage in duck["stages"] else "-", f"{spark['stages'][stage]:.1f}"])
+    names = {"operations": "on-run-start hook (lake views)"}
     for layer in sorted(set(duck["layers"]) | set(spark["layers"])):
-        rows.append([f"dbt {layer} (sum of node times)", f"{duck['layers'].get(layer, 0):.1f}",
-                     f"{spark['layers'].get(layer, 0):.1f}"])
+        both = (duck["layers"].get(layer, 0), spark["layers"].get(layer, 0))
+        if max(both) >= 0.05:
+            rows.append([f"dbt {names.get(layer, layer)} (sum of node times)", f"{both[0]:.1f}", f"{both[1]:.1f}"])
     parity = f["parity"]
     same = "all equal" if not parity["differing"] else f"{len(parity['differing'])} differ: {', '.join(parity['differing'])}"
     return (f"One generated day, {_n(f['customers'])} customers, {_n(f['events'])} events; seconds. "
