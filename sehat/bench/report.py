@@ -123,9 +123,17 @@ def readme(results_dir: Path) -> str:
         rows.append(["DAG parse, per file (median)",
                      f"{min(others):.2f}-{max(others):.2f} s; `{slowest}` {files[slowest]['median_seconds']:.2f} s",
                      "kept low", "-", "[dag_parse.json](benchmarks/results/dag_parse.json)"])
+    engines_run = read_results("engines", results_dir)
+    if engines_run:
+        f = engines_run["figures"]
+        same = "all marts equal" if not f["parity"]["differing"] else f"{len(f['parity']['differing'])} marts differ"
+        rows.append([f"whole dbt build for a day of {_n(f['customers'])} customers, DuckDB vs Spark local[2]",
+                     f"{f['duckdb']['build_seconds']:.0f} s vs {f['spark']['build_seconds']:.0f} s ({same})",
+                     "measured (docs/spark.md)", "-", "[engines.json](benchmarks/results/engines.json)"])
     if not rows:
         raise MissingResults("no benchmark results for the README table")
-    measured = sorted({p["measured_at"][:10] for p in (scale, incremental, extraction, ingest, dag_parse) if p})
+    measured = sorted({p["measured_at"][:10] for p in (scale, incremental, extraction, ingest, dag_parse, engines_run)
+                       if p})
     return (_table(["figure", "measured", "target", "target met", "details"], rows)
             + f"\nMeasured between {measured[0]} and {measured[-1]}; each file names its command and machine.\n")
 
