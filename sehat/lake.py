@@ -35,7 +35,6 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -255,13 +254,3 @@ def _timestamps_as_utc_wall_clock(con: duckdb.DuckDBPyConnection, schema: str, t
             f'ALTER TABLE "{schema}"."{table}" ALTER "{column}" TYPE TIMESTAMP'
             f' USING timezone(\'UTC\', "{column}")'
         )
-
-
-def relations_in(con: duckdb.DuckDBPyConnection, schemas: Iterable[str]) -> list[tuple[str, str]]:
-    """``(schema, name)`` of the tables and views in ``schemas`` (sorted)."""
-    wanted = list(schemas)
-    return sorted(tuple(r) for r in con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE list_contains(?, schema_name)"
-        " UNION SELECT schema_name, view_name FROM duckdb_views() WHERE list_contains(?, schema_name)",
-        [wanted, wanted],
-    ).fetchall())
