@@ -36,7 +36,7 @@ demo: setup  ## main job: generate a sample and run the daily pipeline through A
 # Tests sharing an expensive fixture stay on one worker (the scheduler in tests/conftest.py).
 TEST_WORKERS ?= 2
 
-test: setup  ## the test suite (CI runs exactly this); TEST_WORKERS=0 runs it in one process
+test: setup-spark  ## the test suite (CI runs exactly this); TEST_WORKERS=0 runs it in one process
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=15
 
 # The fast lane: everything but the tests that build a whole world (marker e2e: a generated
