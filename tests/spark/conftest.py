@@ -3,6 +3,7 @@ the [spark] extra or a Java runtime; tests using them are marked ``spark``."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from dataclasses import replace
@@ -18,11 +19,12 @@ def pytest_collection_modifyitems(config, items):
 
 def _require_spark() -> None:
     """Skip without the [spark] extra or Java; under CI (``make test`` installs the extra) fail instead."""
-    import importlib.util
-
-    missing = [m for m in ("pyspark", "dbt.adapters.spark") if importlib.util.find_spec(m.split(".")[0]) is None
-               or (m == "dbt.adapters.spark" and not (importlib.util.find_spec("dbt.adapters")
-                                                      and importlib.util.find_spec(m)))]
+    missing = []
+    for module in ("pyspark", "dbt.adapters.spark"):
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
     problem = (f"the [spark] extra is not installed ({', '.join(missing)}): make setup-spark" if missing
                else None if shutil.which("java") or os.environ.get("JAVA_HOME")
                else "Spark needs a Java 17 runtime (java on PATH or JAVA_HOME)")
