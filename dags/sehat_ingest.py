@@ -10,11 +10,12 @@ schedules `sehat_transform`.
 * **Which day**: the run's logical date. The schedule is a daily *data
   interval*, so the run for day D starts after D ends and its logical date is D.
   A manual run may pass `{"day": "YYYY-MM-DD"}` instead.
-* **Writers**: the three load tasks (CleverTap, production tables, SAPE labels) and the erasure run in pool
-  `duckdb_writer` (one slot).
-* **Erasure**: after the CleverTap and production loads, `erase_deleted_users` purges the personal data of
-  users deleted at the source (and of erasure requests) from raw, before the transform reads it
-  (`sehat.erasure`; docs/design.md).
+* **Tasks**: each is one step of `sehat.daily` (`run_step`), the same code `sehat run --mode inprocess`
+  runs. The three loads (CleverTap, production tables, SAPE labels) and the erasure run in pool
+  `duckdb_writer` (one slot); the erasure, last, announces the raw asset.
+* **Erasure**: after every load, `erase_deleted_users` purges the personal data of users deleted at the
+  source (and of erasure requests) from raw, before the transform reads it (`sehat.erasure`;
+  docs/design.md), then emits the asset event with the day in its extra.
 * **Re-runs** are safe: every load is idempotent per day. A rerun that would load fewer
   CleverTap files for the day than its last load fails with a clear message unless the
   param `allow_shrink` is true (or `SEHAT_CLEVERTAP_ALLOW_SHRINK=1`).
@@ -36,12 +37,11 @@ from sehat_airflow.common import (
     POOL,
     RAW,
     START_DATE,
-    as_plain,
     day_params,
     default_args,
     ingest_schedule,
-    log_loads,
     resolve_days,
+    run_step,
 )
 
 
@@ -62,68 +62,28 @@ def sehat_ingest():
     @task(pool=POOL)
     def ingest_clevertap() -> dict:
         """CleverTap export files + API pages of the day -> raw.clevertap_events / quarantine."""
-        from datetime import date
-
-        from sehat_airflow.callbacks import record_warnings
-
-        from sehat.ingest.clevertap import ingest_day
-        from sehat.ingest.empty_day import require_export_files
-
-        context = get_current_context()
-        (day,) = resolve_days(context)
-        allow_shrink = True if context["params"].get("allow_shrink") else None  # None: SEHAT_CLEVERTAP_ALLOW_SHRINK
-        report = ingest_day(date.fromisoformat(day), allow_shrink=allow_shrink)
-        log_loads(report)
-        record_warnings(context, report.detail.get("warnings", []))
-        require_export_files(report)  # no file at all: fail (alert) unless declared empty
-        return as_plain(report)
+        allow_shrink = bool(get_current_context()["params"].get("allow_shrink"))
+        return run_step("ingest_clevertap", options={"allow_shrink": allow_shrink})
 
     @task(pool=POOL)
     def extract_production() -> list:
         """Production tables changed before day+1 -> raw.prod_<table> (one batch per day)."""
-        from datetime import date
-
-        from sehat.ingest.production import extract_day
-
-        (day,) = resolve_days(get_current_context())
-        reports = extract_day(date.fromisoformat(day))
-        log_loads(reports)
-        return as_plain(reports)
+        return run_step("extract_production")
 
     @task(pool=POOL)
     def load_labels() -> list:
         """The labelling team's SAPE label files -> raw.sape_*_labels (replaced on each load)."""
-        from datetime import date
+        return run_step("load_labels")
 
-        from sehat.ingest.labels import ingest_day
-
-        (day,) = resolve_days(get_current_context())
-        reports = ingest_day(date.fromisoformat(day))
-        log_loads(reports)
-        return as_plain(reports)
-
-    @task(pool=POOL)
+    @task(pool=POOL, outlets=[RAW])
     def erase_deleted_users() -> dict:
-        """Purge the raw personal data of users deleted at the source (and of erasure requests)."""
-        from datetime import date
-
-        from sehat.erasure import erase
-
-        (day,) = resolve_days(get_current_context())
-        return erase(day=date.fromisoformat(day)).as_dict()  # logs what it purged
-
-    @task(outlets=[RAW])
-    def announce_raw(clevertap: dict, production: list, labels: list, erasure: dict) -> str:
-        """Emit the raw asset event (once, after the loads and the erasure) with the day in its extra."""
+        """Purge the raw personal data of users deleted at the source, then announce the raw asset."""
+        result = run_step("erase_deleted_users")
         context = get_current_context()
-        (day,) = resolve_days(context)
-        context["outlet_events"][RAW].extra = {"day": day, "run_id": context["run_id"]}
-        return day
+        context["outlet_events"][RAW].extra = {"day": resolve_days(context)[-1], "run_id": context["run_id"]}
+        return result
 
-    clevertap, production = ingest_clevertap(), extract_production()
-    erasure = erase_deleted_users()
-    [clevertap, production] >> erasure  # after every load that may bring personal data back
-    announce_raw(clevertap, production, load_labels(), erasure)
+    [ingest_clevertap(), extract_production(), load_labels()] >> erase_deleted_users()
 
 
 sehat_ingest()

@@ -1,26 +1,23 @@
 """
-### sehat_publish: quality-gate the segment, then publish it
+### sehat_publish: quality-gate every segment, publish the ones that pass
 
-Scheduled by the asset `sehat://warehouse/marts` (emitted by
-`sehat_transform`). For the latest day in the triggering events (or
-`{"day": ...}` in the run conf, else the logical date):
+Scheduled by the asset `sehat://warehouse/marts` (emitted by `sehat_transform`). For the latest
+day in the triggering events (or `{"day": ...}` in the run conf, else the logical date), each task
+is one step of `sehat.daily` (`run_step`), the same code `sehat run --mode inprocess` runs:
 
-1. `validate_segment`: the release gate (`sehat.release.exports`): Great
-   Expectations on the segment read from the read-only snapshot, size bounds
-   and a PII scan; stages a candidate. A failed check fails the task **without
-   retries** (the data will not change by retrying) and nothing is published;
-   the failure is recorded in `$SEHAT_HOME/alerts/alerts.jsonl` with the path of
-   the gate run's Data Docs (`published/gate-results/...`).
-2. `publish_segment`: atomically promotes the validated candidate.
-3. `validate_segments`: the same gate for every other segment declared in
-   `dbt_project/segments/*.yml` (the first one is not published twice), each on
-   its own (one failing segment does not hold back the others).
-4. `publish_segments`: publishes the ones that passed (file drop + the campaign
+1. `validate_segments`: the release gate (`sehat.release.exports`) of every segment declared in
+   `dbt_project/segments/*.yml`, each on its own (one failing segment does not hold back the
+   others): Great Expectations on the segment read from the read-only snapshot, size bounds, a PII
+   scan and the erased-user check; each gate run writes its Data Docs (`published/gate-results/...`)
+   and a passing segment is staged as a candidate.
+2. `publish_segments`: atomically promotes the candidates that passed (file drop + the campaign
    tool's PostgreSQL table when `SEHAT_CAMPAIGN_DB_URL` is set) and announces
-   `sehat://published/segments` once, after every segment of the day, with the
-   day, run id and each published segment's publication id.
-5. `fail_on_rejected_segments`: fails, with an alert, if any segment failed its
-   gate or its publication (what passed is already live and announced).
+   `sehat://published/segments` once, with the day, run id, each published segment's publication
+   id and the names of those not published.
+3. `check_rejected_segments`: fails **without retries** (the data will not change by retrying), with
+   one line per rejected segment (check, observed vs expected, Data Docs path) in the alert, if any
+   segment failed its gate or its publication. What passed is already live; a rejected segment's
+   last good publication stays live.
 
 No task writes the DuckDB file (they read the snapshot), so none needs the
 writer pool. Recommendations, content rankings and cohorts are trained and
@@ -33,12 +30,11 @@ from airflow.sdk import dag, get_current_context, task
 from sehat_airflow.common import (
     MARTS,
     PUBLISHED,
-    SEGMENT,
     START_DATE,
-    as_plain,
     day_params,
     default_args,
     resolve_days,
+    run_step,
 )
 
 
@@ -55,73 +51,29 @@ from sehat_airflow.common import (
 )
 def sehat_publish():
     @task
-    def validate_segment() -> dict:
-        """Run the quality gate; GateFailed -> fail now, no retry, nothing published."""
-        from datetime import date
-
-        from airflow.sdk.exceptions import AirflowFailException
-
-        from sehat.release import GateFailed
-        from sehat.release.exports import validate_export as validate
-
-        context = get_current_context()
-        day = resolve_days(context, MARTS)[-1]
-        run_id = context["run_id"]  # the domain code makes it path-safe
-        try:
-            result = validate(SEGMENT, date.fromisoformat(day), run_id)
-        except GateFailed as exc:
-            raise AirflowFailException(
-                f"quality gate failed for {SEGMENT} as of {day}: {exc}"
-            ) from exc
-        return {"segment": SEGMENT, "day": day, "run_id": run_id, "gate": as_plain(result)}
-
-    @task
-    def publish_segment(validated: dict) -> dict:
-        """Promote the validated candidate (atomic pointer swap)."""
-        from sehat.release.exports import publish_export as publish
-
-        publication = as_plain(publish(validated["segment"], validated["run_id"]))
-        return {**validated, "publication": publication}
-
-    @task
-    def validate_segments(published: dict) -> dict:
-        """Gate every other declared segment independently; stage the ones that pass."""
-        from datetime import date
-
-        from sehat.release.exports import other_segments, validate_many
-
-        gate = validate_many(other_segments(), date.fromisoformat(published["day"]), published["run_id"])
-        return {"day": published["day"], "run_id": published["run_id"], **gate}
+    def validate_segments() -> dict:
+        """Gate every declared segment on its own; stage the ones that pass."""
+        return run_step("validate_segments", MARTS)
 
     @task(outlets=[PUBLISHED])
-    def publish_segments(validated: dict, first: dict) -> dict:
+    def publish_segments(gate: dict) -> dict:
         """Publish what passed, then announce the day's publications in one asset event."""
-        from sehat.release.exports import publish_many
-
-        result = publish_many(validated["passed"], validated["run_id"])
-        published = {first["segment"]: first["publication"]["publication_id"], **result["published"]}
-        failed = {**validated["failed"], **result["failed"]}
-        get_current_context()["outlet_events"][PUBLISHED].extra = {
-            "day": validated["day"],
-            "run_id": validated["run_id"],
-            "published": published,
-            "not_published": sorted(failed),
+        result = run_step("publish_segments", MARTS, earlier={"validate_segments": gate})
+        context = get_current_context()
+        context["outlet_events"][PUBLISHED].extra = {
+            "day": resolve_days(context, MARTS)[-1],
+            "run_id": context["run_id"],
+            "published": result["published"],
+            "not_published": sorted(result["failed"]),
         }
-        return {"published": published, "failed": failed}
+        return result
 
     @task
-    def fail_on_rejected_segments(result: dict) -> None:
-        """Fail with an alert if any segment failed its gate or its publication."""
-        from airflow.sdk.exceptions import AirflowFailException
+    def check_rejected_segments(outcome: dict) -> dict:
+        """Fail (no retry, one alert line per segment) if any segment was not published."""
+        return run_step("check_rejected_segments", MARTS, earlier={"publish_segments": outcome})
 
-        if result["failed"]:
-            raise AirflowFailException(
-                f"published {sorted(result['published'])}; not published: "
-                + "; ".join(f"{k}: {v}" for k, v in sorted(result["failed"].items()))
-            )
-
-    first = publish_segment(validate_segment())
-    fail_on_rejected_segments(publish_segments(validate_segments(first), first))
+    check_rejected_segments(publish_segments(validate_segments()))
 
 
 sehat_publish()

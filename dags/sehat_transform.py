@@ -7,10 +7,13 @@ finished before this run started, their days are built one after the other in
 date order. Without triggering events (manual run, `airflow dags test`) the
 day is `{"day": ...}` from the run conf, else the logical date.
 
+Each task is one step of `sehat.daily` (`run_step`), the same code `sehat run --mode inprocess` runs:
+
 1. `dbt_build`: the enrichment step (`enriched.*` lookup tables), then one `dbt build`
-   subprocess per day with `--vars {as_of_date: day}`. With `SEHAT_ENGINE=spark` the build
-   runs on Spark from the Parquet lake and its tables are imported back into the DuckDB
-   file (`sehat.transform.dbt_build`, docs/spark.md); the task is the same;
+   subprocess per day, as of that day (4 dbt threads in one process; dbt's unit tests run in CI,
+   not in the daily build). With `SEHAT_ENGINE=spark` the build runs on Spark from the Parquet
+   lake and its tables are imported back into the DuckDB file (`sehat.transform.dbt_build`,
+   docs/spark.md); the task is the same;
 2. `refresh_reader`: copy the checkpointed writer file to the read-only
    snapshot (atomic rename) and announce `sehat://warehouse/marts` with
    `{"day": <latest day>, "days": [...]}`, which schedules `sehat_publish`.
@@ -26,10 +29,10 @@ from sehat_airflow.common import (
     POOL,
     RAW,
     START_DATE,
-    as_plain,
     day_params,
     default_args,
     resolve_days,
+    run_step,
 )
 
 
@@ -45,41 +48,22 @@ from sehat_airflow.common import (
     params=day_params("as_of_date when not asset-triggered"),
 )
 def sehat_transform():
-    @task
-    def resolve_day_range() -> list[str]:
-        """The day(s) to build, from the triggering raw events (or conf / logical date)."""
-        return resolve_days(get_current_context(), RAW)
-
     @task(pool=POOL)
-    def dbt_build(days: list[str]) -> list:
-        """`dbt build --vars {as_of_date: day}` per day, oldest first (dbt runs as a subprocess)."""
-        from sehat.transform import dbt_build as build
-
-        results = []
-        for day in days:
-            result = build(vars={"as_of_date": day})
-            if getattr(result, "success", True) is False:
-                raise RuntimeError(f"dbt build failed for as_of_date={day}: {as_plain(result)}")
-            results.append(as_plain(result))
-        return results
+    def dbt_build() -> list:
+        """The enrichment step, then `dbt build` as of each day, oldest first (a dbt subprocess)."""
+        return run_step("dbt_build", RAW)
 
     @task(pool=POOL, outlets=[MARTS])
-    def refresh_reader(days: list[str], _built: list) -> str:
+    def refresh_reader() -> str:
         """Publish the read-only snapshot and announce the marts with the day(s)."""
-        from sehat.warehouse import refresh_reader as refresh
-
-        path = refresh()
+        path = run_step("refresh_reader", RAW)
         context = get_current_context()
-        context["outlet_events"][MARTS].extra = {
-            "day": days[-1],
-            "days": days,
-            "run_id": context["run_id"],
-            "snapshot": str(path),
-        }
-        return str(path)
+        days = resolve_days(context, RAW)
+        context["outlet_events"][MARTS].extra = {"day": days[-1], "days": days, "run_id": context["run_id"],
+                                                 "snapshot": path}
+        return path
 
-    days = resolve_day_range()
-    refresh_reader(days, dbt_build(days))
+    dbt_build() >> refresh_reader()
 
 
 sehat_transform()

@@ -16,6 +16,9 @@ One YAML file per segment in ``dbt_project/segments/<name>.yml``::
     max_share: 0.5                     # optional: at most this share of all customers (every publication)
     max_rows: 100000                   # optional: at most this many rows (every publication)
     allow_empty: false                 # optional: an empty audience passes the gate (default: fails)
+    min_rows: 1                        # optional: the row-count floor of every publication, the first
+                                       # included (default 1; 0 with allow_empty). A small sample whose
+                                       # audience is smaller fails the gate with a line naming this setting
 
 ``condition`` is checked before anything is generated (:func:`validate_condition`):
 it is parsed by DuckDB's own parser and must be exactly one expression, with no
@@ -159,6 +162,7 @@ class SegmentDefinition:
     allow_empty: bool = False
     max_share: float = DEFAULT_MAX_SHARE
     max_rows: int | None = None
+    min_rows: int = 1
     source: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -182,7 +186,7 @@ class SegmentDefinition:
             max_size_change=self.max_size_change,
             owner=self.owner,
             refresh=self.refresh,
-            min_rows=0 if self.allow_empty else 1,
+            min_rows=0 if self.allow_empty else self.min_rows,
             max_rows=self.max_rows,
             max_share=self.max_share,
         )
@@ -303,7 +307,7 @@ def parse_definition(path: Path) -> SegmentDefinition:
     if not isinstance(doc, dict):
         fail("must be a mapping with name, description, owner, destination, refresh and condition")
     known = {"name", "description", "owner", "destination", "refresh", "condition", "model", "columns",
-             "max_size_change", "allow_empty", "max_share", "max_rows"}
+             "max_size_change", "allow_empty", "max_share", "max_rows", "min_rows"}
     unknown = set(doc) - known
     if unknown:
         fail(f"unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
@@ -352,11 +356,16 @@ def parse_definition(path: Path) -> SegmentDefinition:
     max_rows = doc.get("max_rows")
     if max_rows is not None and (isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1):
         fail("max_rows must be a positive integer")
+    min_rows = doc.get("min_rows", 0 if doc.get("allow_empty", False) else 1)
+    if isinstance(min_rows, bool) or not isinstance(min_rows, int) or min_rows < 0:
+        fail("min_rows must be an integer >= 0")
+    if doc.get("allow_empty") and min_rows:
+        fail("allow_empty: true and min_rows > 0 contradict each other; keep one")
     return SegmentDefinition(
         name=name, description=doc["description"].strip(), owner=doc["owner"], destination=doc["destination"],
         refresh=doc["refresh"], condition=" ".join(str(condition).split()) if condition else None, model=model,
         columns=tuple(columns), max_size_change=max_change, allow_empty=doc.get("allow_empty", False),
-        max_share=float(max_share), max_rows=max_rows, source=where,
+        max_share=float(max_share), max_rows=max_rows, min_rows=min_rows, source=where,
     )
 
 

@@ -194,6 +194,7 @@ def dbt_build(
     *,
     target_path: Path | None = None,
     on_line: Callable[[str], None] | None = None,
+    unit_tests: bool = True,
 ) -> DbtResult:
     """The enrichment step, then ``dbt build`` the project against the Sehat warehouse; raise on any failure.
 
@@ -201,7 +202,10 @@ def dbt_build(
     rewrites ``enriched.*`` from the raw layer in this process and releases the warehouse,
     whatever ``select`` is (it takes seconds; a selection never sees stale lookups).
     ``select`` is a dbt selector (``"marts"``, ``"+dim_customers"``, ...), ``vars``
-    becomes ``--vars`` (e.g. ``{"as_of_date": "2025-11-30"}``). ``target`` defaults to the
+    becomes ``--vars``, except ``as_of_date`` (e.g. ``{"as_of_date": "2025-11-30"}``), which goes
+    to dbt as ``SEHAT_AS_OF_DATE`` (read at run time, :func:`_run_dbt`), so a new day keeps dbt's
+    partial parse. ``unit_tests=False`` leaves dbt's unit tests out (the daily build: CI runs them,
+    tests/dbt/test_dbt_build.py). ``target`` defaults to the
     configured engine (``SEHAT_ENGINE``: ``duckdb``, or ``spark``, which copies the sources
     to the Parquet lake first and loads what Spark built back into the DuckDB file after,
     :mod:`sehat.lake`). ``target_path`` redirects dbt's artifacts (default
@@ -227,14 +231,18 @@ def dbt_build(
     args = ["build"]
     if select:
         args += ["--select", select]
+    if not unit_tests and target != "spark":
+        args += ["--exclude-resource-type", "unit_test"]
     if target == "spark":
         # Unit-test fixtures are DuckDB/PostgreSQL SQL (they run on the default engine); dbt-spark
         # snapshots need Delta, Iceberg or Hudi, whose jars no offline package ships: the snapshot
         # runs on the DuckDB file after the import below (on Databricks it runs on the cluster).
         args += ["--exclude-resource-type", "unit_test", "--exclude-resource-type", "snapshot"]
+    vars = dict(vars or {})
+    as_of = vars.pop("as_of_date", None)
     if vars:
-        args += ["--vars", json.dumps(dict(vars), default=str)]
-    result = _run_dbt(args, target=target, cfg=cfg, target_path=target_path, on_line=on_line)
+        args += ["--vars", json.dumps(vars, default=str)]
+    result = _run_dbt(args, target=target, cfg=cfg, target_path=target_path, on_line=on_line, as_of=as_of)
     if not result.ok:
         error = DbtBuildError(_failure_message(result), result)
         if busy := lock_holder(result.output):  # the warehouse is held by another writer
@@ -251,8 +259,9 @@ def dbt_build(
             mark = time.monotonic()
             snapshot = ["build", "--select", "resource_type:snapshot"]
             if vars:
-                snapshot += ["--vars", json.dumps(dict(vars), default=str)]
-            history = _run_dbt(snapshot, target="duckdb", cfg=cfg, target_path=target_path, on_line=on_line)
+                snapshot += ["--vars", json.dumps(vars, default=str)]
+            history = _run_dbt(snapshot, target="duckdb", cfg=cfg, target_path=target_path, on_line=on_line,
+                               as_of=as_of)
             if not history.ok:
                 raise DbtBuildError(_failure_message(history), history)
             stages["snapshot"] = time.monotonic() - mark
@@ -343,6 +352,7 @@ def _run_dbt(
     cfg: Settings,
     target_path: Path | None,
     on_line: Callable[[str], None] | None,
+    as_of: object = None,
 ) -> DbtResult:
     target_dir = _target_dir(target_path)
     command = [
@@ -358,6 +368,9 @@ def _run_dbt(
         "SEHAT_WAREHOUSE": str(cfg.warehouse_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
+        # The as-of date, read by int_as_of_date_resolved at run time only: as a --vars value it
+        # would change dbt's vars every day and throw the partial parse away (a full parse each day).
+        "SEHAT_AS_OF_DATE": str(as_of or ""),
     }
     if target == "spark":
         from sehat.spark import dbt_env

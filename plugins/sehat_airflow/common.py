@@ -17,8 +17,6 @@ upstream runs announced). Which day:
 
 from __future__ import annotations
 
-import dataclasses
-import logging
 import os
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -26,11 +24,11 @@ from typing import Any
 
 from airflow.sdk import Asset, Param
 
+from sehat.daily import as_plain
 from sehat_airflow.callbacks import record_failure
 
 OWNER = "sehat-data"
 POOL = "duckdb_writer"  # one slot: DuckDB allows a single writer per file
-SEGMENT = "consulted_no_order_30d"
 
 RAW = Asset(name="sehat_raw", uri="sehat://warehouse/raw")
 MARTS = Asset(name="sehat_marts", uri="sehat://warehouse/marts")
@@ -130,46 +128,31 @@ def resolve_days(context: Mapping[str, Any], asset: Asset | None = None) -> list
     )
 
 
-def log_loads(result: Any, logger: logging.Logger | None = None) -> None:
-    """One line per load report in the task log: files read, lines, quarantine reasons, time.
+def run_step(name: str, asset: Asset | None = None, *, earlier: Mapping[str, Any] | None = None,
+             options: Mapping[str, Any] | None = None) -> Any:
+    """The body of every daily task: call the ``sehat.daily`` step ``name`` for this run's day(s).
 
-    The same figures the CLI prints, so a task log says what happened, not only
-    "Returned value".
+    The days come from the day rule (the triggering events of ``asset``, the run conf, the logical
+    date); ``earlier`` hands the step its upstream tasks' results; the step's warnings become alert
+    lines; an error the data will not fix by retrying (``retry = False``: a rejected segment) fails
+    the task at once. Returns the step's result as plain JSON (the XCom).
     """
-    logger = logger or logging.getLogger("sehat.loads")
-    for report in result if isinstance(result, (list, tuple)) else [result]:
-        d = as_plain(report)
-        detail = d.get("detail") or {}
-        files = ", ".join(
-            f"{detail[key]} {label}"
-            for key, label in (("export_files", "export files"), ("api_pages", "API pages"))
-            if key in detail
-        )
-        reasons = detail.get("quarantine_reasons") or {}
-        why = " (" + ", ".join(f"{k}={v}" for k, v in reasons.items()) + ")" if reasons else ""
-        logger.info(
-            "%s %s: %sread %s, loaded %s, quarantined %s%s in %.1fs",
-            d.get("source"),
-            d.get("batch_date"),
-            f"{files}; " if files else "",
-            f"{d.get('read', 0):,}",
-            f"{d.get('loaded', 0):,}",
-            f"{d.get('quarantined', 0):,}",
-            why,
-            float(d.get("seconds") or 0),
-        )
+    from datetime import date
 
+    from airflow.sdk import get_current_context
+    from airflow.sdk.exceptions import AirflowFailException
 
-def as_plain(result: Any) -> Any:
-    """A JSON-friendly view of a domain result (``.as_dict()``, dataclass, list, or str)."""
-    if result is None or isinstance(result, (str, int, float, bool)):
-        return result
-    if isinstance(result, (list, tuple)):
-        return [as_plain(item) for item in result]
-    if isinstance(result, Mapping):
-        return {str(k): as_plain(v) for k, v in result.items()}
-    if hasattr(result, "as_dict"):
-        return as_plain(result.as_dict())
-    if dataclasses.is_dataclass(result) and not isinstance(result, type):
-        return as_plain(dataclasses.asdict(result))
-    return str(result)
+    from sehat import daily
+    from sehat_airflow.callbacks import record_warnings
+
+    context = get_current_context()
+    days = [date.fromisoformat(day) for day in resolve_days(context, asset)]
+    ctx = daily.DayContext(run_id=context["run_id"], options=dict(options or {}), earlier=dict(earlier or {}),
+                           warn=lambda message: record_warnings(context, [message]))
+    try:
+        result = daily.run_step(name, days, ctx=ctx)
+    except Exception as exc:
+        if getattr(exc, "retry", True) is False:
+            raise AirflowFailException(str(exc)) from exc
+        raise
+    return as_plain(result)

@@ -20,9 +20,9 @@ from datetime import datetime
 from pathlib import Path
 
 from sehat.config import REPO_ROOT, Settings, settings
+from sehat.daily import DAG_IDS  # noqa: F401 - the daily DAGs, defined once with their steps
 from sehat.subprocesses import die_with_parent
 
-DAG_IDS = ("sehat_ingest", "sehat_transform", "sehat_publish")
 POOL_NAME = "duckdb_writer"
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 COMPONENTS = (

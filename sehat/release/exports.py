@@ -38,13 +38,10 @@ from sehat.release.checks import (
     write_data_docs,
 )
 from sehat.release.store import Release, safe_run_id, snapshot_fingerprint
-from sehat.segments import DESTINATIONS, Segment, get_segment, registry, segment_names
+from sehat.segments import DESTINATIONS, Segment, get_segment, registry
 
 CAMPAIGN_DB_ENV = "SEHAT_CAMPAIGN_DB_URL"
 MEMBERS = "members.parquet"
-# Gated and published first on every run (the first segment the project had; a failed gate on it
-# fails the run), then every other declared segment on its own (:func:`other_segments`).
-LEAD_SEGMENT = "consulted_no_order_30d"
 
 
 def release_of(name: str, cfg: Settings | None = None) -> Release:
@@ -99,8 +96,13 @@ def gate_frame(df: pd.DataFrame, segment: Segment, previous_rows: int | None, to
     return checks, extra, validation
 
 
-def validate_export(name: str, as_of: date | str, run_id: str, cfg: Settings | None = None) -> dict:
-    """Gate export ``name`` from the snapshot and stage it; raises :class:`GateFailed` if it fails."""
+def validate_export(name: str, as_of: date | str, run_id: str, cfg: Settings | None = None, *,
+                    known: dict | None = None, erased: dict | None = None) -> dict:
+    """Gate export ``name`` from the snapshot and stage it; raises :class:`GateFailed` if it fails.
+
+    ``known``/``erased``: the known PII values and erased users of the restricted snapshot, when the
+    caller already read them (:func:`validate_many` reads them once for all its exports).
+    """
     from sehat.warehouse import reader  # what leaves is read where analysts read it
 
     cfg = cfg or settings()
@@ -109,8 +111,10 @@ def validate_export(name: str, as_of: date | str, run_id: str, cfg: Settings | N
     with reader(cfg) as con:
         df = con.execute(f"SELECT * FROM {segment.relation} ORDER BY {', '.join(segment.keys)}").df()
         total = _total_customers(con)
-    known = known_pii_in_snapshot(cfg)  # the known PII values live in the restricted snapshot
-    erased = erased_users_in_snapshot(cfg)  # and so do the users deleted at the source
+    if known is None:
+        known = known_pii_in_snapshot(cfg)  # the known PII values live in the restricted snapshot
+    if erased is None:
+        erased = erased_users_in_snapshot(cfg)  # and so do the users deleted at the source
     live = rel.current()
     previous_rows = live["rows"] if live else None
     gx_checks, extra, validation = gate_frame(df, segment, previous_rows, total, known, erased)
@@ -135,10 +139,12 @@ def validate_many(names: list[str], as_of: date | str, run_id: str, cfg: Setting
     A failure of one (including a relation missing from the snapshot) never stops the others; a name
     given twice is gated once.
     """
+    cfg = cfg or settings()
     passed, failed = [], {}
+    known, erased = known_pii_in_snapshot(cfg), erased_users_in_snapshot(cfg)  # once for every export
     for name in dict.fromkeys(names):
         try:
-            validate_export(name, as_of, run_id, cfg)
+            validate_export(name, as_of, run_id, cfg, known=known, erased=erased)
             passed.append(name)
         except Exception as exc:  # noqa: BLE001 - each export is gated on its own; the caller reports
             failed[name] = f"{type(exc).__name__}: {exc}"
@@ -254,11 +260,6 @@ def publish_many(names: list[str], run_id: str, cfg: Settings | None = None) -> 
         except Exception as exc:  # noqa: BLE001 - one destination failing must not block the others
             failed[name] = f"{type(exc).__name__}: {exc}"
     return {"published": published, "failed": failed}
-
-
-def other_segments() -> list[str]:
-    """The declared segments after the lead one (each published once per run)."""
-    return [name for name in segment_names() if name != LEAD_SEGMENT]
 
 
 def list_publications(cfg: Settings | None = None) -> list[dict]:

@@ -116,18 +116,13 @@ def test_asset_chain(report):
     assert "CronDataIntervalTimetable" in dags["sehat_ingest"]["schedule"]
     assert "sehat://warehouse/raw" in dags["sehat_transform"]["schedule"]
     assert "sehat://warehouse/marts" in dags["sehat_publish"]["schedule"]
-    # The raw event is announced only after every load succeeded.
-    assert dags["sehat_ingest"]["tasks"]["announce_raw"]["upstream"] == sorted(WRITER_TASKS["sehat_ingest"])
-    assert dags["sehat_publish"]["tasks"]["publish_segment"]["upstream"] == ["validate_segment"]
-    # The published asset is announced once, after every segment of the day was published.
-    assert sorted(dags["sehat_publish"]["tasks"]["publish_segments"]["upstream"]) == [
-        "publish_segment", "validate_segments"]
+    # The raw event is announced by the erasure, after every load succeeded.
+    assert dags["sehat_ingest"]["tasks"]["erase_deleted_users"]["upstream"] == sorted(
+        WRITER_TASKS["sehat_ingest"] - {"erase_deleted_users"})
+    assert dags["sehat_ingest"]["tasks"]["erase_deleted_users"]["outlets"] == ["sehat://warehouse/raw"]
+    # The published asset is announced once, after every segment of the day was gated and published.
+    assert dags["sehat_publish"]["tasks"]["publish_segments"]["upstream"] == ["validate_segments"]
     assert dags["sehat_publish"]["tasks"]["publish_segments"]["outlets"] == ["sehat://published/segments"]
-
-
-# Airflow-only wiring of the daily DAGs: tasks that carry the day or the Asset events, not steps.
-WIRING = {"sehat_ingest": {"announce_raw"}, "sehat_transform": {"resolve_day_range"},
-          "sehat_publish": {"fail_on_rejected_segments"}}
 
 
 def steps_out_of_order(tasks: dict, steps: list[str]) -> list[tuple[str, str]]:
@@ -146,14 +141,17 @@ def steps_out_of_order(tasks: dict, steps: list[str]) -> list[tuple[str, str]]:
 
 
 def test_the_daily_dags_run_the_steps_of_sehat_daily_in_its_order(report):
-    """One order of steps: the in-process runner's list (sehat.daily.STEPS) is what the DAGs run."""
+    """One definition of the day: every task of the daily DAGs is a step of sehat.daily.STEPS (its body
+    calls ``run_step`` with its own task id, checked in test_every_daily_task_body_calls_its_step), in the
+    order of STEPS, with the writer pool exactly on the steps that write; the in-process runner runs
+    the same list."""
     from sehat.daily import DAG_IDS, STEPS
 
     assert set(DAG_IDS) == CORE
     for dag_id in DAG_IDS:
         tasks = report["dags"][dag_id]["tasks"]
         steps = [s.name for s in STEPS if s.dag_id == dag_id]
-        assert set(tasks) - WIRING[dag_id] == set(steps), dag_id
+        assert set(tasks) == set(steps), dag_id  # every task is a step: no Airflow-only bookkeeping task
         assert steps_out_of_order(tasks, steps) == [], dag_id
         writers = {s.name for s in STEPS if s.dag_id == dag_id and s.writes_warehouse}
         assert {t for t in steps if tasks[t]["pool"] == "duckdb_writer"} == writers, dag_id
@@ -162,6 +160,37 @@ def test_the_daily_dags_run_the_steps_of_sehat_daily_in_its_order(report):
                 for dag_id in DAG_IDS}
     for before, after in pairwise(DAG_IDS):
         assert any(uri in report["dags"][after]["schedule"] for uri in produced[before]), (before, after)
+
+
+def test_every_daily_task_body_calls_its_step():
+    """The body of each daily task is ``run_step("<its own task id>", ...)``: no task re-implements a step."""
+    import ast
+
+    from sehat.daily import DAG_IDS, STEPS
+
+    for dag_id in DAG_IDS:
+        tree = ast.parse((DAGS / f"{dag_id}.py").read_text())
+        tasks = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)
+                 and any("task" in ast.unparse(d) for d in f.decorator_list)}
+        assert set(tasks) == {s.name for s in STEPS if s.dag_id == dag_id}, dag_id
+        for name, fn in tasks.items():
+            calls = [c for c in ast.walk(fn) if isinstance(c, ast.Call) and ast.unparse(c.func) == "run_step"]
+            assert [ast.literal_eval(c.args[0]) for c in calls] == [name], (dag_id, name)
+            imports = [n for n in ast.walk(fn) if isinstance(n, ast.Import | ast.ImportFrom)]
+            assert imports == [], f"{dag_id}.{name} imports domain code: it must only call run_step"
+
+
+def test_the_in_process_runner_runs_every_step_in_order(monkeypatch):
+    from datetime import date
+
+    from sehat import daily
+
+    ran = []
+    fake = tuple(daily.Step(s.name, s.dag_id, lambda day, cfg, ctx, n=s.name: ran.append(n) or n,
+                            s.writes_warehouse, s.every_day) for s in daily.STEPS)
+    monkeypatch.setattr(daily, "STEPS", fake)
+    out = daily.run_day(date(2026, 11, 1), cfg=object(), log=lambda _line: None)
+    assert ran == [s.name for s in fake] == list(out["seconds"])
 
 
 def test_the_order_check_finds_a_step_listed_before_what_it_waits_for():

@@ -1,4 +1,4 @@
-"""What the ingest DAG's tasks add around the loaders: a day with no CleverTap file fails
+"""What the ingest steps (sehat.daily, the DAG tasks' bodies) add around the loaders: a day with no CleverTap file fails
 (unless declared empty), and the task log says what each load did."""
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 
-from sehat.config import REPO_ROOT
 from sehat.ingest import LoadReport
 from sehat.ingest.empty_day import NoExportFiles, require_export_files
 
@@ -58,9 +57,8 @@ class _Lines(logging.Handler):
         self.lines.append(record.getMessage())
 
 
-def test_task_log_names_files_lines_reasons_and_time(monkeypatch):
-    monkeypatch.syspath_prepend(str(REPO_ROOT / "plugins"))
-    from sehat_airflow.common import log_loads
+def test_task_log_names_files_lines_reasons_and_time():
+    from sehat.daily import log_loads
 
     logger = logging.getLogger("tests.sehat.loads")
     logger.setLevel(logging.INFO)

@@ -15,7 +15,7 @@ from sehat.release import exports as ex
 from sehat.segments import segment_names
 from tests.gate.snapshots import members, write_snapshot
 
-SEG = ex.LEAD_SEGMENT
+SEG = "consulted_no_order_30d"
 
 
 def _all_segments(cfg):

@@ -1,9 +1,11 @@
 -- The date marts are evaluated at, as one row.
--- var('as_of_date') when given (YYYY-MM-DD), otherwise the latest activity date present
--- in the data, so a fresh build works without configuration (today when the warehouse
--- holds no activity at all).
+-- var('as_of_date') or the environment variable SEHAT_AS_OF_DATE when given (YYYY-MM-DD),
+-- otherwise the latest activity date present in the data, so a fresh build works without
+-- configuration (today when the warehouse holds no activity at all).
+-- The daily run sets SEHAT_AS_OF_DATE (sehat.transform): read only at run time (`execute`), it
+-- leaves dbt's partial parse intact, where a new --vars value every day forces a full parse.
 
-{%- set as_of = var('as_of_date', none) %}
+{%- set as_of = var('as_of_date', none) or (env_var('SEHAT_AS_OF_DATE', '') if execute else '') %}
 
 with activity_dates as (
 
