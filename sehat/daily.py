@@ -217,15 +217,17 @@ def run_step(name: str, days: Iterable[date], cfg: Settings | None = None, ctx: 
 
 
 def run_day(day: date, cfg: Settings | None = None, log: Callable[[str], None] = print,
-            options: Mapping[str, object] | None = None) -> dict:
+            options: Mapping[str, object] | None = None, results: dict | None = None) -> dict:
     """Every step of :data:`STEPS` for one day, in order, in this process.
 
     Returns ``{"day", "seconds": {step: s}, "results": {step: plain result}}``; a failing step raises
     and stops the day, as its task stops the DAG (rejected segments raise :class:`SegmentsRejected`
-    after the others were published, as the publish DAG does).
+    after the others were published, as the publish DAG does). ``results``, when given, receives
+    each step's result object as it finishes (the benchmarks read dbt's run results from it).
     """
     cfg = cfg or settings()
-    ctx = DayContext(options=dict(options or {}), warn=lambda message: log(f"warning: {message}"))
+    ctx = DayContext(options=dict(options or {}), warn=lambda message: log(f"warning: {message}"),
+                     earlier=results if results is not None else {})
     seconds: dict[str, float] = {}
     for s in STEPS:
         started = time.perf_counter()

@@ -142,6 +142,22 @@ def dag_parse(repeats: int = typer.Option(5, help="Forked parses per DAG file (t
     _written("dag_parse", figures, _command(f"sehat bench dag-parse --repeats {repeats}"))
 
 
+@app.command()
+def overhead(
+    scales: str = typer.Option("1000,10000", help="Comma-separated customer counts; one world of 3 days each."),
+    airflow: bool = typer.Option(True, help="Also run the third day of the first world through the real "
+                                 "scheduler and measure what Airflow adds per task."),
+) -> None:
+    """The fixed cost of a day: every step, dbt by phase and node type, the gate per segment, Airflow per task."""
+    from sehat.bench.overhead import bench_overhead
+
+    counts = tuple(int(s) for s in scales.split(",") if s.strip())
+    figures = bench_overhead(counts, airflow=airflow, log=console.print)
+    console.print_json(json.dumps(figures, default=str))
+    flag = "" if airflow else " --no-airflow"
+    _written("overhead", figures, _command(f"sehat bench overhead --scales {scales}{flag}"))
+
+
 @app.command("all")
 def all_(
     scales: str = typer.Option("10000,100000,1000000", help="scale: comma-separated customer counts."),
