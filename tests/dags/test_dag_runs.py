@@ -97,9 +97,12 @@ def test_gate_failure_in_airflow_publishes_nothing_and_alerts(home):
     assert result.states == {"sehat_publish": "failed"}
     assert current_publication(SEG, home) is None
     (alert,) = [json.loads(line) for line in (home.home / "alerts" / "alerts.jsonl").read_text().splitlines()]
-    # retries=2 is not used: a failed gate is final, not transient
-    assert (alert["dag"], alert["task"], alert["try"]) == ("sehat_publish", "validate_segment", 1)
+    # retries=2 is not used: a failed gate is final, not transient; every segment was gated on its own
+    # and the run fails once, with one line per rejected segment
+    assert (alert["dag"], alert["task"], alert["try"]) == ("sehat_publish", "check_rejected_segments", 1)
+    assert f"  {SEG}: GateFailed" in alert["exception"]
     assert "expect_table_row_count_to_be_between" in alert["exception"]
+    assert f"min_rows in dbt_project/segments/{SEG}.yml" in alert["exception"]  # says which setting
     docs = re.search(r"results: (\S+/index\.html)", alert["exception"])  # the alert links the gate's Data Docs
     assert docs and Path(docs.group(1)).exists(), alert["exception"]
 

@@ -34,7 +34,7 @@ def test_a_daily_run_publishes_each_segment_once(sehat_home, monkeypatch):
     from sehat.daily import run_day
 
     report = SimpleNamespace(as_dict=dict, detail={"export_files": 1}, batch_date=date(2026, 11, 4))
-    monkeypatch.setattr(sehat.ingest.clevertap, "ingest_day", lambda day, cfg: report)
+    monkeypatch.setattr(sehat.ingest.clevertap, "ingest_day", lambda day, cfg, allow_shrink=None: report)
     monkeypatch.setattr(sehat.ingest.production, "extract_day", lambda day, cfg: [])
     monkeypatch.setattr(sehat.ingest.labels, "ingest_day", lambda day, cfg: [])
     monkeypatch.setattr(sehat.transform, "dbt_build", lambda **kwargs: report)
