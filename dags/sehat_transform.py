@@ -10,7 +10,7 @@ day is `{"day": ...}` from the run conf, else the logical date.
 1. `dbt_build`: the enrichment step (`enriched.*` lookup tables), then one `dbt build`
    subprocess per day with `--vars {as_of_date: day}`. With `SEHAT_ENGINE=spark` the build
    runs on Spark from the Parquet lake and its tables are imported back into the DuckDB
-   file (`sehat.transform.dbt_build`, docs/spark.md); the task is the same;
+   file (`sehat.transform.dbt.dbt_build`, docs/spark.md); the task is the same;
 2. `refresh_reader`: copy the checkpointed writer file to the read-only
    snapshot (atomic rename) and announce `sehat://warehouse/marts` with
    `{"day": <latest day>, "days": [...]}`, which schedules `sehat_publish`.
@@ -53,7 +53,7 @@ def sehat_transform():
     @task(pool=POOL)
     def dbt_build(days: list[str]) -> list:
         """`dbt build --vars {as_of_date: day}` per day, oldest first (dbt runs as a subprocess)."""
-        from sehat.transform import dbt_build as build
+        from sehat.transform.dbt import dbt_build as build
 
         results = []
         for day in days:

@@ -137,7 +137,7 @@ def run(
         os.environ["SEHAT_ENGINE"] = engine
         configured_engine()  # an unknown engine stops here, in one line
         if engine == "spark":
-            from sehat.spark import require_pyspark
+            from sehat.transform.spark import require_pyspark
 
             require_pyspark()
     if allow_shrink is True:  # (not the typer default object when run() is called as a function)

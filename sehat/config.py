@@ -15,7 +15,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-# The manifest sehat_dbt_models (Cosmos) renders from; sehat.transform.ensure_manifest writes it.
+# The manifest sehat_dbt_models (Cosmos) renders from; sehat.transform.dbt.ensure_manifest writes it.
 # It depends only on the project's files (not on SEHAT_HOME or the data), so it lives with the
 # project, apart from dbt_project/target/, which every `dbt build` rewrites.
 COSMOS_MANIFEST = DBT_PROJECT_DIR / "target" / "cosmos" / "manifest.json"

@@ -68,7 +68,7 @@ def erase_deleted_users(day: date, cfg: Settings, run_id: str = "", earlier: Map
 
 def dbt_build(day: date, cfg: Settings, run_id: str = "", earlier: Mapping | None = None):
     """The enrichment step (``enriched.*``), then ``dbt build --vars {as_of_date: day}`` (a subprocess: DuckDB has one writer)."""
-    from sehat.transform import dbt_build as build
+    from sehat.transform.dbt import dbt_build as build
 
     return build(vars={"as_of_date": day.isoformat()}, cfg=cfg)
 

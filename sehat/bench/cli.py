@@ -122,7 +122,7 @@ def engines(
 ) -> None:
     """The same day built by dbt on DuckDB and on Spark local[2]: seconds per stage and layer, and parity."""
     from sehat.bench.engines import bench_engines
-    from sehat.spark import require_pyspark
+    from sehat.transform.spark import require_pyspark
 
     require_pyspark()
     with tempfile.TemporaryDirectory(prefix="sehat-engines-") as root:

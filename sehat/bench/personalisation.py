@@ -75,7 +75,7 @@ def bench_customer_view(customers: int = 100_000, days: int = 3, work_dir: Path 
     from sehat.generate import GenerateConfig, generate
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
 
     own_dir = work_dir is None
     home = Path(work_dir or tempfile.mkdtemp(prefix="sehat_bench_view_"))

@@ -228,7 +228,7 @@ def register_stage(name: str, target: str) -> None:
 
 def stage_customer_view(day: date, cfg: Settings):
     """The customer view and segments alone, rebuilt for the day (issue 5's target), after a full build."""
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
 
     return dbt_build(select="+dim_customers marts.segments", vars={"as_of_date": day.isoformat()}, cfg=cfg,
                      on_line=lambda _line: None)

@@ -82,7 +82,7 @@ def _build(home: Path) -> None:
     from sehat.generate import GenerateConfig, generate
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
     from sehat.warehouse import refresh_reader
 
     cfg = settings()

@@ -151,7 +151,7 @@ def _build_reference(w: World) -> dict:
     import time
 
     from sehat.release.exports import publish_export, release_of, validate_export
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
     from sehat.warehouse import refresh_reader
 
     home = w.new_home("reference")
