@@ -37,7 +37,7 @@ def layer_seconds(result: DbtResult) -> dict[str, float]:
 
 def bench_engines(customers: int, root: Path, spark_memory: str = "6g",
                   log: Callable[[str], None] = print) -> dict:
-    from sehat.bench.results import sehat_home
+    from sehat.config import sehat_home
     from sehat.daily import extract_production, ingest_clevertap, load_labels
     from sehat.generate import GenerateConfig, generate
     from sehat.transform.dbt import dbt_build

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from sehat.bench.results import sehat_home
+from sehat.config import sehat_home
 
 pytestmark = pytest.mark.e2e
 
