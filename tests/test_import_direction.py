@@ -2,7 +2,8 @@
 
 ``sehat.generate`` (the sample generator) and ``sehat.bench`` (benchmark and test tooling, which may
 use the generator) sit beside the product; only they and the top command line may import the
-generator, and nothing under ``ml/`` may import the benchmarks.
+generator, and nothing under ``ml/`` may import the benchmarks. ``ml/`` never imports the release
+path nor the command lines; inside ``sehat/transform/`` the modules import one way.
 """
 
 from __future__ import annotations
@@ -57,6 +58,20 @@ def test_ml_does_not_import_the_benchmarks():
     offenders = {p.relative_to(ROOT).as_posix(): sorted(_imports(imported_modules(p), "sehat.bench"))
                  for p in (ROOT / "ml").rglob("*.py")}
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+# ml <- release: the release path stages, gates and publishes what ml trains, so ml never imports
+# it, nor the command lines and the API on top (sehat/cli.py, sehat/commands/, sehat/api.py), which
+# use both.
+ABOVE_ML = ("sehat.release", "sehat.cli", "sehat.commands", "sehat.api")
+
+
+def test_ml_never_imports_sehat_release_nor_the_command_lines():
+    offenders = {}
+    for path in (ROOT / "ml").rglob("*.py"):
+        if found := {m for package in ABOVE_ML for m in _imports(imported_modules(path), package)}:
+            offenders[path.relative_to(ROOT).as_posix()] = sorted(found)
+    assert offenders == {}
 
 
 @pytest.mark.parametrize("source, flagged", [

@@ -174,7 +174,7 @@ def test_http_api(fitted, monkeypatch):
 
     save(fitted["model"], path)
     monkeypatch.setenv("SEHAT_RX_MODEL", str(path))
-    from ml.prescriptions.api import app
+    from sehat.api import app
 
     client = TestClient(app)
     assert client.get("/health").json()["status"] == "ok"
