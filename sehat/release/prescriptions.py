@@ -122,7 +122,7 @@ def gate_and_publish(candidate: dict, run_id: str | None = None, cfg: Settings |
         raise GateFailed("the prescription model (previous model stays live)", result)
     manifest = rel.promote(run_id, version, {
         "version": version,
-        "params": {k: v for k, v in model.get_params().items() if k != "catalogue"},
+        "params": model.get_params(),
         "data_snapshot": candidate["snapshot"], "metrics": candidate["metrics"],
     })
     return {"version": manifest["publication_id"], "gate": result, "path": manifest["path"]}
