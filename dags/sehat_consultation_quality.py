@@ -68,7 +68,7 @@ def sehat_consultation_quality():
         """Single writer: upsert ml.sape_scores, rebuild the doctor view, refresh the snapshot."""
         from ml.sape.job import write_scores as write
         from sehat.release.sape import live_scores
-        from sehat.transform import dbt_build
+        from sehat.transform.dbt import dbt_build
         from sehat.warehouse import refresh_reader
 
         written = write(live_scores(version=published["published"]["model_version"]))

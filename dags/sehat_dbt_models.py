@@ -26,7 +26,7 @@ duration, and one node (or a node and everything downstream: *Clear* with
 * **Parsing stays fast**: the DAG is rendered from
   `dbt_project/target/cosmos/manifest.json` (`LoadMode.DBT_MANIFEST`); dbt never
   runs while the file is parsed. `sehat.orchestrate.init_airflow` writes the
-  manifest (`sehat.transform.ensure_manifest`); re-run it after changing the dbt
+  manifest (`sehat.transform.dbt.ensure_manifest`); re-run it after changing the dbt
   project. Without a manifest the DAG holds one task, `manifest_missing`, which
   fails with the command to run.
 * **Lookup tables**: the prescription mart reads `enriched.*`, which the enrichment
@@ -42,7 +42,7 @@ from sehat_airflow.common import POOL, START_DATE, day_params, default_args
 from sehat.config import COSMOS_MANIFEST, DBT_PROJECT_DIR, settings
 
 DAG_ID = "sehat_dbt_models"
-# Written by sehat.transform.ensure_manifest (at airflow-init).
+# Written by sehat.transform.dbt.ensure_manifest (at airflow-init).
 MANIFEST = COSMOS_MANIFEST
 # The day rule of the other DAGs, as a template: conf/params `day`, else the logical date.
 AS_OF_DATE = "{{ params.day or ds }}"

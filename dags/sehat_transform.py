@@ -12,7 +12,7 @@ Each task is one step of `sehat.daily` (`run_step`), the same code `sehat run --
 1. `dbt_build`: the enrichment step (`enriched.*` lookup tables), then one `dbt build`
    subprocess per day, as of that day (4 dbt threads in one process; dbt's unit tests run in CI,
    not in the daily build). With `SEHAT_ENGINE=spark` the build runs on Spark from the Parquet
-   lake and its tables are imported back into the DuckDB file (`sehat.transform.dbt_build`,
+   lake and its tables are imported back into the DuckDB file (`sehat.transform.dbt.dbt_build`,
    docs/spark.md); the task is the same;
 2. `refresh_reader`: copy the checkpointed writer file to the read-only
    snapshot (atomic rename) and announce `sehat://warehouse/marts` with

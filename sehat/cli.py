@@ -137,7 +137,7 @@ def run(
         os.environ["SEHAT_ENGINE"] = engine
         configured_engine()  # an unknown engine stops here, in one line
         if engine == "spark":
-            from sehat.spark import require_pyspark
+            from sehat.transform.spark import require_pyspark
 
             require_pyspark()
     if allow_shrink is True:  # (not the typer default object when run() is called as a function)
@@ -323,11 +323,11 @@ def demo(
     console.print(f"[bold green]demo finished in {time.perf_counter() - started:.0f}s[/]")
 
 
-# Sub-commands owned by the model packages (each a typer app with its own --help).
-from ml.personalisation.cli import app as _personalisation_app
-from ml.prescriptions.cli import app as _prescriptions_app
-from ml.sape.cli import app as _sape_app
+# Sub-commands (each a typer app with its own --help): the models' (sehat/commands/), Airflow, benchmarks.
 from sehat.bench.cli import app as _bench_app
+from sehat.commands.personalisation import app as _personalisation_app
+from sehat.commands.prescriptions import app as _prescriptions_app
+from sehat.commands.sape import app as _sape_app
 from sehat.orchestrate.cli import app as _airflow_app
 
 app.add_typer(_airflow_app, name="airflow")

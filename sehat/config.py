@@ -9,13 +9,15 @@ docker-compose.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-# The manifest sehat_dbt_models (Cosmos) renders from; sehat.transform.ensure_manifest writes it.
+# The manifest sehat_dbt_models (Cosmos) renders from; sehat.transform.dbt.ensure_manifest writes it.
 # It depends only on the project's files (not on SEHAT_HOME or the data), so it lives with the
 # project, apart from dbt_project/target/, which every `dbt build` rewrites.
 COSMOS_MANIFEST = DBT_PROJECT_DIR / "target" / "cosmos" / "manifest.json"
@@ -98,3 +100,32 @@ def engine() -> str:
 
         raise SehatError(f"SEHAT_ENGINE={name!r} is not an engine: use one of {', '.join(ENGINES)}")
     return name
+
+
+def home_environ(home: Path, base: Mapping[str, str] | None = None, **env: object) -> dict[str, str]:
+    """``base`` (default: this process's environment) with every ``SEHAT_*`` variable dropped, then
+    ``SEHAT_HOME=home`` and ``env`` (e.g. ``SEHAT_DATA_DIR``, ``SEHAT_ENGINE``): the environment of a
+    child process whose every Sehat path lives under ``home``."""
+    base = os.environ if base is None else base
+    return {k: v for k, v in base.items() if not k.startswith("SEHAT_")} | {
+        "SEHAT_HOME": str(home), **{k: str(v) for k, v in env.items()}}
+
+
+@contextmanager
+def sehat_home(home: Path, **env: object) -> Iterator[Settings]:
+    """Inside the block every Sehat path lives under ``home``: every ``SEHAT_*`` variable of the caller
+    is cleared (paths, engine, lake, CleverTap and Spark settings alike), ``SEHAT_HOME`` is ``home`` and
+    ``env`` adds variables (:func:`home_environ`). Yields the settings of that home; the caller's
+    ``SEHAT_*`` variables are restored afterwards, whatever the block changed."""
+    saved = {k: v for k, v in os.environ.items() if k.startswith("SEHAT_")}
+    _replace_sehat_variables(home_environ(home, {}, **env))
+    try:
+        yield settings()
+    finally:
+        _replace_sehat_variables(saved)
+
+
+def _replace_sehat_variables(variables: Mapping[str, str]) -> None:
+    for name in [k for k in os.environ if k.startswith("SEHAT_")]:
+        del os.environ[name]
+    os.environ.update(variables)

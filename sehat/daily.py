@@ -115,7 +115,7 @@ def erase_deleted_users(day: date, cfg: Settings, ctx: DayContext | None = None)
 def dbt_build(day: date, cfg: Settings, ctx: DayContext | None = None):
     """The enrichment step (``enriched.*``), then ``dbt build`` as of ``day`` (a subprocess: DuckDB
     has one writer); raises naming the failing nodes. Unit tests run in CI, not in the daily build."""
-    from sehat.transform import dbt_build as build
+    from sehat.transform.dbt import dbt_build as build
 
     return build(vars={"as_of_date": day.isoformat()}, cfg=cfg, unit_tests=False)
 

@@ -31,6 +31,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -203,6 +204,16 @@ def refresh_reader(cfg: Settings | None = None) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return cfg.reader_path
+
+
+def snapshot_fingerprint(cfg: Settings) -> dict:
+    """Which warehouse snapshot a candidate was read from (path, size, modification time)."""
+    path = cfg.reader_path
+    if not path.exists():
+        return {"snapshot": str(path), "exists": False}
+    stat = path.stat()
+    return {"snapshot": str(path), "bytes": stat.st_size,
+            "snapshot_mtime": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")}
 
 
 LAYERS = ("raw", "enriched", "staging", "intermediate", "marts")  # enriched: sehat.enrich.step

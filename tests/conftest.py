@@ -8,7 +8,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from sehat.config import DBT_PROJECT_DIR, settings
+from sehat import config as sehat_config
+from sehat.config import DBT_PROJECT_DIR
 
 POSTGRES_URL = os.environ.get("SEHAT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -82,12 +83,11 @@ def customer_warehouse(tmp_path_factory):
 
 
 @pytest.fixture
-def sehat_home(tmp_path, monkeypatch):
-    """Point every Sehat path at a fresh temporary home; returns its Settings."""
-    for var in ("SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "SEHAT_PUBLISH_DIR", "SEHAT_PRODUCTION_URL"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("SEHAT_HOME", str(tmp_path / "home"))
-    return settings()
+def sehat_home(tmp_path):
+    """Point every Sehat path at a fresh temporary home (no SEHAT_* variable of the caller leaks in);
+    returns its Settings."""
+    with sehat_config.sehat_home(tmp_path / "home") as cfg:
+        yield cfg
 
 
 def _postgres_reachable(url: str) -> str | None:

@@ -2,7 +2,8 @@
 
 ``sehat.generate`` (the sample generator) and ``sehat.bench`` (benchmark and test tooling, which may
 use the generator) sit beside the product; only they and the top command line may import the
-generator, and nothing under ``ml/`` may import the benchmarks.
+generator, and nothing under ``ml/`` may import the benchmarks. ``ml/`` never imports the release
+path nor the command lines; inside ``sehat/transform/`` the modules import one way.
 """
 
 from __future__ import annotations
@@ -59,6 +60,20 @@ def test_ml_does_not_import_the_benchmarks():
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+# ml <- release: the release path stages, gates and publishes what ml trains, so ml never imports
+# it, nor the command lines and the API on top (sehat/cli.py, sehat/commands/, sehat/api.py), which
+# use both.
+ABOVE_ML = ("sehat.release", "sehat.cli", "sehat.commands", "sehat.api")
+
+
+def test_ml_never_imports_sehat_release_nor_the_command_lines():
+    offenders = {}
+    for path in (ROOT / "ml").rglob("*.py"):
+        if found := {m for package in ABOVE_ML for m in _imports(imported_modules(path), package)}:
+            offenders[path.relative_to(ROOT).as_posix()] = sorted(found)
+    assert offenders == {}
+
+
 @pytest.mark.parametrize("source, flagged", [
     ("from sehat.generate.chats import CATEGORIES\n", True),
     ("import sehat.generate\n", True),
@@ -76,7 +91,7 @@ def test_the_check_sees_every_kind_of_import(tmp_path, source, flagged):
 # The transform layer (the enrichment step and dbt) never imports ml/: ml.prescriptions imports
 # sehat.enrich, not the reverse, and dbt has no Python models (dbt-spark's session method and
 # dbt-postgres cannot run them).
-TRANSFORM_LAYER = ("sehat/enrich/", "sehat/transform.py", "dbt_project/")
+TRANSFORM_LAYER = ("sehat/enrich/", "sehat/transform/", "dbt_project/")
 _IMPORTS_ML = re.compile(r"^\s*(?:from|import)\s+ml(?:\.|\s|$)", re.MULTILINE)
 
 
@@ -111,3 +126,45 @@ def test_the_ml_check_sees_python_model_imports(tmp_path, source, flagged):
     path.write_text(source)
     assert bool(_imports(imported_modules(path), "ml")) is flagged
     assert bool(_IMPORTS_ML.search(source)) is flagged
+
+
+# Inside sehat/transform/ imports run one way (each module may import only those before it), so each
+# module reads alone: parity stands apart, spark knows only the settings, lake uses spark, dbt uses both.
+TRANSFORM_ORDER = ("parity", "spark", "lake", "dbt")
+
+
+def _transform_modules_imported(path: Path) -> set[str]:
+    """Modules of sehat.transform that ``path`` imports (``from . import x`` counted too)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    relative: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            relative |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+    found = {m.split(".")[2] for m in _imports(imported_modules(path), "sehat.transform") if m.count(".") >= 2}
+    return found | relative
+
+
+def test_the_transform_package_imports_run_one_way():
+    package = ROOT / "sehat" / "transform"
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__", "__main__"}
+    assert modules == set(TRANSFORM_ORDER), "place a new module of sehat/transform/ in TRANSFORM_ORDER"
+    offenders = {}
+    for rank, name in enumerate(TRANSFORM_ORDER):
+        if wrong := _transform_modules_imported(package / f"{name}.py") - set(TRANSFORM_ORDER[:rank]):
+            offenders[name] = sorted(wrong)
+    assert offenders == {}
+    assert _transform_modules_imported(package / "__init__.py") == set()  # a map, not a hub
+
+
+@pytest.mark.parametrize("source, found", [
+    ("def f():\n    from sehat.transform.dbt import ensure_manifest\n", {"dbt"}),
+    ("from sehat.transform import lake\n", {"lake"}),
+    ("import sehat.transform.spark\n", {"spark"}),
+    ("from . import lake\n", {"lake"}),
+    ("from .lake import synced_sources\n", {"lake"}),
+    ("from sehat.config import settings\n", set()),
+])
+def test_the_transform_check_sees_every_kind_of_import(tmp_path, source, found):
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    assert _transform_modules_imported(path) == found

@@ -5,7 +5,7 @@
     branch in a model.
 -#}
 
-{#- on-run-start: one view per declared source over its lake directory (sehat.lake writes it). -#}
+{#- on-run-start: one view per declared source over its lake directory (sehat.transform.lake writes it). -#}
 {% macro register_lake() -%}
     {{ return(adapter.dispatch('register_lake', 'sehat')()) }}
 {%- endmacro %}
@@ -13,7 +13,7 @@
 {% macro default__register_lake() -%}
 {%- endmacro %}
 
-{#- SEHAT_LAKE_SOURCES lists the sources the lake holds (sehat.lake.synced_sources); a source
+{#- SEHAT_LAKE_SOURCES lists the sources the lake holds (sehat.transform.lake.synced_sources); a source
     without a lake copy (an optional one not written yet) gets no view, as on DuckDB. -#}
 {% macro spark__register_lake() -%}
     {%- if execute -%}

@@ -21,6 +21,7 @@ Baselines: ``popularity`` is the k values most frequent in the training prescrip
 
 from __future__ import annotations
 
+import copy
 import json
 import tempfile
 from collections import Counter
@@ -127,7 +128,9 @@ def score(model: PrescriptionRecommender, test_source, k: int = 8, catalogue=Non
     counts = {src: {f: [0, 0, 0] for f in FIELDS} for src in srcs}
     recent = {f: [model.vocab_[f][i] for i in np.argsort(-model.prior_[f], kind="stable")[:k]]
               for f in FIELDS if f in model.vocab_}
-    predicted = model.predict(queries, n=k, entry_order=True)
+    # the evaluation protocol: top k, each field from what is entered before it (a shallow copy: the
+    # caller's model keeps its parameters)
+    predicted = copy.copy(model).set_params(top_n=k, entry_order=True).predict(queries)
     for i, q in enumerate(queries):
         for f in FIELDS:
             truth = set(q.items.get(f, []))

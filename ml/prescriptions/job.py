@@ -40,6 +40,12 @@ def save(model, path: Path) -> Path:
     return path
 
 
+def load(path: Path):
+    """The model :func:`save` wrote to ``path``."""
+    with Path(path).open("rb") as f:
+        return pickle.load(f)
+
+
 def export_snapshot(work: Path, cfg: Settings | None = None) -> dict:
     """Copy the training data out of the snapshot to Parquet; returns paths and a data fingerprint."""
     cfg = cfg or settings()

@@ -19,6 +19,11 @@
   each molecule and the prescribing doctor's own history, then catalogue
   strings from the brand and the patient's age band.
 * **Doctor input**: rules (diagnosis, field, value, always/sometimes/never) applied last.
+
+scikit-learn's contract: ``__init__`` stores parameters only (``top_n`` and ``entry_order`` say what
+:meth:`~PrescriptionRecommender.predict` returns); ``fit(X)`` assigns every learned attribute (the
+helpers return them); ``predict(X)`` / ``predict_proba(X)`` take prescriptions and check the model is
+fitted. What the doctor's screen shows (display names, rules) is :func:`ml.prescriptions.suggest.suggest`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
 
 from ml.prescriptions import data as rxdata
 from ml.prescriptions.features import (
@@ -68,10 +74,17 @@ class Table:
 
 
 class PrescriptionRecommender(BaseEstimator):
+    """Suggestions per prescription field. ``predict(X)``: the top ``top_n`` values per field;
+    ``predict_proba(X)``: the probability of every value. ``entry_order``: each field sees only what a
+    doctor enters before it (the evaluation protocol: complaints from the context, diagnoses adding
+    complaints and notes, medicines adding diagnoses, ...); False (the default, the suggestion screen)
+    uses every field given."""
+
     def __init__(self, half_life_days: float = 120.0, top_k_stored: int = 60, smoothing: float = 1.0,
                  backoff_min_support: float = 5.0, backoff_discount: float = 0.5, validation_share: float = 0.15,
                  max_validation: int = 2500, nb_alpha: float = 0.1, nb_min_df: int = 2, C: float = 1.0,
-                 memory_limit: str | None = "3GB", random_state: int = 0):
+                 memory_limit: str | None = "3GB", random_state: int = 0, top_n: int = 10,
+                 entry_order: bool = False):
         self.half_life_days = half_life_days
         self.top_k_stored = top_k_stored
         self.smoothing = smoothing
@@ -84,6 +97,8 @@ class PrescriptionRecommender(BaseEstimator):
         self.C = C
         self.memory_limit = memory_limit
         self.random_state = random_state
+        self.top_n = top_n
+        self.entry_order = entry_order
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y=None):
@@ -98,37 +113,34 @@ class PrescriptionRecommender(BaseEstimator):
         try:
             self.data_summary_ = dict(tables.summary)
             self.rules_ = list(tables.rules)
-            self._dx_parents(con)
+            _register_dx_parents(con)
             n = self.data_summary_["prescriptions"]
             cut = int(n * (1 - self.validation_share)) if self.validation_share > 0 else n
-            self.timing_ = {"load_s": round(time.perf_counter() - t0, 2)}
+            timing = {"load_s": round(time.perf_counter() - t0, 2)}
+            weights = None
             if 0 < cut < n:
-                self._count(con, cut)
-                self.weights_ = self._learn_weights(tables, cut, n)
-            else:
-                self.weights_ = None
-            self.timing_["weights_s"] = round(time.perf_counter() - t0 - self.timing_["load_s"], 2)
-            self._count(con, n)
-            self._display(con)
-            if self.weights_ is None:  # no validation period: generic -> specific by hand as a last resort
-                self.weights_ = {t: (np.array([0.2] + [1.0 + i for i in range(len(MODELS[t]))] + [1.0]), -4.0)
-                                 for t in RF_TARGETS}
+                vars(self).update(self._count(con, cut))  # counts of the earlier part: what the weights see
+                weights = self._learn_weights(tables, cut, n)
+            timing["weights_s"] = round(time.perf_counter() - t0 - timing["load_s"], 2)
+            vars(self).update(self._count(con, n))  # vocab_, index_, prior_, tables_, ... (see _count)
+            self.display_ = self._display(con)
+            # no validation period: generic -> specific by hand as a last resort
+            self.weights_ = weights or {t: (np.array([0.2] + [1.0 + i for i in range(len(MODELS[t]))] + [1.0]), -4.0)
+                                        for t in RF_TARGETS}
             self.period_ = [str(v) for v in con.execute("SELECT min(prescribed_at), max(prescribed_at) FROM rx").fetchone()]
-            self.timing_["total_s"] = round(time.perf_counter() - t0, 2)
+            timing["total_s"] = round(time.perf_counter() - t0, 2)
+            self.timing_ = timing
         finally:
             con.close()
             if own:
                 tables.close()
         return self
 
-    def _dx_parents(self, con) -> None:
-        codes = [r[0] for r in con.execute("SELECT DISTINCT value FROM items WHERE field = 'diagnosis'").fetchall()]
-        pairs = [dx_backoff_codes(c) for c in codes]
-        con.register("_dxp", pd.DataFrame({"code": codes, "cat": [p[0] for p in pairs], "block": [p[1] for p in pairs]}))
-        con.execute("CREATE OR REPLACE TEMP TABLE dx_parents AS SELECT * FROM _dxp")
-
-    def _count(self, con, upto: int) -> None:
-        """All count tables on prescriptions with pid <= upto, recency-weighted.
+    def _count(self, con, upto: int) -> dict[str, object]:
+        """All count tables on prescriptions with pid <= upto, recency-weighted: the learned attributes
+        ``total_weight_``, ``vocab_``, ``index_``, ``prior_``, ``tables_``, the two-step tables
+        (``brand_given_``, ``brand_given_doctor_``, ``medicine_given_``, ``medicine_given_age_``,
+        ``molecule_of_``, ``brand_of_``) and Naive Bayes (``nb_vocab_``, ``nb_``), by name.
 
         Values are coded as their vocabulary index and conditions as a 64-bit hash of
         (feature, value), so the big join and aggregation run on integers; ``max_by(.., k)``
@@ -143,13 +155,12 @@ class PrescriptionRecommender(BaseEstimator):
             SELECT field, value, n, CAST(row_number() OVER (PARTITION BY field ORDER BY n DESC, value) - 1 AS INTEGER) AS vid
             FROM (SELECT field, value, sum(w) AS n FROM items JOIN w USING (pid) GROUP BY ALL)""")
         total = con.execute("SELECT sum(w) FROM w").fetchone()[0] or 1.0
-        self.total_weight_ = float(total)
-        self.vocab_, self.index_, self.prior_ = {}, {}, {}
+        vocab, index, prior = {}, {}, {}
         for f, values, ns in con.execute("SELECT field, list(value ORDER BY vid), list(n ORDER BY vid) FROM vocab "
                                          "GROUP BY field").fetchall():
-            self.vocab_[f] = values
-            self.index_[f] = {v: i for i, v in enumerate(values)}
-            self.prior_[f] = (np.asarray(ns, np.float64) / total).astype(np.float32)
+            vocab[f] = values
+            index[f] = {v: i for i, v in enumerate(values)}
+            prior[f] = (np.asarray(ns, np.float64) / total).astype(np.float32)
         con.execute("""CREATE OR REPLACE TEMP TABLE it AS
             SELECT i.pid, i.field, i.value, v.vid, w.w FROM items i JOIN w USING (pid) JOIN vocab v USING (field, value)""")
         feats = sorted({f for t in RF_TARGETS for f in MODELS[t]} | set(BACKOFF))
@@ -172,39 +183,37 @@ class PrescriptionRecommender(BaseEstimator):
         tables: dict[tuple[str, str], dict] = {}
         for t, f, fv, den, vs, ns in counts:
             tables.setdefault((t, f), {})[fv] = (float(den), np.asarray(vs, np.int32), np.asarray(ns, np.float32))
-        self.tables_ = tables
+        nb_vocab, nb = self._naive_bayes(con, vocab, index)
         # two-step: brand | molecule (global and per doctor), catalogue string | brand (global and per age band)
-        self.brand_given_ = self._cond(con, """SELECT mm.molecule AS c, mm.brand AS v, w FROM it
-            JOIN medicine_map mm ON mm.raw = it.value WHERE it.field = 'medicine'""", "brand")
-        self.brand_given_doctor_ = self._cond(con, """SELECT mm.molecule || '|' || rx.doctor_id AS c, mm.brand AS v, w
-            FROM it JOIN medicine_map mm ON mm.raw = it.value JOIN rx USING (pid)
-            WHERE it.field = 'medicine'""", "brand")
-        self.medicine_given_ = self._cond(con, """SELECT mm.brand AS c, it.value AS v, w FROM it
-            JOIN medicine_map mm ON mm.raw = it.value WHERE it.field = 'medicine'""", "medicine")
-        self.medicine_given_age_ = self._cond(con, """SELECT mm.brand || '|' || split_part(rx.agegender, ':', 1) AS c,
-            it.value AS v, w FROM it JOIN medicine_map mm ON mm.raw = it.value JOIN rx USING (pid)
-            WHERE it.field = 'medicine'""", "medicine")
-        self.molecule_of_ = dict(con.execute("SELECT raw, molecule FROM medicine_map").fetchall())
-        self.brand_of_ = dict(con.execute("SELECT raw, brand FROM medicine_map").fetchall())
-        self._naive_bayes(con)
+        brands, medicines = index.get("brand", {}), index.get("medicine", {})
+        return {
+            "total_weight_": float(total), "vocab_": vocab, "index_": index, "prior_": prior, "tables_": tables,
+            "brand_given_": _cond(con, """SELECT mm.molecule AS c, mm.brand AS v, w FROM it
+                JOIN medicine_map mm ON mm.raw = it.value WHERE it.field = 'medicine'""", brands),
+            "brand_given_doctor_": _cond(con, """SELECT mm.molecule || '|' || rx.doctor_id AS c, mm.brand AS v, w
+                FROM it JOIN medicine_map mm ON mm.raw = it.value JOIN rx USING (pid)
+                WHERE it.field = 'medicine'""", brands),
+            "medicine_given_": _cond(con, """SELECT mm.brand AS c, it.value AS v, w FROM it
+                JOIN medicine_map mm ON mm.raw = it.value WHERE it.field = 'medicine'""", medicines),
+            "medicine_given_age_": _cond(con, """SELECT mm.brand || '|' || split_part(rx.agegender, ':', 1) AS c,
+                it.value AS v, w FROM it JOIN medicine_map mm ON mm.raw = it.value JOIN rx USING (pid)
+                WHERE it.field = 'medicine'""", medicines),
+            "molecule_of_": dict(con.execute("SELECT raw, molecule FROM medicine_map").fetchall()),
+            "brand_of_": dict(con.execute("SELECT raw, brand FROM medicine_map").fetchall()),
+            "nb_vocab_": nb_vocab, "nb_": nb,
+        }
 
-    def _cond(self, con, sql: str, target: str) -> dict:
-        rows = con.execute(f"""SELECT c, sum(n) AS den, list(v ORDER BY n DESC), list(n ORDER BY n DESC)
-            FROM (SELECT c, v, sum(w) AS n FROM ({sql}) GROUP BY ALL) GROUP BY c""").fetchall()
-        idx = self.index_.get(target, {})
-        return {c: (float(den), np.fromiter((idx[v] for v in vs), np.int32, len(vs)), np.asarray(ns, np.float32))
-                for c, den, vs, ns in rows}
-
-    def _naive_bayes(self, con) -> None:
-        """Multinomial NB per target on note tokens: log prior and log likelihood matrix (values x tokens)."""
+    def _naive_bayes(self, con, vocab: dict, index: dict) -> tuple[dict[str, int], dict]:
+        """Multinomial NB per target on note tokens: the token vocabulary, and per target the log prior
+        and log likelihood matrix (tokens x values)."""
         tok = con.execute(f"""SELECT token FROM note_tokens nt JOIN w USING (pid) GROUP BY token
                               HAVING count(*) >= {int(self.nb_min_df)} ORDER BY token""").fetchall()
-        self.nb_vocab_ = {t[0]: i for i, t in enumerate(tok)}
-        con.register("_tok", pd.DataFrame({"token": list(self.nb_vocab_), "j": range(len(self.nb_vocab_))}))
-        self.nb_ = {}
+        nb_vocab = {t[0]: i for i, t in enumerate(tok)}
+        con.register("_tok", pd.DataFrame({"token": list(nb_vocab), "j": range(len(nb_vocab))}))
+        nb = {}
         a = float(self.nb_alpha)
         for t in RF_TARGETS:
-            V, T = len(self.vocab_.get(t, [])), len(self.nb_vocab_)
+            V, T = len(vocab.get(t, [])), len(nb_vocab)
             if V == 0 or T == 0:
                 continue
             cnt = np.zeros((V, T), np.float32)
@@ -212,25 +221,28 @@ class PrescriptionRecommender(BaseEstimator):
                 JOIN _tok tk USING (token) WHERE i.field = '{t}' GROUP BY ALL""").fetchall()
             if not rows:
                 continue
-            idx = self.index_[t]
+            idx = index[t]
             r = np.fromiter((idx[v] for v, _, _ in rows), np.int64, len(rows))
             c = np.fromiter((j for _, j, _ in rows), np.int64, len(rows))
             cnt[r, c] = np.fromiter((n for _, _, n in rows), np.float32, len(rows))
             docs = dict(con.execute(f"""SELECT i.value, count(DISTINCT i.pid) FROM it i
                 WHERE i.field = '{t}' AND i.pid IN (SELECT pid FROM note_tokens) GROUP BY ALL""").fetchall())
-            prior = np.array([docs.get(v, 0) for v in self.vocab_[t]], np.float32) + 1.0
+            prior = np.array([docs.get(v, 0) for v in vocab[t]], np.float32) + 1.0
             loglik = np.log(cnt + a) - np.log(cnt.sum(axis=1, keepdims=True) + a * T)
-            self.nb_[t] = (np.log(prior / prior.sum()).astype(np.float32), loglik.T.copy())  # tokens x values
+            nb[t] = (np.log(prior / prior.sum()).astype(np.float32), loglik.T.copy())  # tokens x values
+        return nb_vocab, nb
 
-    def _display(self, con) -> None:
+    @staticmethod
+    def _display(con) -> dict[str, dict[str, str]]:
         """The most frequent raw text per normalised value (complaints, lab tests, advice) and the most
         frequent name given with a diagnosis (``diagnosis_descriptions``, a name beside the code, free text)."""
         rows = con.execute("""SELECT field, value, arg_max(raw, n) FROM
             (SELECT field, value, raw, count(*) AS n FROM items WHERE field IN ('complaint', 'lab_test', 'advice')
                 OR (field = 'diagnosis' AND raw <> value) GROUP BY ALL) GROUP BY ALL""").fetchall()
-        self.display_ = {}
+        display: dict[str, dict[str, str]] = {}
         for f, v, raw in rows:
-            self.display_.setdefault(f, {})[v] = raw
+            display.setdefault(f, {})[v] = raw
+        return display
 
     # ------------------------------------------------------------------ learned weights
     def _learn_weights(self, tables, cut: int, n: int) -> dict:
@@ -369,7 +381,7 @@ class PrescriptionRecommender(BaseEstimator):
             x[-1] = nb
         return x
 
-    def predict_target(self, q: Query, t: str, known: set[str] | None = None, notes: bool = True,
+    def _predict_target(self, q: Query, t: str, known: set[str] | None = None, notes: bool = True,
                        p_molecule: np.ndarray | None = None, p_brand: np.ndarray | None = None) -> np.ndarray | None:
         """Probability that each value of target ``t`` belongs in the prescription (None: nothing known).
 
@@ -428,49 +440,49 @@ class PrescriptionRecommender(BaseEstimator):
             z += float(coef[-1]) * nb
         return z
 
-    def predict_proba(self, q: Query) -> dict[str, np.ndarray | None]:
-        """Probabilities over every field's vocabulary for one query, every entered field visible
-        (what :meth:`suggest` ranks); the molecule and brand steps are computed once."""
-        probs = {t: self.predict_target(q, t) for t in ("complaint", "diagnosis", "molecule", "lab_test", "advice")}
-        probs["brand"] = self.predict_target(q, "brand", p_molecule=probs["molecule"])
-        probs["medicine"] = self.predict_target(q, "medicine", p_brand=probs["brand"])
-        return probs
+    def predict_proba(self, X) -> list[dict[str, np.ndarray | None]]:
+        """For each prescription of ``X``, the probability of every value of every field (``TARGETS`` and
+        ``"medicine"``, the catalogue string; None: nothing known), over ``vocab_[field]``.
 
-    def predict(self, X, n: int = 10, entry_order: bool = True) -> list[dict[str, list[str]]]:
-        """Top-``n`` values per target field for each prescription of ``X``.
-
-        ``X``: :class:`~ml.prescriptions.data.PrescriptionTables`, or a sequence of prescription
-        dicts (the :meth:`suggest` input) or :class:`Query` objects. ``entry_order``: each field is
-        predicted from what a doctor has entered before it (the evaluation protocol: complaints from
-        the context, diagnoses adding complaints and notes, medicines adding diagnoses, ...); False
-        uses every field of the input.
+        ``X``: :class:`~ml.prescriptions.data.PrescriptionTables`, or a sequence of prescription dicts
+        (the :func:`~ml.prescriptions.suggest.suggest` input) or :class:`Query` objects. Each field sees
+        what ``entry_order`` allows; the molecule and brand steps are computed once per prescription.
         """
-        queries = X.queries() if isinstance(X, rxdata.PrescriptionTables) else \
-            [x if isinstance(x, Query) else self.query(x) for x in X]
+        check_is_fitted(self)
         out = []
-        for q in queries:
-            row = {}
-            for t in TARGETS:
-                step = "molecule" if t == "brand" else t
-                known, notes = (VISIBLE_BEFORE[step], NOTES_VISIBLE[step]) if entry_order else (None, True)
-                p = self.predict_target(q, t, known, notes)
-                row[t] = [] if p is None else [self.vocab_[t][j] for j in np.argsort(-p, kind="stable")[:n]]
-            out.append(row)
+        for q in self._queries(X):
+            probs = {t: self._predict_target(q, t, *self._visible(t)) for t in RF_TARGETS}
+            probs["brand"] = self._predict_target(q, "brand", *self._visible("brand"), p_molecule=probs["molecule"])
+            probs["medicine"] = self._predict_target(q, "medicine", p_brand=probs["brand"])
+            out.append(probs)
         return out
 
-    def suggest(self, rx: Mapping, n: int = 10, rules: list[dict] | None = None) -> dict[str, list[dict]]:
-        """Top-``n`` suggestions per field for the (partial) prescription ``rx`` (see
-        :mod:`ml.prescriptions.suggest` for the input and output shapes). ``rules``: doctor-input rules;
-        None applies the rules the model was trained with (``rules_``)."""
-        from ml.prescriptions.suggest import present
+    def predict(self, X) -> list[dict[str, list[str]]]:
+        """The top ``top_n`` values of each field in ``TARGETS`` for each prescription of ``X`` (as
+        :meth:`predict_proba`), most probable first."""
+        out = []
+        for probs in self.predict_proba(X):
+            out.append({t: [] if probs[t] is None else
+                        [self.vocab_[t][j] for j in np.argsort(-probs[t], kind="stable")[: self.top_n]]
+                        for t in TARGETS})
+        return out
 
-        q = self.query(rx)
-        if rules is None:
-            rules = getattr(self, "rules_", [])  # models pickled before rules travelled with them have none
-        return present(self, q, self.predict_proba(q), n, rules)
+    def _queries(self, X) -> list[Query]:
+        if isinstance(X, rxdata.PrescriptionTables):
+            return X.queries()
+        return [x if isinstance(x, Query) else self.query(x) for x in X]
+
+    def _visible(self, t: str) -> tuple[set[str] | None, bool]:
+        """(fields, notes?) target ``t`` sees: under ``entry_order`` what is entered before it (the brand
+        step sees what the molecule step sees), else everything."""
+        if not getattr(self, "entry_order", False):  # models pickled before it was a parameter: every field
+            return None, True
+        step = "molecule" if t == "brand" else t
+        return VISIBLE_BEFORE[step], NOTES_VISIBLE[step]
 
     def query(self, rx: Mapping) -> Query:
         """A raw prescription dict -> the model's normalised :class:`Query`."""
+        check_is_fitted(self)
         when = rx.get("prescribed_at")
         month = "?"
         if when:
@@ -510,7 +522,7 @@ class PrescriptionRecommender(BaseEstimator):
         if "brand" not in self.vocab_:
             return None
         if p_mol is None:
-            p_mol = self.predict_target(q, "molecule", known, notes)
+            p_mol = self._predict_target(q, "molecule", known, notes)
         if p_mol is None:
             return np.zeros(len(self.vocab_["brand"]), np.float32)
         return self._step(p_mol, self.vocab_["molecule"], 15, self.brand_given_, self.brand_given_doctor_,
@@ -549,6 +561,22 @@ class PrescriptionRecommender(BaseEstimator):
                 vals.append(d[2])
                 scales.append(pm / (d[0] + a))
         return scatter(size, ids, vals, scales)
+
+
+def _register_dx_parents(con) -> None:
+    """Temp table ``dx_parents``: each diagnosis code with its ICD-10 category and block (the back-off)."""
+    codes = [r[0] for r in con.execute("SELECT DISTINCT value FROM items WHERE field = 'diagnosis'").fetchall()]
+    pairs = [dx_backoff_codes(c) for c in codes]
+    con.register("_dxp", pd.DataFrame({"code": codes, "cat": [p[0] for p in pairs], "block": [p[1] for p in pairs]}))
+    con.execute("CREATE OR REPLACE TEMP TABLE dx_parents AS SELECT * FROM _dxp")
+
+
+def _cond(con, sql: str, idx: dict[str, int]) -> dict:
+    """Condition -> (weight, value ids, weights) of ``sql``'s ``(c, v, w)`` rows; values coded by ``idx``."""
+    rows = con.execute(f"""SELECT c, sum(n) AS den, list(v ORDER BY n DESC), list(n ORDER BY n DESC)
+        FROM (SELECT c, v, sum(w) AS n FROM ({sql}) GROUP BY ALL) GROUP BY c""").fetchall()
+    return {c: (float(den), np.fromiter((idx[v] for v in vs), np.int32, len(vs)), np.asarray(ns, np.float32))
+            for c, den, vs, ns in rows}
 
 
 def scatter(size: int, ids: list[np.ndarray], vals: list[np.ndarray], scales: list[float]) -> np.ndarray:

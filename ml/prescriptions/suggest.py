@@ -1,7 +1,7 @@
 """Suggestions as the doctor's screen shows them: ranking, display names, doctor-input rules.
 
-``PrescriptionRecommender.suggest(prescription)`` predicts (``predict_proba``) and hands the
-probabilities to :func:`present`; :func:`suggest` is the same call as a function.
+:func:`suggest` asks the model for the probabilities (``PrescriptionRecommender.predict_proba``, every
+entered field visible) and hands them to :func:`present`, which ranks them for the screen.
 
 Input (every key optional)::
 
@@ -33,13 +33,13 @@ OUTPUT_FIELDS = {"complaint": "complaints", "diagnosis": "diagnoses", "molecule"
 
 
 def suggest(model, rx: Mapping, n: int = 10, rules: list[dict] | None = None) -> dict[str, list[dict]]:
-    """Top-``n`` suggestions per field for the (partial) prescription ``rx``: ``model.suggest(rx, n, rules)``."""
-    return model.suggest(rx, n=n, rules=rules)
-
-
-def to_query(model, rx: Mapping) -> Query:
-    """Raw prescription dict -> the model's normalised Query (``model.query(rx)``)."""
-    return model.query(rx)
+    """Top-``n`` suggestions per field for the (partial) prescription ``rx`` from a fitted
+    :class:`~ml.prescriptions.model.PrescriptionRecommender`. ``rules``: doctor-input rules; None applies
+    the rules the model was fitted with (``rules_``)."""
+    q = model.query(rx)  # checks the model is fitted
+    if rules is None:
+        rules = getattr(model, "rules_", [])  # models pickled before rules travelled with them have none
+    return present(model, q, model.predict_proba([q])[0], n, rules)
 
 
 def present(model, q: Query, probs: dict[str, np.ndarray | None], n: int, rules: list[dict] | None

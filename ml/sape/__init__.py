@@ -13,6 +13,5 @@ Reproduces the journey of the Halodoc write-up (docs/sape.md):
 * :mod:`ml.sape.training`: training on a user's label files (column checks, held-out figures, label source);
 * :mod:`ml.sape.evaluate`: the comparison report (tables + plots, best achievable from the truth);
 * :mod:`ml.sape.job`: the daily job: retrain, score, write ``ml.sape_scores`` (gate and publish:
-  :mod:`sehat.release.sape`);
-* :mod:`ml.sape.cli`: ``sehat sape ...`` (train / evaluate / score / bench).
+  :mod:`sehat.release.sape`; the command line ``sehat sape ...``: :mod:`sehat.commands.sape`).
 """

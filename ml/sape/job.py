@@ -4,7 +4,8 @@ Its steps are plain functions; the release path (:mod:`sehat.release.sape`) stag
 gates it and publishes the model and the scores, and the DAG ``sehat_consultation_quality`` calls
 them in this order:
 
-1. :func:`load_labelled` + :func:`eligible_sentences` (read the snapshot), :func:`train` (fits
+1. :func:`train_and_score` into the candidate directory: :func:`load_labelled` +
+   :func:`eligible_sentences` (read the snapshot), :func:`train` (fits
    :class:`~ml.sape.qualitative.SapeScorer` on a train part of the labelled consultations, measures
    it on the held-out part, refits on all labels) and :func:`score` (every eligible consultation,
    ``marts.consultation_features.is_eligible``);
@@ -17,14 +18,17 @@ them in this order:
 from __future__ import annotations
 
 import hashlib
+import json
+import pickle
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ml.sape.evaluate import LabelledData, split
 from ml.sape.qualitative import SCORE_COLUMNS, SapeScorer
-from sehat.config import Settings
+from sehat.config import Settings, settings
 
 MIN_LABELLED = 30  # fewer labelled consultations than this: no model is trained
 SCORE_TABLE = "ml.sape_scores"
@@ -91,6 +95,48 @@ def train(data: LabelledData, seed: int = 0, holdout: float = 0.2) -> tuple[Sape
     digest = hashlib.sha256(pd.util.hash_pandas_object(cl, index=False).values.tobytes()).hexdigest()[:8]
     metrics["model_version"] = f"sape-{datetime.now(UTC):%Y%m%dT%H%M%S}-{digest}"
     return model, metrics
+
+
+GENERATED_LABELS_MARK = "(generated sample)"
+"""The generator's labels README starts with a title holding this mark."""
+
+
+def label_source(con, cfg: Settings) -> str:
+    """Where the warehouse's SAPE labels came from: ``generated`` (the generator's sample: every
+    file under the landing ``labels/`` folder, whose README the generator marks) or
+    ``labelling-team:<files>`` (files a labelling team delivered)."""
+    files = sorted(f for (f,) in con.execute(
+        "SELECT DISTINCT source_file FROM raw.sape_sentence_labels WHERE source_file IS NOT NULL").fetchall())
+    readme = cfg.data_dir / "labels" / "README.md"
+    marked = readme.exists() and GENERATED_LABELS_MARK in readme.read_text().splitlines()[0]
+    if marked and files and all(f.startswith("labels/") for f in files):
+        return "generated"
+    return "labelling-team:" + ",".join(files) if files else "none"
+
+
+def train_and_score(out: Path, cfg: Settings | None = None, seed: int = 0) -> dict:
+    """Read the snapshot, train, score every eligible consultation; write ``model.pkl``,
+    ``scores.parquet`` and ``metrics.json`` into ``out`` (the release path's candidate directory)."""
+    from sehat.warehouse import restricted_reader as reader  # a job: the full snapshot
+    from sehat.warehouse import snapshot_fingerprint
+
+    cfg = cfg or settings()
+    with reader(cfg) as con:
+        data = load_labelled(con)
+        sentences = eligible_sentences(con)
+        provenance = label_source(con, cfg)
+    model, metrics = train(data, seed)
+    model.label_source_ = metrics["label_source"] = provenance  # recorded in the manifest with the metrics
+    scores = score(model, sentences, metrics["model_version"])
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "model.pkl", "wb") as fh:
+        pickle.dump(model, fh)
+    scores.to_parquet(out / "scores.parquet", index=False)
+    metrics["eligible_consultations"] = int(sentences["consultation_id"].nunique()) if len(sentences) else 0
+    metrics["data_snapshot"] = snapshot_fingerprint(cfg)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    return {"candidate": str(out), "model_version": metrics["model_version"], "scored": len(scores),
+            "eligible": metrics["eligible_consultations"]}
 
 
 def score(model: SapeScorer, sentences: pd.DataFrame, version: str) -> pd.DataFrame:

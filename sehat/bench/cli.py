@@ -94,8 +94,8 @@ def ingest(
     repeats: int = typer.Option(5, help="Alternating ingest and ceiling runs (the medians are reported)."),
 ) -> None:
     """CleverTap ingest vs DuckDB reading the same files straight into a table (the ceiling) and pandas."""
-    from sehat.bench.results import sehat_home
     from sehat.bench.warehouse import bench_clevertap_ingest
+    from sehat.config import sehat_home
     from sehat.generate import GenerateConfig, generate
 
     with tempfile.TemporaryDirectory(prefix="sehat-bench-") as home, sehat_home(Path(home)) as cfg:
@@ -122,7 +122,7 @@ def engines(
 ) -> None:
     """The same day built by dbt on DuckDB and on Spark local[2]: seconds per stage and layer, and parity."""
     from sehat.bench.engines import bench_engines
-    from sehat.spark import require_pyspark
+    from sehat.transform.spark import require_pyspark
 
     require_pyspark()
     with tempfile.TemporaryDirectory(prefix="sehat-engines-") as root:

@@ -8,7 +8,7 @@ once (timed separately), then, for every file and every repeat, forks and loads
 ``DagBag(<file>)`` in the fork. Each figure therefore includes what the file itself
 imports (Cosmos, ``sehat_airflow``) but not Airflow. The median of the repeats is
 the figure to watch. The Cosmos DAG is rendered from its dbt manifest, which
-:func:`sehat.transform.ensure_manifest` writes first.
+:func:`sehat.transform.dbt.ensure_manifest` writes first.
 
     sehat bench dag-parse --repeats 5      # writes benchmarks/results/dag_parse.json
 """
@@ -43,7 +43,7 @@ def bench_dag_parse(
     stores.
     """
     from sehat.orchestrate import airflow_env
-    from sehat.transform import ensure_manifest
+    from sehat.transform.dbt import ensure_manifest
 
     manifest = ensure_manifest()
     env = dict(env or airflow_env(cfg or settings()))

@@ -5,7 +5,7 @@ paths); the ingested warehouse file is copied to two homes, and each builds the 
 DuckDB in its file, Spark from the Parquet lake (lake sync, dbt on Spark, the import back into the
 DuckDB file, the profile snapshot on DuckDB). Per layer the seconds are the sum of dbt's own
 execution times of the nodes of that layer (``run_results.json``). The marts of both homes are then
-compared (:mod:`sehat.parity`), so a figure never comes from a build that differs.
+compared (:mod:`sehat.transform.parity`), so a figure never comes from a build that differs.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from sehat.transform import DbtResult
+from sehat.transform.dbt import DbtResult
 
 DAY = date(2026, 11, 1)
 
@@ -37,11 +37,11 @@ def layer_seconds(result: DbtResult) -> dict[str, float]:
 
 def bench_engines(customers: int, root: Path, spark_memory: str = "6g",
                   log: Callable[[str], None] = print) -> dict:
-    from sehat.bench.results import sehat_home
+    from sehat.config import sehat_home
     from sehat.daily import extract_production, ingest_clevertap, load_labels
     from sehat.generate import GenerateConfig, generate
-    from sehat.parity import compare
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
+    from sehat.transform.parity import compare
 
     figures: dict = {"customers": customers, "day": DAY.isoformat(), "spark_driver_memory": spark_memory}
     with sehat_home(root / "ingested") as cfg:

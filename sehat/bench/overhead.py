@@ -29,7 +29,8 @@ from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from sehat.bench.results import machine, sehat_home
+from sehat.bench.results import machine
+from sehat.config import sehat_home
 
 START = date(2026, 11, 1)
 

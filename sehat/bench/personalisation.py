@@ -71,11 +71,11 @@ def bench_customer_view(customers: int = 100_000, days: int = 3, work_dir: Path 
     view and every segment (``dbt build`` of everything downstream of staging that they need,
     with tests), as the transform DAG runs it for the last day. ``reuse`` skips generation,
     ingest and the full build when ``work_dir`` already holds a warehouse."""
-    from sehat.bench.results import sehat_home
+    from sehat.config import sehat_home
     from sehat.generate import GenerateConfig, generate
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
 
     own_dir = work_dir is None
     home = Path(work_dir or tempfile.mkdtemp(prefix="sehat_bench_view_"))

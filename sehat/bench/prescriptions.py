@@ -72,8 +72,8 @@ def _sample_requests(n: int = 500) -> list[dict]:
 
 
 def bench_suggest(model_path: Path, n: int = 2000) -> dict:
+    from ml.prescriptions.job import load
     from ml.prescriptions.suggest import load_rules, suggest
-    from sehat.release.prescriptions import load
 
     model, rules = load(model_path), load_rules()
     reqs = _sample_requests()
@@ -197,7 +197,7 @@ def bench_http(model_path: Path, requests: int = 4000, clients: int = 20, worker
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**os.environ, "SEHAT_RX_MODEL": str(model_path)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "ml.prescriptions.api:app", "--host", "127.0.0.1",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "sehat.api:app", "--host", "127.0.0.1",
                              "--port", str(port), "--log-level", "warning", "--workers", str(workers),
                              "--no-access-log"], env=env)
     url = f"http://127.0.0.1:{port}"

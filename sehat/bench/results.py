@@ -10,14 +10,12 @@ from __future__ import annotations
 import json
 import os
 import platform
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from sehat.config import REPO_ROOT, Settings, settings
+from sehat.config import REPO_ROOT
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 
@@ -51,25 +49,3 @@ def read_results(name: str, results_dir: Path | None = None) -> dict | None:
     """The stored payload of benchmark ``name`` (as :func:`write_results` wrote it), or None if never run."""
     path = Path(results_dir or RESULTS_DIR) / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
-
-
-_PATH_VARIABLES = ("SEHAT_HOME", "SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "SEHAT_PUBLISH_DIR",
-                   "SEHAT_PRODUCTION_URL")
-
-
-@contextmanager
-def sehat_home(home: Path, **env: str) -> Iterator[Settings]:
-    """Inside the block every Sehat path lives under ``home`` (``SEHAT_HOME``, no other path variable
-    unless given in ``env``, e.g. ``SEHAT_DATA_DIR``, ``SEHAT_ENGINE``); the environment is restored
-    afterwards. Yields the settings of that home."""
-    saved = {k: os.environ.pop(k, None) for k in (*_PATH_VARIABLES, *env)}
-    os.environ["SEHAT_HOME"] = str(home)
-    os.environ.update({k: str(v) for k, v in env.items()})
-    try:
-        yield settings()
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v

@@ -228,7 +228,7 @@ def register_stage(name: str, target: str) -> None:
 
 def stage_customer_view(day: date, cfg: Settings):
     """The customer view and segments alone, rebuilt for the day (issue 5's target), after a full build."""
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
 
     return dbt_build(select="+dim_customers marts.segments", vars={"as_of_date": day.isoformat()}, cfg=cfg,
                      on_line=lambda _line: None)
@@ -309,10 +309,9 @@ print("SEHAT_STAGE " + json.dumps({"seconds": seconds, "import_seconds": import_
 
 
 def _bench_env(home: Path) -> dict[str, str]:
-    import os
+    from sehat.config import home_environ
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEHAT_")}
-    env["SEHAT_HOME"] = str(home)
+    env = home_environ(home)
     env["PYTHONPATH"] = str(REPO_ROOT) + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
@@ -338,13 +337,10 @@ def run_stage(target: str, day: date, home: Path, *extra: str) -> dict:
 
 
 def _settings_for(home: Path) -> Settings:
-    import os
-    from unittest import mock
+    from sehat.config import sehat_home
 
-    with mock.patch.dict(os.environ, _bench_env(home), clear=True):
-        from sehat.config import settings
-
-        return settings()
+    with sehat_home(home) as cfg:
+        return cfg
 
 
 def bench_scale(customers: int, days: int = 1, work_dir: Path | None = None, log=print,

@@ -22,7 +22,7 @@ source ``enriched`` (``dbt_project/models/staging/enriched/``).
   typed tables.
 
 :func:`enrich` opens the warehouse writer and runs :func:`enrich_warehouse`;
-``sehat.transform.dbt_build`` calls it before dbt starts (target ``duckdb``), and the
+``sehat.transform.dbt.dbt_build`` calls it before dbt starts (target ``duckdb``), and the
 Cosmos DAG ``sehat_dbt_models`` runs it as its first task.
 """
 

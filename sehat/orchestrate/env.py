@@ -232,7 +232,7 @@ def init_airflow(
     """Migrate the metadata DB, declare the ``duckdb_writer`` pool (1 slot), write the dbt manifest.
 
     Runs the ``airflow-init`` command of ``docker-compose.yml``; its last step,
-    ``python -m sehat.transform manifest`` (:func:`sehat.transform.ensure_manifest`: ``dbt parse``,
+    ``python -m sehat.transform manifest`` (:func:`sehat.transform.dbt.ensure_manifest`: ``dbt parse``,
     skipped while the manifest is newer than the dbt project), lets ``sehat_dbt_models`` render
     one task per dbt node. Idempotent. Returns the env used.
     """

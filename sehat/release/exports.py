@@ -37,8 +37,9 @@ from sehat.release.checks import (
     size_checks,
     write_data_docs,
 )
-from sehat.release.store import Release, safe_run_id, snapshot_fingerprint
+from sehat.release.store import Release, safe_run_id
 from sehat.segments import DESTINATIONS, Segment, get_segment, registry
+from sehat.warehouse import snapshot_fingerprint
 
 CAMPAIGN_DB_ENV = "SEHAT_CAMPAIGN_DB_URL"
 MEMBERS = "members.parquet"

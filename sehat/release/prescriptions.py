@@ -17,13 +17,13 @@ and the previous model stays live. :func:`load_live` is what the suggestion API 
 from __future__ import annotations
 
 import json
-import pickle
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from ml.prescriptions.job import daily_work_dir, load, train_and_evaluate
 from sehat.config import Settings, settings
 from sehat.release.checks import (
     GateFailed,
@@ -40,11 +40,6 @@ FIELDS = ("complaint", "diagnosis", "molecule", "brand", "lab_test", "advice")
 
 def release(cfg: Settings | None = None) -> Release:
     return Release("models", NAME, cfg)
-
-
-def load(path: Path):
-    with Path(path).open("rb") as f:
-        return pickle.load(f)
 
 
 def current(cfg: Settings | None = None) -> dict | None:
@@ -127,7 +122,7 @@ def gate_and_publish(candidate: dict, run_id: str | None = None, cfg: Settings |
         raise GateFailed("the prescription model (previous model stays live)", result)
     manifest = rel.promote(run_id, version, {
         "version": version,
-        "params": {k: v for k, v in model.get_params().items() if k != "catalogue"},
+        "params": model.get_params(),
         "data_snapshot": candidate["snapshot"], "metrics": candidate["metrics"],
     })
     return {"version": manifest["publication_id"], "gate": result, "path": manifest["path"]}
@@ -136,8 +131,6 @@ def gate_and_publish(candidate: dict, run_id: str | None = None, cfg: Settings |
 def daily_retrain(cfg: Settings | None = None, tolerance: float = 2.0, test_days: int = 14,
                   run_id: str | None = None) -> dict:
     """The model job then the release path, in one call (``sehat prescriptions retrain``)."""
-    from ml.prescriptions.job import daily_work_dir, train_and_evaluate
-
     cfg = cfg or settings()
     stamp = run_id or datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     candidate = train_and_evaluate(daily_work_dir(stamp, cfg), cfg, test_days)

@@ -6,7 +6,7 @@ A :class:`~sehat.release.store.Release` ``("models", "sape")``; one publication 
     $SEHAT_PUBLISH_DIR/models/sape/CURRENT
 
 The DAG ``sehat_consultation_quality`` runs :func:`train_candidate` (the job's training and scoring,
-staged as a candidate), :func:`validate_candidate` (Great Expectations on the scores: one row per
+:func:`ml.sape.job.train_and_score`, staged as a candidate), :func:`validate_candidate` (Great Expectations on the scores: one row per
 eligible consultation, scores in 0 / 0.5 / 1.0, model version set; no PII; held-out accuracy floors;
 a failure raises :class:`~sehat.release.checks.GateFailed` and nothing is published),
 :func:`publish_candidate` (versioned directory + atomic ``CURRENT``), then ``ml.sape.job.write_scores``
@@ -21,6 +21,7 @@ import pickle
 
 import pandas as pd
 
+from ml.sape.job import train_and_score
 from sehat.config import Settings, settings
 from sehat.release.checks import (
     GateFailed,
@@ -31,7 +32,7 @@ from sehat.release.checks import (
     run_suite,
     write_data_docs,
 )
-from sehat.release.store import Release, snapshot_fingerprint
+from sehat.release.store import Release
 
 NAME = "sape"
 # held-out floors below which a retrained model is not published (documented in docs/sape.md)
@@ -50,45 +51,11 @@ def floors() -> dict[str, float]:
                                                          MIN_SUBCATEGORY_ACCURACY))}
 
 
-GENERATED_LABELS_MARK = "(generated sample)"
-"""The generator's labels README starts with a title holding this mark."""
-
-
-def label_source(con, cfg: Settings) -> str:
-    """Where the warehouse's SAPE labels came from: ``generated`` (the generator's sample: every
-    file under the landing ``labels/`` folder, whose README the generator marks) or
-    ``labelling-team:<files>`` (files a labelling team delivered)."""
-    files = sorted(f for (f,) in con.execute(
-        "SELECT DISTINCT source_file FROM raw.sape_sentence_labels WHERE source_file IS NOT NULL").fetchall())
-    readme = cfg.data_dir / "labels" / "README.md"
-    marked = readme.exists() and GENERATED_LABELS_MARK in readme.read_text().splitlines()[0]
-    if marked and files and all(f.startswith("labels/") for f in files):
-        return "generated"
-    return "labelling-team:" + ",".join(files) if files else "none"
-
-
 def train_candidate(run_id: str, cfg: Settings | None = None, seed: int = 0) -> dict:
-    """Read the snapshot, train, score every eligible consultation, stage model + scores + metrics."""
-    from ml.sape.job import eligible_sentences, load_labelled, score, train
-    from sehat.warehouse import restricted_reader as reader  # a job: the full snapshot
-
+    """Stage a candidate: the job's training and scoring (:func:`ml.sape.job.train_and_score`) written
+    into the candidate directory of ``run_id``."""
     cfg = cfg or settings()
-    with reader(cfg) as con:
-        data = load_labelled(con)
-        sentences = eligible_sentences(con)
-        provenance = label_source(con, cfg)
-    model, metrics = train(data, seed)
-    model.label_source_ = metrics["label_source"] = provenance  # recorded in the manifest with the metrics
-    scores = score(model, sentences, metrics["model_version"])
-    out = release(cfg).stage(run_id)
-    with open(out / "model.pkl", "wb") as fh:
-        pickle.dump(model, fh)
-    scores.to_parquet(out / "scores.parquet", index=False)
-    metrics["eligible_consultations"] = int(sentences["consultation_id"].nunique()) if len(sentences) else 0
-    metrics["data_snapshot"] = snapshot_fingerprint(cfg)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    return {"candidate": str(out), "model_version": metrics["model_version"], "scored": len(scores),
-            "eligible": metrics["eligible_consultations"]}
+    return train_and_score(release(cfg).stage(run_id), cfg, seed)
 
 
 def gate_checks(scores: pd.DataFrame, metrics: dict, known_pii: dict | None = None

@@ -56,16 +56,6 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def snapshot_fingerprint(cfg: Settings) -> dict:
-    """Which warehouse snapshot a candidate was read from (path, size, modification time)."""
-    path = cfg.reader_path
-    if not path.exists():
-        return {"snapshot": str(path), "exists": False}
-    stat = path.stat()
-    return {"snapshot": str(path), "bytes": stat.st_size,
-            "snapshot_mtime": datetime.fromtimestamp(stat.st_mtime, UTC).isoformat(timespec="seconds")}
-
-
 def _fresh_directory_name(root: Path, pub_id: str) -> str:
     """``pub_id`` for the first promotion of a run, then ``pub_id.2``, ``pub_id.3`` (a retried task).
 

@@ -37,20 +37,3 @@ def test_sape_evaluate_without_files_reads_the_sample_labels(tmp_path, monkeypat
     result = runner.invoke(app, ["sape", "evaluate", "--out", str(tmp_path / "report")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "report" / "report.json").exists()
-
-
-def test_sehat_home_moves_every_path_and_restores_the_environment(tmp_path, monkeypatch):
-    import os
-
-    from sehat.bench.results import sehat_home
-
-    monkeypatch.setenv("SEHAT_HOME", "/elsewhere")
-    monkeypatch.setenv("SEHAT_WAREHOUSE", "/elsewhere/w.duckdb")
-    monkeypatch.delenv("SEHAT_READER", raising=False)
-    with sehat_home(tmp_path) as cfg:
-        assert cfg.home == tmp_path.resolve()
-        assert cfg.warehouse_path.is_relative_to(tmp_path.resolve())
-        assert "SEHAT_WAREHOUSE" not in os.environ
-    assert os.environ["SEHAT_HOME"] == "/elsewhere"
-    assert os.environ["SEHAT_WAREHOUSE"] == "/elsewhere/w.duckdb"
-    assert "SEHAT_READER" not in os.environ

@@ -107,7 +107,7 @@ def deployment(tmp_path_factory) -> tuple[dict[str, str], object]:
     cfg = settings_for(tmp_path_factory.mktemp("sehat_home"))
     env = test_env(cfg)
     assert env["AIRFLOW__COSMOS__ENABLE_TELEMETRY"] == "False"  # nothing leaves the machine
-    init_airflow(env=env)  # also writes the manifest (sehat.transform.ensure_manifest)
+    init_airflow(env=env)  # also writes the manifest (sehat.transform.dbt.ensure_manifest)
     create_raw_warehouse(cfg.warehouse_path)
     return env, cfg
 

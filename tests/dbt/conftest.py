@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("dbt.adapters.duckdb", reason="dbt-duckdb is in the orchestration extra")
 
 from sehat.config import settings
-from sehat.transform import DbtResult, dbt_build
+from sehat.transform.dbt import DbtResult, dbt_build
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

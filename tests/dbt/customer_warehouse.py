@@ -8,7 +8,6 @@ dbt project, the snapshots, and the personalisation models. Tests that use it ar
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,9 +16,6 @@ CUSTOMERS = 4000
 DAYS = 21
 START = date(2026, 11, 1)
 AS_OF = START + timedelta(days=DAYS - 1)
-
-_ENV = ("SEHAT_HOME", "SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "SEHAT_PUBLISH_DIR",
-        "SEHAT_PRODUCTION_URL", "SEHAT_CAMPAIGN_DB_URL")
 
 
 @dataclass
@@ -59,19 +55,11 @@ def build_customer_warehouse(home: Path) -> CustomerWarehouse:
     tests/conftest.py calls this once per test session)."""
     import json
 
-    saved = {k: os.environ.get(k) for k in _ENV}
-    try:
-        for k in _ENV:
-            os.environ.pop(k, None)
-        os.environ["SEHAT_HOME"] = str(home)
+    from sehat.config import sehat_home
+
+    with sehat_home(home):
         _build(home)
-        return CustomerWarehouse(home, json.loads((home / ".built").read_text()))
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return CustomerWarehouse(home, json.loads((home / ".built").read_text()))
 
 
 def _build(home: Path) -> None:
@@ -82,7 +70,7 @@ def _build(home: Path) -> None:
     from sehat.generate import GenerateConfig, generate
     from sehat.ingest.clevertap import ingest_day
     from sehat.ingest.production import extract_day
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
     from sehat.warehouse import refresh_reader
 
     cfg = settings()

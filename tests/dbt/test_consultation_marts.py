@@ -28,7 +28,7 @@ pytestmark = pytest.mark.e2e  # generates a sample and builds the warehouse with
 def warehouse(tmp_path_factory):
     from sehat.ingest.labels import load_labels
     from sehat.ingest.production import extract_day
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
     from sehat.warehouse import refresh_reader, writer
 
     with pytest.MonkeyPatch.context() as mp:
@@ -83,7 +83,7 @@ def test_scoring_is_gated_then_published_into_the_scores_table(warehouse, monkey
     from ml.sape.job import write_scores
     from sehat.release import GateFailed, NotValidated
     from sehat.release import sape as release
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
     from sehat.warehouse import refresh_reader
 
     cfg, summary = warehouse

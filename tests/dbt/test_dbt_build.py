@@ -9,7 +9,7 @@ import shutil
 import duckdb
 import pytest
 
-from sehat.transform import DbtBuildError, dbt_build
+from sehat.transform.dbt import DbtBuildError, dbt_build
 
 
 def key(anchor: str) -> str:

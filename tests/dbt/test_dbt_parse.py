@@ -12,7 +12,7 @@ pytest.importorskip("dbt.adapters.duckdb", reason="dbt-duckdb is in the orchestr
 
 from sehat.config import DBT_PROJECT_DIR
 from sehat.sources.clevertap import EVENTS
-from sehat.transform import dbt_parse
+from sehat.transform.dbt import dbt_parse
 
 
 @pytest.fixture(scope="module")

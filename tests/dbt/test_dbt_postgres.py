@@ -16,7 +16,7 @@ import pytest
 pytest.importorskip("dbt.adapters.postgres", reason="dbt-postgres is in the orchestration extra")
 psycopg = pytest.importorskip("psycopg")
 
-from sehat.transform import dbt_build
+from sehat.transform.dbt import dbt_build
 from tests.dbt.test_dbt_build import enabled_models
 
 FIXTURE = Path(__file__).parent / "fixtures" / "raw_small.sql"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from sehat.transform import dbt_build
+from sehat.transform.dbt import dbt_build
 from sehat.warehouse import table_checksum
 from tests.dbt.conftest import create_raw_warehouse
 

@@ -18,7 +18,7 @@ pytest.importorskip("dbt.adapters.duckdb", reason="dbt-duckdb is in the orchestr
 from sehat.config import settings
 from sehat.generate import GenerateConfig, generate
 from sehat.ingest.production import extract_day
-from sehat.transform import dbt_build
+from sehat.transform.dbt import dbt_build
 from sehat.warehouse import refresh_reader, restricted_reader
 
 pytestmark = pytest.mark.e2e  # generated sample + extraction + dbt build

@@ -207,8 +207,8 @@ def test_child_dies_with_its_parent():
 
 
 def test_dbt_on_a_held_warehouse_names_the_other_writer(monkeypatch, sehat_home):
-    from sehat import transform
     from sehat.subprocesses import WriterBusy
+    from sehat.transform import dbt as transform
 
     output = (
         'Runtime Error\n  IO Error: Could not set lock on file "/x/sehat.duckdb": Conflicting lock'

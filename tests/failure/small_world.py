@@ -11,22 +11,19 @@ the other runs are compared with (tests using it are ``e2e``).
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 
-from sehat.config import Settings, settings
+from sehat.config import Settings, home_environ, sehat_home
 
 START = date(2026, 11, 1)
 DAYS = 3
 # the last generated day's late events arrive in the next day's export
 ALL_DAYS = [START + timedelta(days=i) for i in range(DAYS + 1)]
 SEGMENT = "consulted_no_order_30d"
-ENV_VARS = ("SEHAT_HOME", "SEHAT_DATA_DIR", "SEHAT_WAREHOUSE", "SEHAT_READER", "SEHAT_PUBLISH_DIR",
-            "SEHAT_PRODUCTION_URL")
 # columns that record when a row was loaded, not what it says
 LOAD_TIME_COLUMNS = {"loaded_at", "_extracted_at", "extracted_at", "_batch_date", "batch_date", "seconds", "detail"}
 
@@ -58,24 +55,11 @@ class World:
     @contextmanager
     def env_for(self, home: Path) -> Iterator[Settings]:
         """Point SEHAT_* at ``home`` (sources shared) for the duration; yields its Settings."""
-        saved = {k: os.environ.get(k) for k in ENV_VARS}
-        try:
-            for k in ENV_VARS:
-                os.environ.pop(k, None)
-            os.environ["SEHAT_HOME"] = str(home)
-            os.environ["SEHAT_DATA_DIR"] = str(self.sources())
-            yield settings()
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        with sehat_home(home, SEHAT_DATA_DIR=self.sources()) as cfg:
+            yield cfg
 
     def child_env(self, home: Path) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ENV_VARS}
-        env.update(SEHAT_HOME=str(home), SEHAT_DATA_DIR=str(self.sources()))
-        return env
+        return home_environ(home, SEHAT_DATA_DIR=self.sources())
 
     def reference(self) -> dict:
         """The reference warehouse (built once): see the module docstring."""
@@ -151,7 +135,7 @@ def _build_reference(w: World) -> dict:
     import time
 
     from sehat.release.exports import publish_export, release_of, validate_export
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
     from sehat.warehouse import refresh_reader
 
     home = w.new_home("reference")

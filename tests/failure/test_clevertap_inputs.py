@@ -195,7 +195,7 @@ def test_the_marts_tests_catch_implausible_dates(tmp_path, monkeypatch):
     fail (no future last_seen_at, no negative recency, no cohort before the platform start)."""
     import duckdb
 
-    from sehat.transform import DbtBuildError, dbt_build
+    from sehat.transform.dbt import DbtBuildError, dbt_build
     from tests.dbt.conftest import create_raw_warehouse
 
     warehouse = create_raw_warehouse(tmp_path / "w" / "sehat.duckdb")

@@ -14,7 +14,7 @@ import pandas as pd
 from sehat.config import settings
 from sehat.release.exports import publish_many, release_of, validate_many
 from sehat.segments import segment_names
-from sehat.transform import dbt_build
+from sehat.transform.dbt import dbt_build
 from sehat.warehouse import reader, refresh_reader, restricted_reader, writer
 from tests.failure import small_world as w
 

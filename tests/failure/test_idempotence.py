@@ -6,7 +6,7 @@ import pytest
 
 pytestmark = pytest.mark.e2e  # on the reference warehouse (tests/failure/small_world.py)
 
-from sehat.transform import dbt_build
+from sehat.transform.dbt import dbt_build
 from sehat.warehouse import writer
 from tests.failure import small_world as w
 

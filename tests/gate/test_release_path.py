@@ -29,7 +29,7 @@ def test_a_daily_run_publishes_each_segment_once(sehat_home, monkeypatch):
     import sehat.ingest.clevertap
     import sehat.ingest.labels
     import sehat.ingest.production
-    import sehat.transform
+    import sehat.transform.dbt
     import sehat.warehouse
     from sehat.daily import run_day
 
@@ -37,7 +37,7 @@ def test_a_daily_run_publishes_each_segment_once(sehat_home, monkeypatch):
     monkeypatch.setattr(sehat.ingest.clevertap, "ingest_day", lambda day, cfg, allow_shrink=None: report)
     monkeypatch.setattr(sehat.ingest.production, "extract_day", lambda day, cfg: [])
     monkeypatch.setattr(sehat.ingest.labels, "ingest_day", lambda day, cfg: [])
-    monkeypatch.setattr(sehat.transform, "dbt_build", lambda **kwargs: report)
+    monkeypatch.setattr(sehat.transform.dbt, "dbt_build", lambda **kwargs: report)
     monkeypatch.setattr(sehat.warehouse, "refresh_reader", lambda cfg: cfg.reader_path)
     _all_segments(sehat_home)
 

@@ -59,7 +59,7 @@ def test_the_model_records_where_its_labels_came_from(sehat_home):
     """The generator's labels (its README marks them) are ``generated``; other files are a team's."""
     import duckdb
 
-    from sehat.release.sape import label_source
+    from ml.sape.job import label_source
 
     con = duckdb.connect()
     con.execute("CREATE SCHEMA raw; CREATE TABLE raw.sape_sentence_labels (source_file VARCHAR)")

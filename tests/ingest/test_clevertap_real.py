@@ -119,7 +119,7 @@ def test_a_real_accounts_events_reach_the_customer_view(sehat_home, monkeypatch,
     from sehat.generate import GenerateConfig, generate
     from sehat.ingest.labels import ingest_day as load_labels
     from sehat.ingest.production import extract_day
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
 
     monkeypatch.setenv("SEHAT_CLEVERTAP_TIMEZONE", "Asia/Kolkata")
     monkeypatch.setenv("DBT_INDIRECT_SELECTION", "cautious")  # tests of the selected models only

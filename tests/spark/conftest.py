@@ -37,7 +37,7 @@ def spark(tmp_path_factory):
     """The test session's SparkSession (its metastore and warehouse in a temporary directory)."""
     _require_spark()
     from sehat.config import settings
-    from sehat.spark import session
+    from sehat.transform.spark import session
 
     home = tmp_path_factory.mktemp("spark_session")
     cfg = replace(settings(), home=home, spark_master="local[2]", spark_driver_memory="1g")

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from sehat.bench.results import sehat_home
+from sehat.config import sehat_home
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +36,7 @@ def engines(tmp_path_factory, require_spark):
 
 
 def test_every_mart_is_the_same_on_duckdb_and_spark(engines):
-    from sehat.parity import compare
+    from sehat.transform.parity import compare
 
     results = compare(engines["duckdb"].warehouse_path, engines["spark"].warehouse_path,
                       ("marts", "restricted"))
@@ -57,7 +57,7 @@ def test_every_mart_is_the_same_on_duckdb_and_spark(engines):
 def test_spark_built_the_marts_and_the_gate_published_them(engines):
     import duckdb
 
-    from sehat.spark import table_location
+    from sehat.transform.spark import table_location
 
     cfg = engines["spark"]
     assert list(table_location(cfg, "marts", "dim_customers").glob("*.parquet")), "Spark wrote no Parquet"

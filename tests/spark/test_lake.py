@@ -1,4 +1,4 @@
-"""The Parquet lake contract (sehat.lake): what DuckDB and Spark read is the raw layer, day by day,
+"""The Parquet lake contract (sehat.transform.lake): what DuckDB and Spark read is the raw layer, day by day,
 rewritten only where a day changed, and nothing else."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from sehat.config import settings
-from sehat.lake import read_lake, sync_sources, synced_sources
+from sehat.transform.lake import read_lake, sync_sources, synced_sources
 from sehat.warehouse import writer
 
 

@@ -20,7 +20,7 @@ def no_network(monkeypatch):
 def test_swagger_docs_reference_only_local_assets_that_load(no_network):
     from fastapi.testclient import TestClient
 
-    from ml.prescriptions.api import app
+    from sehat.api import app
 
     client = TestClient(app)
     page = client.get("/docs")

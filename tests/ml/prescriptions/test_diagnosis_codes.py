@@ -12,6 +12,7 @@ import pytest
 from ml.prescriptions.data import normalise_diagnosis, prepare
 from ml.prescriptions.features import dx_backoff_codes
 from ml.prescriptions.model import PrescriptionRecommender
+from ml.prescriptions.suggest import suggest
 
 USER_FILE = Path(__file__).with_name("fixtures") / "user_prescriptions.csv"
 NAMES = {"38341003": "Hypertensive disorder", "44054006": "Diabetes mellitus type 2",
@@ -36,7 +37,7 @@ def bare():
 
 
 def _shown(model, rx) -> dict[str, str]:
-    return {s["value"]: s["display"] for s in model.suggest(rx, n=20)["diagnoses"]}
+    return {s["value"]: s["display"] for s in suggest(model, rx, n=20)["diagnoses"]}
 
 
 def test_snomed_codes_show_the_name_given_with_them(named):

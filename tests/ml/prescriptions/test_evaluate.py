@@ -14,7 +14,6 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from ml.prescriptions.cli import app
 from ml.prescriptions.data import REQUIRED, prepare
 from ml.prescriptions.evaluate import (
     TooFewTestPrescriptions,
@@ -25,6 +24,7 @@ from ml.prescriptions.evaluate import (
     wilson,
     write_report,
 )
+from sehat.commands.prescriptions import app
 
 USER_FILE = Path(__file__).with_name("fixtures") / "user_prescriptions.csv"
 

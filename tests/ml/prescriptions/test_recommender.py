@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from sklearn.exceptions import NotFittedError
 
 from ml.prescriptions.data import PrescriptionTables, load_rules, prepare
 from ml.prescriptions.evaluate import most_frequent, score, split_by_time, write_report
@@ -40,6 +41,12 @@ def test_estimator_contract(fitted):
     # parameters unchanged by fit: a clone of the fitted model has exactly the same ones
     assert clone(fitted["model"]).get_params() == fitted["model"].get_params() == PrescriptionRecommender(
         max_validation=400).get_params()
+    # an unfitted model says so, whichever way it is asked
+    for ask in (m.predict, m.predict_proba):
+        with pytest.raises(NotFittedError):
+            ask([{"complaints": ["fever"]}])
+    with pytest.raises(NotFittedError):
+        suggest(m, {"complaints": ["fever"]})
 
 
 def test_fit_takes_data_only_and_returns_self(fitted):
@@ -56,7 +63,9 @@ def test_fit_takes_data_only_and_returns_self(fitted):
 
 
 def test_predict_ranks_each_field_in_entry_order(fitted):
-    m = fitted["model"]
+    import copy
+
+    m = copy.copy(fitted["model"]).set_params(entry_order=True)  # the fixture's model keeps its parameters
     with prepare(str(fitted["test"]), str(fitted["synth"]["catalogue"])) as tables:
         queries = tables.queries(tables.pids()[:20])
         out = m.predict(tables)
@@ -65,18 +74,40 @@ def test_predict_ranks_each_field_in_entry_order(fitted):
     # entry order: complaints are predicted from the context only, so the entered complaints do not matter
     q = queries[0]
     other = type(q)(**{**q.__dict__, "items": {**q.items, "complaint": ["zz unknown"]}})
-    assert m.predict([q], n=5)[0]["complaint"] == m.predict([other], n=5)[0]["complaint"]
-    assert m.predict([{"doctor_id": 3, "complaints": ["fever since 2 days"]}], entry_order=False)[0]["diagnosis"]
+    m.set_params(top_n=5)
+    assert m.predict([q])[0]["complaint"] == m.predict([other])[0]["complaint"]
+    assert len(m.predict([q])[0]["complaint"]) == 5
+    # complaints come before diagnoses: in entry order the entered diagnoses do not move them either;
+    # with every field visible (the default) they do
+    dx = ["I10"] if q.items.get("diagnosis") != ["I10"] else ["E11.9"]
+    with_dx = type(q)(**{**q.__dict__, "items": {**q.items, "diagnosis": dx}})
+    assert m.predict([q])[0]["complaint"] == m.predict([with_dx])[0]["complaint"]
+    every = fitted["model"]
+    assert every.predict([q])[0]["complaint"] != every.predict([with_dx])[0]["complaint"]
+    assert every.predict([{"doctor_id": 3, "complaints": ["fever since 2 days"]}])[0]["diagnosis"]
+
+
+def test_predict_is_the_top_of_predict_proba_for_each_prescription(fitted):
+    m = fitted["model"]
+    rxs = [{"doctor_id": 3, "complaints": ["fever since 2 days"]}, {"doctor_id": 1, "diagnoses": ["E11.9"]}, {}]
+    probs, top = m.predict_proba(rxs), m.predict(rxs)
+    assert len(probs) == len(top) == 3
+    for p, row in zip(probs, top, strict=True):
+        assert set(p) == {*TARGETS, "medicine"} and len(p["diagnosis"]) == len(m.vocab_["diagnosis"])
+        for t in TARGETS:
+            best = np.argsort(-p[t], kind="stable")[: m.top_n]
+            assert row[t] == [m.vocab_[t][j] for j in best]
+    assert top[0]["diagnosis"] != top[1]["diagnosis"]  # each prescription its own answer
 
 
 def test_the_model_carries_the_rules_it_was_fitted_with(fitted):
     m = fitted["model"]
     assert m.rules_ == load_rules(RULES_CSV) and len(m.rules_) > 0
     rx = {"doctor_id": 3, "complaints": ["fever since 2 days"], "diagnoses": ["A97.9"]}
-    out = m.suggest(rx)  # no rules given: the model's own
+    out = suggest(m, rx)  # no rules given: the model's own
     assert "IBUPROFEN" not in [s["value"] for s in out["molecules"]]
     assert out["molecules"][0]["value"] == "PARACETAMOL" and out["molecules"][0]["rule"] == "always"
-    assert "rule" not in m.suggest(rx, rules=[])["molecules"][0]  # an explicit empty list switches them off
+    assert "rule" not in suggest(m, rx, rules=[])["molecules"][0]  # an explicit empty list switches them off
 
 
 def test_learned_weights_favour_specific_models(fitted):
@@ -174,7 +205,7 @@ def test_http_api(fitted, monkeypatch):
 
     save(fitted["model"], path)
     monkeypatch.setenv("SEHAT_RX_MODEL", str(path))
-    from ml.prescriptions.api import app
+    from sehat.api import app
 
     client = TestClient(app)
     assert client.get("/health").json()["status"] == "ok"
@@ -193,32 +224,29 @@ def test_http_api(fitted, monkeypatch):
 
 
 def test_brand_step_reuses_the_molecule_probabilities(fitted):
-    """suggest() hands the molecule probabilities to the brand step instead of predicting them twice."""
-    from ml.prescriptions.suggest import to_query
-
+    """predict_proba() hands the molecule probabilities to the brand step instead of predicting them twice."""
     m = fitted["model"]
-    q = to_query(m, {"doctor_id": 3, "complaints": ["fever since 2 days"], "diagnoses": ["A97.9"]})
-    alone = m.predict_target(q, "brand")
-    reused = m.predict_target(q, "brand", p_molecule=m.predict_target(q, "molecule"))
+    q = m.query({"doctor_id": 3, "complaints": ["fever since 2 days"], "diagnoses": ["A97.9"]})
+    alone = m._predict_target(q, "brand")
+    reused = m._predict_target(q, "brand", p_molecule=m._predict_target(q, "molecule"))
     assert alone.sum() > 0 and np.allclose(alone, reused)
 
 
 def test_fast_prediction_equals_the_model_matrix(fitted, monkeypatch):
-    """predict_target() (no matrix, the suggest() path) gives what training scores: sigmoid(coef @ x + b),
+    """_predict_target() (no matrix, the suggest() path) gives what training scores: sigmoid(coef @ x + b),
     including rare codes that back off to their ICD-10 parents and queries that see only some fields."""
     from ml.prescriptions.model import NOTES_VISIBLE, RF_TARGETS, VISIBLE_BEFORE
-    from ml.prescriptions.suggest import to_query
 
     m = fitted["model"]
     backoffs = []
     real_backoff = m._backoff
     monkeypatch.setattr(m, "_backoff", lambda *a: backoffs.append(a[1]) or real_backoff(*a))
     queries = [
-        to_query(m, {"doctor_id": 3, "patient_id": 9, "patient_age": 40, "patient_gender": "M",
+        m.query({"doctor_id": 3, "patient_id": 9, "patient_age": 40, "patient_gender": "M",
                      "complaints": ["fever since 2 days", "cough"], "diagnoses": ["A97.9", "Q99.9"],
                      "medicines": ["DOLO 650MG TAB 8's"], "notes": "pt c/o fever, advised rest"}),
-        to_query(m, {"doctor_id": 1, "complaints": ["headache"], "diagnoses": ["E11.2"]}),  # E11.2: back-off
-        to_query(m, {}),
+        m.query({"doctor_id": 1, "complaints": ["headache"], "diagnoses": ["E11.2"]}),  # E11.2: back-off
+        m.query({}),
     ]
     compared = 0
     for q in queries:
@@ -227,7 +255,7 @@ def test_fast_prediction_equals_the_model_matrix(fitted, monkeypatch):
                 coef, b = m.weights_[t]
                 x = m._model_matrix(t, q, known, notes)
                 expected = 1.0 / (1.0 + np.exp(-(coef @ x + b)))
-                np.testing.assert_allclose(m.predict_target(q, t, known, notes), expected, rtol=1e-5, atol=1e-7)
+                np.testing.assert_allclose(m._predict_target(q, t, known, notes), expected, rtol=1e-5, atol=1e-7)
                 compared += 1
     assert compared == 3 * len(RF_TARGETS) * 2
     assert {"Q99.9", "E11.2"} <= set(backoffs)  # the rare-code path was compared too

@@ -9,10 +9,10 @@ import pickle
 import pytest
 from typer.testing import CliRunner
 
-from ml.sape.cli import app
 from ml.sape.evaluate import LabelledData, split
 from ml.sape.question import QuestionClassifier, strip_question_marks
 from ml.sape.sentence import SentenceCategoryClassifier
+from sehat.commands.sape import app
 from sehat.generate.labels import corpus
 from tests.ml.sape.dialogue import consultation_labels, sentence_labels
 

@@ -112,7 +112,7 @@ def test_etiquette_dictionary_reads_first_and_last_doctor_message():
 def test_cli_trains_from_files_and_scores_one_json_consultation(data, tmp_path):
     from typer.testing import CliRunner
 
-    from ml.sape.cli import app
+    from sehat.commands.sape import app
 
     data.consultation_labels.to_parquet(tmp_path / "c.parquet")
     data.sentence_labels.to_csv(tmp_path / "s.csv", index=False)  # CSV works too
@@ -140,7 +140,7 @@ def test_cli_trains_from_files_and_scores_one_json_consultation(data, tmp_path):
 def test_help_everywhere():
     from typer.testing import CliRunner
 
-    from ml.sape.cli import app
+    from sehat.commands.sape import app
 
     for args in (["--help"], ["train", "--help"], ["evaluate", "--help"], ["score", "--help"],
                  ["run", "--help"]):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib.util
 import shlex
+from collections.abc import Iterable
 from pathlib import Path
 
 from sehat.config import Settings, settings
@@ -50,8 +51,9 @@ def conf(cfg: Settings | None = None) -> dict[str, str]:
     }
 
 
-def dbt_env(cfg: Settings | None = None) -> dict[str, str]:
-    """Environment for ``dbt --target spark``: the lake path and :func:`conf` as spark-submit flags.
+def dbt_env(cfg: Settings | None = None, *, sources: Iterable[str]) -> dict[str, str]:
+    """Environment for ``dbt --target spark``: the lake path, the ``sources`` it holds
+    (:func:`sehat.transform.lake.synced_sources`) and :func:`conf` as spark-submit flags.
 
     pyspark starts its JVM with ``PYSPARK_SUBMIT_ARGS``, so the profile stays short and the
     configuration has this one home.
@@ -59,11 +61,9 @@ def dbt_env(cfg: Settings | None = None) -> dict[str, str]:
     cfg = cfg or settings()
     (cfg.spark_dir / "warehouse").mkdir(parents=True, exist_ok=True)
     flags = [f"--conf {shlex.quote(f'{key}={value}')}" for key, value in conf(cfg).items()]
-    from sehat.lake import synced_sources
-
     return {
         "SEHAT_LAKE": str(cfg.lake),
-        "SEHAT_LAKE_SOURCES": ",".join(synced_sources(cfg.lake)),
+        "SEHAT_LAKE_SOURCES": ",".join(sources),
         "PYSPARK_SUBMIT_ARGS": " ".join([*flags, "pyspark-shell"]),
     }
 

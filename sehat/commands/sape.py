@@ -1,7 +1,7 @@
 """``sehat sape ...``: train, evaluate, score one consultation, run the daily steps.
 
-Register in ``sehat/cli.py`` with ``app.add_typer(sape_app, name="sape")`` where
-``from ml.sape.cli import app as sape_app``.
+Registered in ``sehat/cli.py`` as ``sehat sape``; the steps are :mod:`ml.sape.job`, the gate and
+publication :mod:`sehat.release.sape`.
 """
 
 from __future__ import annotations

@@ -41,6 +41,8 @@ from pathlib import Path
 import duckdb
 
 from sehat.config import Settings, settings
+from sehat.transform.spark import table_location
+from sehat.warehouse import writer
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ def declared_sources(manifest: Path) -> list[tuple[str, str]]:
 
 def built_relations(manifest: Path) -> list[tuple[str, str]]:
     """``(schema, table)`` of every model and seed dbt builds on Spark (sorted; the snapshot is built
-    on the DuckDB file, see :func:`sehat.transform.dbt_build`)."""
+    on the DuckDB file, see :func:`sehat.transform.dbt.dbt_build`)."""
     nodes = json.loads(manifest.read_text())["nodes"].values()
     return sorted(
         {
@@ -78,16 +80,14 @@ def built_relations(manifest: Path) -> list[tuple[str, str]]:
     )
 
 
-def sync_sources(cfg: Settings | None = None, manifest: Path | None = None) -> dict[str, int]:
-    """Copy every declared source from the DuckDB warehouse into the lake; return files written.
+def sync_sources(cfg: Settings | None, manifest: Path) -> dict[str, int]:
+    """Copy every source ``manifest`` declares from the DuckDB warehouse into the lake; return files
+    written (the manifest: :func:`sehat.transform.dbt.ensure_manifest`).
 
     Idempotent: unchanged partitions are left alone (see the module docstring).
     """
-    from sehat.transform import ensure_manifest
-    from sehat.warehouse import writer
-
     cfg = cfg or settings()
-    sources = declared_sources(manifest or ensure_manifest())
+    sources = declared_sources(manifest)
     written: dict[str, int] = {}
     with writer(cfg) as con:
         present = {tuple(r) for r in con.execute(
@@ -123,19 +123,15 @@ def read_lake(con: duckdb.DuckDBPyConnection, lake: Path, schema: str, table: st
     return con.sql(f"SELECT * FROM read_parquet('{root}/*/*.parquet', hive_partitioning = true)")
 
 
-def import_built(cfg: Settings | None = None, manifest: Path | None = None) -> dict[str, int]:
+def import_built(cfg: Settings | None, manifest: Path) -> dict[str, int]:
     """Load the tables dbt built on Spark into the DuckDB warehouse; return rows per relation.
 
-    Each relation dbt builds (models and seeds; views are built as tables on Spark, see
-    dbt_project.yml) is read from its Parquet directory under the Spark warehouse and replaces
-    the DuckDB relation of the same name, in one transaction.
+    Each relation ``manifest`` says dbt builds (models and seeds; views are built as tables on
+    Spark, see dbt_project.yml) is read from its Parquet directory under the Spark warehouse and
+    replaces the DuckDB relation of the same name, in one transaction.
     """
-    from sehat.spark import table_location
-    from sehat.transform import ensure_manifest
-    from sehat.warehouse import writer
-
     cfg = cfg or settings()
-    relations = [r for r in built_relations(manifest or ensure_manifest()) if r[0] not in BUILT_SCHEMAS_EXCLUDED]
+    relations = [r for r in built_relations(manifest) if r[0] not in BUILT_SCHEMAS_EXCLUDED]
     counts: dict[str, int] = {}
     with writer(cfg) as con:
         con.execute("SET TimeZone = 'UTC'")

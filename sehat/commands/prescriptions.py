@@ -99,9 +99,10 @@ def suggest(prescription: str = typer.Argument(..., help="JSON prescription, or 
             model: Path = typer.Option(None, help="model.pkl (default: the published model)"),
             n: int = typer.Option(10, help="Suggestions per field")):
     """Suggestions for a (partial) prescription given as JSON."""
+    from ml.prescriptions.job import load
     from ml.prescriptions.suggest import load_rules
     from ml.prescriptions.suggest import suggest as run
-    from sehat.release.prescriptions import load, load_live
+    from sehat.release.prescriptions import load_live
 
     text = Path(prescription[1:]).read_text() if prescription.startswith("@") else prescription
     m = load(model) if model else load_live()[1]

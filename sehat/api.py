@@ -1,9 +1,9 @@
-"""HTTP suggestions: ``GET /health``, ``POST /suggest`` (FastAPI) on the published model.
+"""HTTP suggestions of the prescription recommender: ``GET /health``, ``POST /suggest`` (FastAPI) on the published model.
 
-Run: ``uvicorn ml.prescriptions.api:app`` (reads ``$SEHAT_PUBLISH_DIR/models/prescriptions/CURRENT``;
+Run: ``uvicorn sehat.api:app`` (reads ``$SEHAT_PUBLISH_DIR/models/prescriptions/CURRENT``;
 ``SEHAT_RX_MODEL`` points at a model.pkl instead). The live version is re-checked at most once a second
 and reloaded when CURRENT (or the file) changes. Serve with several workers on a multi-core host:
-``uvicorn ml.prescriptions.api:app --workers 2`` (each worker holds the model, ~30 MB at 1M prescriptions).
+``uvicorn sehat.api:app --workers 2`` (each worker holds the model, ~30 MB at 1M prescriptions).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_core import to_json
 
+from ml.prescriptions.job import load
 from ml.prescriptions.suggest import load_rules, suggest
 from sehat.release import prescriptions as release
 
@@ -72,13 +73,13 @@ class _Live:
         if path:
             key = (path, Path(path).stat().st_mtime)
             if key != self.key:
-                self.model, self.version, self.key = release.load(Path(path)), path, key
+                self.model, self.version, self.key = load(Path(path)), path, key
             return self.model
         live = release.current()
         if live is None:
             raise HTTPException(503, "no published prescription model yet")
         if live["publication_id"] != self.version:
-            self.model = release.load(Path(live["path"]) / "model.pkl")
+            self.model = load(Path(live["path"]) / "model.pkl")
             self.version = live["publication_id"]
         return self.model
 

@@ -208,7 +208,7 @@ def dbt_build(
     tests/dbt/test_dbt_build.py). ``target`` defaults to the
     configured engine (``SEHAT_ENGINE``: ``duckdb``, or ``spark``, which copies the sources
     to the Parquet lake first and loads what Spark built back into the DuckDB file after,
-    :mod:`sehat.lake`). ``target_path`` redirects dbt's artifacts (default
+    :mod:`sehat.transform.lake`). ``target_path`` redirects dbt's artifacts (default
     ``$DBT_TARGET_PATH`` or ``dbt_project/target``). Each output line is passed to
     ``on_line`` (default: this module's logger).
     """
@@ -223,10 +223,10 @@ def dbt_build(
         enrich(cfg)  # opens and closes the writer before dbt (or the lake sync) takes it
         stages["enrich"] = time.monotonic() - started
     if target == "spark":
-        from sehat.lake import sync_sources
+        from sehat.transform.lake import sync_sources
 
         mark = time.monotonic()
-        sync_sources(cfg)
+        sync_sources(cfg, ensure_manifest())
         stages["lake_sync"] = time.monotonic() - mark
     args = ["build"]
     if select:
@@ -250,10 +250,10 @@ def dbt_build(
         raise error
     stages["dbt"] = result.elapsed_seconds
     if target == "spark":
-        from sehat.lake import import_built
+        from sehat.transform.lake import import_built
 
         mark = time.monotonic()
-        import_built(cfg)
+        import_built(cfg, ensure_manifest())
         stages["import"] = time.monotonic() - mark
         if not select:  # the profile history (a dbt snapshot) of what Spark built, on DuckDB
             mark = time.monotonic()
@@ -373,9 +373,10 @@ def _run_dbt(
         "SEHAT_AS_OF_DATE": str(as_of or ""),
     }
     if target == "spark":
-        from sehat.spark import dbt_env
+        from sehat.transform.lake import synced_sources
+        from sehat.transform.spark import dbt_env
 
-        env.update(dbt_env(cfg))
+        env.update(dbt_env(cfg, sources=synced_sources(cfg.lake)))
     run_results = target_dir / "run_results.json"
     run_results.unlink(missing_ok=True)  # never report a previous run's results
     emit = on_line or (lambda line: log.info("%s", line))
@@ -452,12 +453,3 @@ def _failure_message(result: DbtResult) -> str:
     tail = "\n".join(result.output.splitlines()[-25:])
     return f"{head} before running any node; last output:\n{tail}"
 
-
-if __name__ == "__main__":
-    # `python -m sehat.transform manifest`: the last step of docker-compose.yml's airflow-init.
-    import sys
-
-    if sys.argv[1:] != ["manifest"]:
-        sys.exit("usage: python -m sehat.transform manifest  (write the dbt manifest sehat_dbt_models reads)")
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    print(ensure_manifest())
