@@ -1,21 +1,13 @@
-"""The real DAGs run the real pipeline on a small generated sample, through Airflow.
+"""The main route: two days through the real scheduler, api-server, dag-processor and triggerer
+(ingest triggered per day, transform and publish by Assets), with the metadata database on the real
+PostgreSQL; then the personalisation retrain on that warehouse through ``airflow dags test``.
 
-* two days through the real scheduler, api-server, dag-processor and triggerer
-  (the main job's route): ingest triggered per day, transform and publish by Assets;
-* a failing quality gate inside Airflow: the task fails without retrying, an
-  alert record is written, and nothing is published.
-
-``airflow dags test`` (``sehat run --mode dags-test``) runs the gate-failure case, the
-personalisation retrain on the scheduler test's warehouse, and ``tests/dags/test_prescriptions_dag.py``.
+The other Airflow runs have their own files, so ``--dist loadfile`` spreads them over the workers:
+``test_gate_failure_dag.py`` (a failing gate inside Airflow) and ``test_slow_api_run.py``.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
-import duckdb
 import pytest
 
 from sehat.generate import GenerateConfig, generate
@@ -82,73 +74,3 @@ def test_two_days_through_the_scheduler(home, airflow_database, monkeypatch):
     for export in ("customer_top10", "content_per_segment", "customer_cohorts"):
         live = current_publication(export, home)
         assert live is not None and live["as_of"] == "2026-11-02", export
-
-
-def test_gate_failure_in_airflow_publishes_nothing_and_alerts(home):
-    # A snapshot whose segment is empty: the gate's non-empty expectation must stop publishing.
-    home.reader_path.parent.mkdir(parents=True)
-    with duckdb.connect(str(home.reader_path)) as con:
-        con.execute("CREATE SCHEMA marts")
-        con.execute(
-            "CREATE TABLE marts.seg_consulted_no_order_30d (customer_key VARCHAR, user_id BIGINT,"
-            " last_consultation_at TIMESTAMP, days_since_consultation INTEGER, as_of_date DATE)"
-        )
-    result = run_day_dags_test("2026-11-03", env=test_env(home, retries=2), dag_ids=["sehat_publish"])
-    assert result.states == {"sehat_publish": "failed"}
-    assert current_publication(SEG, home) is None
-    (alert,) = [json.loads(line) for line in (home.home / "alerts" / "alerts.jsonl").read_text().splitlines()]
-    # retries=2 is not used: a failed gate is final, not transient; every segment was gated on its own
-    # and the run fails once, with one line per rejected segment
-    assert (alert["dag"], alert["task"], alert["try"]) == ("sehat_publish", "check_rejected_segments", 1)
-    assert f"  {SEG}: GateFailed" in alert["exception"]
-    assert "expect_table_row_count_to_be_between" in alert["exception"]
-    assert f"min_rows in dbt_project/segments/{SEG}.yml" in alert["exception"]  # says which setting
-    docs = re.search(r"results: (\S+/index\.html)", alert["exception"])  # the alert links the gate's Data Docs
-    assert docs and Path(docs.group(1)).exists(), alert["exception"]
-
-
-class _FlakyTransport:
-    """An httpx transport that delays every status read and times out every third one."""
-
-    def __init__(self, delay: float = 0.5, every: int = 3):
-        import httpx
-
-        self.inner = httpx.HTTPTransport()
-        self.delay, self.every, self.reads, self.timeouts = delay, every, 0, 0
-
-    def handle_request(self, request):
-        import time
-
-        import httpx
-
-        if request.method == "GET" and "/dagRuns" in request.url.path:
-            self.reads += 1
-            time.sleep(self.delay)
-            if self.reads % self.every == 0:
-                self.timeouts += 1
-                raise httpx.ReadTimeout("injected: the API did not answer in time", request=request)
-        return self.inner.handle_request(request)
-
-    def close(self):
-        self.inner.close()
-
-
-@pytest.mark.e2e
-def test_multi_day_run_under_a_slow_api_completes(home):
-    """Status calls that time out (every third) are retried with backoff: the run completes,
-    and no run is left "running". Before, the first ReadTimeout ended `sehat run` half-way."""
-    from sehat.orchestrate import ApiClient
-
-    _generate(home, days=2)
-    transport = _FlakyTransport()
-
-    def slow_client(base_url):
-        return ApiClient(base_url, retry_for=120, max_wait=4, transport=transport)
-
-    result = run_through_scheduler(
-        ["2026-11-01", "2026-11-02"], timeout=900, cfg=home, retries=0, api_factory=slow_client
-    )
-    assert transport.timeouts >= 3, transport.reads
-    assert result.ok, (result.failures, result.states)
-    assert all(state == "success" for runs in result.states.values() for state in runs.values())
-    assert current_publication(SEG, home)["as_of"] == "2026-11-02"
