@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sehat.segments import HASHED_PII_COLUMNS, PII_COLUMNS
@@ -36,7 +37,6 @@ EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-
 # A phone number: "+" and a country code, or a national "0" prefix, then 8-14 more digits with
 # optional separators (space . ( ) -); not inside a longer word (hex digests, product codes).
 PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0)(?:[ .()-]{0,2}\d){8,14}(?![\w])")
-PII_SAMPLE = 3  # offending values shown (masked) in a failed check
 
 
 class GateFailed(RuntimeError):
@@ -129,72 +129,165 @@ def _esc(value) -> str:
 # --------------------------------------------------------------------------- PII
 
 
+# A value that is, whole, an identifier: a hex digest (md5, sha1, sha256, sha512), a UUID, or an ISO
+# date / timestamp. It is checked for being what it is, never read for the digits it holds: the
+# digits left in an md5 key once its letters are dropped are random, not a phone number.
+IDENTIFIER_RE = (r"(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}|[0-9A-Fa-f]{128}"
+                 r"|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+                 r"|\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)")
+# A phone-shaped token (the whole value, or a number inside free text): 8-17 digits with optional
+# separators (space . ( ) / -), an optional "+" or "(+", not inside a longer word.
+PHONE_TOKEN_RE = r"(?<![\w+])\(?\+?\d(?:[ .()/-]{0,3}\d){7,16}(?!\w)"
+# ITU-T E.164 country codes of one and two digits (every other code has three): what is left of an
+# international number once its country code is dropped is its national significant number (NSN).
+ONE_DIGIT_CC = ("1", "7")
+TWO_DIGIT_CC = ("20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47",
+                "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65",
+                "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98")
+PHONE_DIGITS = (8, 15)  # numbers compared with the known phones have this many digits (E.164: at most 15)
+PII_SAMPLE = 3  # offending values shown (masked) in a failed check
+
+
 def _mask(value: str) -> str:
     return value[:3] + "***" if len(value) > 3 else "***"
 
 
-def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)
+def _number_keys(digits: pd.Series) -> pd.Series:
+    """Digit strings as int64 keys that keep leading zeros (``length * 10**15 + value``); <NA> where
+    the length is outside :data:`PHONE_DIGITS`."""
+    n = digits.str.len()
+    ok = (n >= PHONE_DIGITS[0]) & (n <= PHONE_DIGITS[1])
+    keys = pd.Series(pd.NA, index=digits.index, dtype="Int64")
+    if ok.any():
+        keys[ok] = n[ok].astype("int64") * 10**15 + digits[ok].astype("int64")
+    return keys
 
 
-def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: dict[str, set[str]] | None = None) -> dict:
+def _read_phones(raw: pd.Series) -> pd.DataFrame:
+    """Each value read as a phone number: ``form`` (international: a ``+`` or ``00`` prefix; national:
+    a ``0`` trunk prefix; bare: digits only), and the number as :func:`_number_keys`: ``e164`` (country
+    code + NSN; international and bare) and ``nsn`` (the national significant number: national, and
+    international with its country code dropped)."""
+    raw = raw.astype("str")
+    digits = raw.str.replace(r"\D", "", regex=True)
+    intl = raw.str.contains("+", regex=False) | digits.str.startswith("00")
+    intl_digits = digits.where(~digits.str.startswith("00"), digits.str.slice(2))
+    national = ~intl & digits.str.startswith("0")
+    cc = pd.Series(3, index=raw.index)
+    cc[intl_digits.str.slice(0, 2).isin(TWO_DIGIT_CC)] = 2
+    cc[intl_digits.str.slice(0, 1).isin(ONE_DIGIT_CC)] = 1
+    dropped = intl_digits.str.slice(3)
+    for n in (1, 2):
+        dropped = dropped.where(cc != n, intl_digits.str.slice(n))
+    nsn = digits.str.slice(1).where(national, dropped)
+    return pd.DataFrame({
+        "form": np.select([intl, national], ["international", "national"], "bare"),
+        "e164": _number_keys(intl_digits).where(~national),
+        "nsn": _number_keys(nsn),
+    })
+
+
+def known_phone_keys(phones) -> dict[str, np.ndarray]:
+    """The known phones as sorted unique int64 keys: ``{"e164": ..., "nsn": ...}``. A known phone
+    written without a prefix is read as international (``62812...``: how a phone is stored without
+    its ``+``)."""
+    read = _read_phones(_strings(phones))
+    return {k: np.unique(read[k].dropna().to_numpy("int64")) for k in ("e164", "nsn")}
+
+
+def _known_phone_hits(numbers: pd.DataFrame, keys: dict[str, np.ndarray]) -> pd.Series:
+    """Which numbers (rows of :func:`_read_phones`) are a known phone: international by E.164,
+    national by NSN, bare digits by either."""
+    def isin(col: str, against: str) -> pd.Series:
+        values = numbers[col]
+        return pd.Series(np.isin(values.fillna(-1).to_numpy("int64"), keys[against]) & values.notna().to_numpy(),
+                         index=numbers.index)
+
+    form = numbers["form"]
+    return (((form != "national") & isin("e164", "e164"))
+            | ((form == "national") & isin("nsn", "nsn"))
+            | ((form == "bare") & isin("e164", "nsn")))
+
+
+def _strings(values) -> pd.Series:
+    """Known values (a set, a list, an array or a Series) as a Series of non-null strings."""
+    if values is None:
+        return pd.Series([], dtype="str")
+    if not isinstance(values, (pd.Series, np.ndarray, list)):
+        values = list(values)
+    return pd.Series(values, dtype="str").dropna()
+
+
+def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: dict | None = None) -> dict:
     """No PII in ``df``: no PII column name, and no value that is a phone number, an e-mail address,
-    or one of the ``known`` PII values (``{"email": {...}, "phone": {...}}``, from the warehouse).
+    or one of the ``known`` PII values (``{"email": [...], "phone": [...]}``, from the warehouse).
 
-    Every string column is scanned, and every integer column for 9-15 digit values that are a known
-    phone number; hashed identifiers pass only where ``allow_hashed``.
+    Matching compares like with like (docs/design.md, "PII by value"): an identifier (hex digest,
+    UUID, ISO date) is never read for the digits it holds; a known phone matches a number that is a
+    phone (the whole value or a phone-shaped token of a string, or an 8-15 digit integer) on its full
+    number or its national significant number, never on a tail of leftover digits. The hashed
+    contact columns (``email_md5``, ``phone_md5``) pass only where ``allow_hashed``.
     """
     forbidden = set(PII_COLUMNS) | (set() if allow_hashed else set(HASHED_PII_COLUMNS))
     found = [f"column {c}" for c in df.columns if str(c).lower() in forbidden]
     known = known or {}
-    emails = {e.strip().lower() for e in known.get("email", ()) if e}
-    phones = {_digits(p)[-9:] for p in known.get("phone", ()) if p and len(_digits(p)) >= 9}
+    emails = _strings(known.get("email")).str.strip().str.lower()
+    emails = emails[emails != ""].unique()
+    known_phones = _strings(known.get("phone"))
+    phones = known_phone_keys(known_phones)
+    has_phones = any(len(v) for v in phones.values())
     for col in df.columns:
         series = df[col].dropna()
         if series.empty:
             continue
         kind = series.dtype.kind
         if kind == "O" or str(series.dtype) in ("string", "str"):
-            values = series.astype(str).drop_duplicates()
-            hits = values[values.str.contains(EMAIL_RE) | values.str.contains(PHONE_RE)]
-            if emails:
-                hits = pd.concat([hits, values[values.str.strip().str.lower().isin(emails)]])
-            if phones:
-                tails = values.str.replace(r"\D", "", regex=True)
-                hits = pd.concat([hits, values[(tails.str.len() >= 9) & tails.str[-9:].isin(phones)]])
-        elif kind in "iu" and phones:
-            big = series[(series.abs() >= 10**8) & (series.abs() < 10**15)].astype(str).drop_duplicates()
-            hits = big[big.str[-9:].isin(phones)]
+            values = series.astype("str").drop_duplicates()
+            values = values[~values.str.fullmatch(IDENTIFIER_RE)]
+            hit = values.str.contains(EMAIL_RE) | values.str.contains(PHONE_RE)
+            if len(emails):
+                hit |= values.str.strip().str.lower().isin(emails)
+            if has_phones:
+                tokens = values.str.findall(PHONE_TOKEN_RE).explode().dropna()
+                if len(tokens):
+                    known_hit = _known_phone_hits(_read_phones(tokens.reset_index(drop=True)), phones)
+                    hit |= values.index.isin(tokens.index[known_hit.to_numpy()])
+            hits = values[hit]
+        elif kind in "iu" and has_phones:
+            size = series.abs()
+            values = size[(size >= 10 ** (PHONE_DIGITS[0] - 1)) & (size < 10 ** PHONE_DIGITS[1])]
+            values = values.drop_duplicates().astype("str")
+            hits = values[_known_phone_hits(_read_phones(values), phones).to_numpy()]
         else:
             continue
-        hits = hits.drop_duplicates()
         if len(hits):
             found.append(f"values in {col} ({len(hits)} distinct, e.g. {', '.join(_mask(v) for v in hits.iloc[:PII_SAMPLE])})")
     return check("expect_no_pii", not found, "; ".join(found) if found else "none",
-                 forbidden_columns=sorted(forbidden), known_values=sum(len(v) for v in (emails, phones)))
+                 forbidden_columns=sorted(forbidden), known_values=len(emails) + len(known_phones))
 
 
-def known_pii_values(con) -> dict[str, set[str]]:
-    """The warehouse's known PII values (e-mails and phones of ``restricted.customer_pii``), when the
-    connection can read that relation; empty sets otherwise (the pattern scan still runs)."""
+def known_pii_values(con) -> dict[str, pd.Series]:
+    """The warehouse's known PII values (distinct e-mails and phones of ``restricted.customer_pii``),
+    when the connection can read that relation; empty otherwise (the pattern scan still runs)."""
     has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'restricted'"
                       " AND table_name = 'customer_pii'").fetchone()[0]
     if not has:
         has = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'restricted'"
                           " AND view_name = 'customer_pii'").fetchone()[0]
     if not has:
-        return {"email": set(), "phone": set()}
-    rows = con.execute("SELECT email, phone FROM restricted.customer_pii").fetchall()
-    return {"email": {r[0] for r in rows if r[0]}, "phone": {r[1] for r in rows if r[1]}}
+        return {"email": _strings(()), "phone": _strings(())}
+    return {column: _strings(con.execute(f"SELECT DISTINCT {column} FROM restricted.customer_pii"
+                                         f" WHERE {column} IS NOT NULL").fetchnumpy()[column])
+            for column in ("email", "phone")}
 
 
-def known_pii_in_snapshot(cfg) -> dict[str, set[str]]:
+def known_pii_in_snapshot(cfg) -> dict[str, pd.Series]:
     """:func:`known_pii_values` of the read-only snapshot (empty when there is no snapshot yet)."""
     from sehat.warehouse import restricted_path
     from sehat.warehouse import restricted_reader as reader  # a job: the full snapshot
 
     if not restricted_path(cfg).exists():
-        return {"email": set(), "phone": set()}
+        return {"email": _strings(()), "phone": _strings(())}
     with reader(cfg) as con:
         return known_pii_values(con)
 
