@@ -152,61 +152,72 @@ def _mask(value: str) -> str:
     return value[:3] + "***" if len(value) > 3 else "***"
 
 
-def _number_keys(digits: pd.Series) -> pd.Series:
-    """Digit strings as int64 keys that keep leading zeros (``length * 10**15 + value``); <NA> where
-    the length is outside :data:`PHONE_DIGITS`."""
-    n = digits.str.len()
-    ok = (n >= PHONE_DIGITS[0]) & (n <= PHONE_DIGITS[1])
-    keys = pd.Series(pd.NA, index=digits.index, dtype="Int64")
-    if ok.any():
-        keys[ok] = n[ok].astype("int64") * 10**15 + digits[ok].astype("int64")
-    return keys
+BARE, INTERNATIONAL, NATIONAL = 0, 1, 2  # how a number is written (:func:`_read_phones`)
+_POW10 = 10 ** np.arange(19, dtype="int64")
 
 
-def _read_phones(raw: pd.Series) -> pd.DataFrame:
-    """Each value read as a phone number: ``form`` (international: a ``+`` or ``00`` prefix; national:
-    a ``0`` trunk prefix; bare: digits only), and the number as :func:`_number_keys`: ``e164`` (country
-    code + NSN; international and bare) and ``nsn`` (the national significant number: national, and
-    international with its country code dropped)."""
+def _keys(value: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Numbers as int64 keys that keep leading zeros (``length * 10**15 + value``); -1 where the
+    length is outside :data:`PHONE_DIGITS`."""
+    ok = (length >= PHONE_DIGITS[0]) & (length <= PHONE_DIGITS[1])
+    return np.where(ok, length * 10**15 + value, -1)
+
+
+def _read_phones(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each value read as a phone number: (form, e164, nsn).
+
+    ``form``: :data:`INTERNATIONAL` (a ``+`` or ``00`` prefix), :data:`NATIONAL` (a ``0`` trunk
+    prefix) or :data:`BARE` (digits only); ``e164``: the whole number, country code included, as
+    :func:`_keys` (international and bare; -1 for national); ``nsn``: the national significant number
+    (national: without the ``0``; otherwise without the country code, whose length the ITU-T E.164
+    table gives). Vectorised: the digits are read once as an int64, the rest is arithmetic.
+    """
     raw = raw.astype("str")
     digits = raw.str.replace(r"\D", "", regex=True)
-    intl = raw.str.contains("+", regex=False) | digits.str.startswith("00")
-    intl_digits = digits.where(~digits.str.startswith("00"), digits.str.slice(2))
-    national = ~intl & digits.str.startswith("0")
-    cc = pd.Series(3, index=raw.index)
-    cc[intl_digits.str.slice(0, 2).isin(TWO_DIGIT_CC)] = 2
-    cc[intl_digits.str.slice(0, 1).isin(ONE_DIGIT_CC)] = 1
-    dropped = intl_digits.str.slice(3)
-    for n in (1, 2):
-        dropped = dropped.where(cc != n, intl_digits.str.slice(n))
-    nsn = digits.str.slice(1).where(national, dropped)
-    return pd.DataFrame({
-        "form": np.select([intl, national], ["international", "national"], "bare"),
-        "e164": _number_keys(intl_digits).where(~national),
-        "nsn": _number_keys(nsn),
-    })
+    length = digits.str.len().to_numpy("int64")
+    readable = (length >= PHONE_DIGITS[0]) & (length <= PHONE_DIGITS[1] + 2)  # "00" + 15 digits at most
+    value = np.zeros(len(raw), dtype="int64")
+    if readable.any():
+        value[readable] = digits[readable].astype("int64").to_numpy()
+    width = np.searchsorted(_POW10, value, side="right")  # digits of the value (leading zeros dropped)
+    zeros = length - width  # leading zeros
+    form = np.where(raw.str.contains("+", regex=False).to_numpy() | (zeros >= 2), INTERNATIONAL,
+                    np.where(zeros == 1, NATIONAL, BARE))
+    form = np.where(readable, form, BARE)
+    first = value // _POW10[np.maximum(width - 1, 0)]
+    two = value // _POW10[np.maximum(width - 2, 0)]
+    cc = np.where(np.isin(first, [int(c) for c in ONE_DIGIT_CC]), 1,
+                  np.where(np.isin(two, [int(c) for c in TWO_DIGIT_CC]), 2, 3))
+    national = form == NATIONAL
+    nsn_width = np.where(national, width, width - cc)
+    nsn = np.where(national, value, value % _POW10[np.clip(nsn_width, 0, 18)])
+    e164 = np.where(national | ~readable, -1, _keys(value, width))
+    nsn = np.where(readable, _keys(nsn, np.where(national, length - 1, nsn_width)), -1)
+    return form, e164, nsn
 
 
 def known_phone_keys(phones) -> dict[str, np.ndarray]:
-    """The known phones as sorted unique int64 keys: ``{"e164": ..., "nsn": ...}``. A known phone
+    """The known phones as sorted int64 keys: ``{"e164": ..., "nsn": ...}``. A known phone
     written without a prefix is read as international (``62812...``: how a phone is stored without
     its ``+``)."""
-    read = _read_phones(_strings(phones))
-    return {k: np.unique(read[k].dropna().to_numpy("int64")) for k in ("e164", "nsn")}
+    _, e164, nsn = _read_phones(_strings(phones))
+    return {"e164": np.sort(e164[e164 >= 0]), "nsn": np.sort(nsn[nsn >= 0])}
 
 
-def _known_phone_hits(numbers: pd.DataFrame, keys: dict[str, np.ndarray]) -> pd.Series:
-    """Which numbers (rows of :func:`_read_phones`) are a known phone: international by E.164,
-    national by NSN, bare digits by either."""
-    def isin(col: str, against: str) -> pd.Series:
-        values = numbers[col]
-        return pd.Series(np.isin(values.fillna(-1).to_numpy("int64"), keys[against]) & values.notna().to_numpy(),
-                         index=numbers.index)
+def _isin_sorted(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``values`` found in the sorted ``keys`` (a binary search per value: no hash table of the keys)."""
+    if not len(keys):
+        return np.zeros(len(values), dtype=bool)
+    return keys[np.minimum(np.searchsorted(keys, values), len(keys) - 1)] == values
 
-    form = numbers["form"]
-    return (((form != "national") & isin("e164", "e164"))
-            | ((form == "national") & isin("nsn", "nsn"))
-            | ((form == "bare") & isin("e164", "nsn")))
+
+def _known_phone_hits(numbers: tuple[np.ndarray, np.ndarray, np.ndarray], keys: dict[str, np.ndarray]) -> np.ndarray:
+    """Which numbers (as :func:`_read_phones` read them) are a known phone: international by the
+    whole number, national by the national significant number, bare digits by either."""
+    form, e164, nsn = numbers
+    return (((form != NATIONAL) & (e164 >= 0) & _isin_sorted(e164, keys["e164"]))
+            | ((form == NATIONAL) & (nsn >= 0) & _isin_sorted(nsn, keys["nsn"]))
+            | ((form == BARE) & (e164 >= 0) & _isin_sorted(e164, keys["nsn"])))
 
 
 def _strings(values) -> pd.Series:
@@ -243,21 +254,28 @@ def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: dict | None =
         kind = series.dtype.kind
         if kind == "O" or str(series.dtype) in ("string", "str"):
             values = series.astype("str").drop_duplicates()
-            values = values[~values.str.fullmatch(IDENTIFIER_RE)]
-            hit = values.str.contains(EMAIL_RE) | values.str.contains(PHONE_RE)
+            values = values[~values.str.fullmatch(IDENTIFIER_RE)].reset_index(drop=True)
+            # the patterns run on the values that can hold a match (an "@"; 8+ digits, unless the
+            # value is one number too long to be a phone); these pre-filters run vectorised
+            may_phone = (values.str.contains(rf"(?:\d\D*){{{PHONE_DIGITS[0]}}}")
+                         & ~values.str.fullmatch(rf"\d{{{PHONE_DIGITS[1] + 3},}}"))
+            may_email = values.str.contains("@", regex=False)
+            hit = pd.Series(False, index=values.index)
+            hit[may_email] = values[may_email].str.contains(EMAIL_RE)
+            hit[may_phone] |= values[may_phone].str.contains(PHONE_RE)
             if len(emails):
                 hit |= values.str.strip().str.lower().isin(emails)
-            if has_phones:
-                tokens = values.str.findall(PHONE_TOKEN_RE).explode().dropna()
+            if has_phones and may_phone.any():
+                tokens = values[may_phone].str.findall(PHONE_TOKEN_RE).explode().dropna()
                 if len(tokens):
                     known_hit = _known_phone_hits(_read_phones(tokens.reset_index(drop=True)), phones)
-                    hit |= values.index.isin(tokens.index[known_hit.to_numpy()])
+                    hit |= values.index.isin(tokens.index[known_hit])
             hits = values[hit]
         elif kind in "iu" and has_phones:
             size = series.abs()
             values = size[(size >= 10 ** (PHONE_DIGITS[0] - 1)) & (size < 10 ** PHONE_DIGITS[1])]
             values = values.drop_duplicates().astype("str")
-            hits = values[_known_phone_hits(_read_phones(values), phones).to_numpy()]
+            hits = values[_known_phone_hits(_read_phones(values), phones)]
         else:
             continue
         if len(hits):
