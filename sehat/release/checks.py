@@ -23,10 +23,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sehat.segments import HASHED_PII_COLUMNS, PII_COLUMNS
 
@@ -196,12 +199,28 @@ def _read_phones(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return form, e164, nsn
 
 
-def known_phone_keys(phones) -> dict[str, np.ndarray]:
-    """The known phones as sorted int64 keys: ``{"e164": ..., "nsn": ...}``. A known phone
-    written without a prefix is read as international (``62812...``: how a phone is stored without
-    its ``+``)."""
-    _, e164, nsn = _read_phones(_strings(phones))
-    return {"e164": np.sort(e164[e164 >= 0]), "nsn": np.sort(nsn[nsn >= 0])}
+@dataclass(frozen=True)
+class KnownPII:
+    """The known PII values, read once for any number of checks: the normalised e-mails (trimmed,
+    lower case) and the phones as sorted int64 keys (:func:`_read_phones`: ``e164``, ``nsn``)."""
+
+    emails: pa.Array
+    phones: dict[str, np.ndarray]
+    count: int  # known values given (e-mails + phones)
+
+    @classmethod
+    def of(cls, known: KnownPII | dict | None) -> KnownPII:
+        """From ``{"email": [...], "phone": [...]}`` (sets, lists, arrays or Series). A known phone
+        written without a prefix is read as international (``62812...``: a phone stored without its ``+``)."""
+        if isinstance(known, KnownPII):
+            return known
+        known = known or {}
+        emails, phones = _strings(known.get("email")), _strings(known.get("phone"))
+        normalised = pc.unique(pa.array(emails.str.strip().str.lower()))
+        _, e164, nsn = _read_phones(phones)
+        return cls(emails=pc.filter(normalised, pc.not_equal(normalised, "")),
+                   phones={"e164": np.sort(e164[e164 >= 0]), "nsn": np.sort(nsn[nsn >= 0])},
+                   count=len(emails) + len(phones))
 
 
 def _isin_sorted(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -229,9 +248,9 @@ def _strings(values) -> pd.Series:
     return pd.Series(values, dtype="str").dropna()
 
 
-def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: dict | None = None) -> dict:
+def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: KnownPII | dict | None = None) -> dict:
     """No PII in ``df``: no PII column name, and no value that is a phone number, an e-mail address,
-    or one of the ``known`` PII values (``{"email": [...], "phone": [...]}``, from the warehouse).
+    or one of the ``known`` PII values (:class:`KnownPII`, or ``{"email": [...], "phone": [...]}``).
 
     Matching compares like with like (docs/design.md, "PII by value"): an identifier (hex digest,
     UUID, ISO date) is never read for the digits it holds; a known phone matches a number that is a
@@ -241,11 +260,8 @@ def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: dict | None =
     """
     forbidden = set(PII_COLUMNS) | (set() if allow_hashed else set(HASHED_PII_COLUMNS))
     found = [f"column {c}" for c in df.columns if str(c).lower() in forbidden]
-    known = known or {}
-    emails = _strings(known.get("email")).str.strip().str.lower()
-    emails = emails[emails != ""].unique()
-    known_phones = _strings(known.get("phone"))
-    phones = known_phone_keys(known_phones)
+    known = KnownPII.of(known)
+    emails, phones = known.emails, known.phones
     has_phones = any(len(v) for v in phones.values())
     for col in df.columns:
         series = df[col].dropna()
@@ -264,7 +280,8 @@ def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: dict | None =
             hit[may_email] = values[may_email].str.contains(EMAIL_RE)
             hit[may_phone] |= values[may_phone].str.contains(PHONE_RE)
             if len(emails):
-                hit |= values.str.strip().str.lower().isin(emails)
+                normalised = pa.array(values.str.strip().str.lower())
+                hit |= pc.is_in(normalised, value_set=emails).to_numpy(zero_copy_only=False)
             if has_phones and may_phone.any():
                 tokens = values[may_phone].str.findall(PHONE_TOKEN_RE).explode().dropna()
                 if len(tokens):
@@ -281,31 +298,31 @@ def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: dict | None =
         if len(hits):
             found.append(f"values in {col} ({len(hits)} distinct, e.g. {', '.join(_mask(v) for v in hits.iloc[:PII_SAMPLE])})")
     return check("expect_no_pii", not found, "; ".join(found) if found else "none",
-                 forbidden_columns=sorted(forbidden), known_values=len(emails) + len(known_phones))
+                 forbidden_columns=sorted(forbidden), known_values=known.count)
 
 
-def known_pii_values(con) -> dict[str, pd.Series]:
+def known_pii_values(con) -> KnownPII:
     """The warehouse's known PII values (distinct e-mails and phones of ``restricted.customer_pii``),
-    when the connection can read that relation; empty otherwise (the pattern scan still runs)."""
+    when the connection can read that relation; none otherwise (the pattern scan still runs)."""
     has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'restricted'"
                       " AND table_name = 'customer_pii'").fetchone()[0]
     if not has:
         has = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'restricted'"
                           " AND view_name = 'customer_pii'").fetchone()[0]
     if not has:
-        return {"email": _strings(()), "phone": _strings(())}
-    return {column: _strings(con.execute(f"SELECT DISTINCT {column} FROM restricted.customer_pii"
-                                         f" WHERE {column} IS NOT NULL").fetchnumpy()[column])
-            for column in ("email", "phone")}
+        return KnownPII.of(None)
+    return KnownPII.of({column: con.execute(f"SELECT DISTINCT {column} FROM restricted.customer_pii"
+                                            f" WHERE {column} IS NOT NULL").fetchnumpy()[column]
+                        for column in ("email", "phone")})
 
 
-def known_pii_in_snapshot(cfg) -> dict[str, pd.Series]:
-    """:func:`known_pii_values` of the read-only snapshot (empty when there is no snapshot yet)."""
+def known_pii_in_snapshot(cfg) -> KnownPII:
+    """:func:`known_pii_values` of the read-only snapshot (none when there is no snapshot yet)."""
     from sehat.warehouse import restricted_path
     from sehat.warehouse import restricted_reader as reader  # a job: the full snapshot
 
     if not restricted_path(cfg).exists():
-        return {"email": _strings(()), "phone": _strings(())}
+        return KnownPII.of(None)
     with reader(cfg) as con:
         return known_pii_values(con)
 
