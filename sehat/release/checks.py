@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -240,9 +241,11 @@ def _known_phone_hits(numbers: tuple[np.ndarray, np.ndarray, np.ndarray], keys: 
 
 
 def _strings(values) -> pd.Series:
-    """Known values (a set, a list, an array or a Series) as a Series of non-null strings."""
+    """Known values (a set, a list, an array, a Series or an Arrow column) as a Series of non-null strings."""
     if values is None:
         return pd.Series([], dtype="str")
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return pd.Series(pd.array(values, dtype="str")).dropna()
     if not isinstance(values, (pd.Series, np.ndarray, list)):
         values = list(values)
     return pd.Series(values, dtype="str").dropna()
@@ -312,17 +315,28 @@ def known_pii_values(con) -> KnownPII:
     if not has:
         return KnownPII.of(None)
     return KnownPII.of({column: con.execute(f"SELECT DISTINCT {column} FROM restricted.customer_pii"
-                                            f" WHERE {column} IS NOT NULL").fetchnumpy()[column]
+                                            f" WHERE {column} IS NOT NULL").to_arrow_table()[column]
                         for column in ("email", "phone")})
 
 
 def known_pii_in_snapshot(cfg) -> KnownPII:
-    """:func:`known_pii_values` of the read-only snapshot (none when there is no snapshot yet)."""
+    """:func:`known_pii_values` of the read-only snapshot (none when there is no snapshot yet).
+
+    Kept for the snapshot file it was read from (path, size, modification time): the exports of
+    one run are gated one after the other against the same snapshot, which is read once."""
     from sehat.warehouse import restricted_path
+
+    path = restricted_path(cfg)
+    if not path.exists():
+        return KnownPII.of(None)
+    stat = path.stat()
+    return _known_pii_of_file(cfg, str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=1)
+def _known_pii_of_file(cfg, path: str, size: int, mtime_ns: int) -> KnownPII:
     from sehat.warehouse import restricted_reader as reader  # a job: the full snapshot
 
-    if not restricted_path(cfg).exists():
-        return KnownPII.of(None)
     with reader(cfg) as con:
         return known_pii_values(con)
 

@@ -115,3 +115,62 @@ def test_known_phones_are_read_by_country_code():
     nsn = {int(k) % 10**15 for k in keys["nsn"]}
     assert nsn == {4155550132, 81234567890, 501234567, 81299990000}
     assert {int(k) % 10**15 for k in keys["e164"]} == {14155550132, 6281234567890, 971501234567}
+
+
+# --------------------------------------------------------------------------- the gate of a segment
+
+
+def _restricted_snapshot(cfg, phones: list[str]) -> None:
+    """The restricted snapshot with ``restricted.customer_pii`` holding ``phones`` (written beside, then
+    renamed into place, as the warehouse publishes it)."""
+    from sehat.warehouse import restricted_path
+
+    path = restricted_path(cfg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name("next_snapshot.duckdb")
+    tmp.unlink(missing_ok=True)
+    with duckdb.connect(str(tmp)) as con:
+        con.execute("CREATE SCHEMA restricted")
+        con.execute("CREATE TABLE restricted.customer_pii (email VARCHAR, phone VARCHAR)")
+        con.executemany("INSERT INTO restricted.customer_pii VALUES (?, ?)",
+                        [(f"user{i}@mail.example", p) for i, p in enumerate(phones)])
+    tmp.replace(path)
+
+
+def test_a_segment_of_hashed_keys_passes_although_their_digits_end_like_known_phones(sehat_home):
+    """Issue 28 in small: six members whose md5 keys, letters stripped, end with the last nine digits
+    of a known phone (what the old rule called "6 distinct phone numbers"); the segment publishes."""
+    from sehat.release import exports as ex
+    from tests.gate.snapshots import write_snapshot
+
+    keys = _md5_keys(300, "member")
+    tails = [k for k in (pd.Series(keys).str.replace(r"\D", "", regex=True)) if len(k) >= 9][:6]
+    _restricted_snapshot(sehat_home, [f"+62812{t[-9:]}" for t in tails] + ["+6281234567890"])
+    rows = [(k, str(i), "2026-11-01 09:00:00", "3", "2026-11-04") for i, k in enumerate(keys)]
+    write_snapshot(sehat_home, {"consulted_no_order_30d": rows}, customers=1000)
+    result = ex.validate_export("consulted_no_order_30d", "2026-11-04", "r1", sehat_home)
+    (pii,) = [c for c in result["checks"] if c["expectation"] == "expect_no_pii"]
+    assert result["passed"] and pii["success"] and pii["kwargs"]["known_values"] == 14
+
+
+def test_a_known_phone_in_a_segment_key_is_still_refused(sehat_home):
+    from sehat.release import GateFailed
+    from sehat.release import exports as ex
+    from tests.gate.snapshots import write_snapshot
+
+    _restricted_snapshot(sehat_home, ["+6281234567890"])
+    rows = [(k, str(i), "2026-11-01 09:00:00", "3", "2026-11-04") for i, k in enumerate(_md5_keys(300, "m"))]
+    rows[7] = ("81234567890",) + rows[7][1:]  # a phone where a key belongs, without its country code
+    write_snapshot(sehat_home, {"consulted_no_order_30d": rows}, customers=1000)
+    with pytest.raises(GateFailed, match=r"values in customer_key \(1 distinct"):
+        ex.validate_export("consulted_no_order_30d", "2026-11-04", "r1", sehat_home)
+
+
+def test_the_known_values_are_read_once_per_snapshot_file(sehat_home):
+    from sehat.release.checks import known_pii_in_snapshot
+
+    _restricted_snapshot(sehat_home, ["+6281234567890"])
+    first = known_pii_in_snapshot(sehat_home)
+    assert known_pii_in_snapshot(sehat_home) is first  # the same file: not read again
+    _restricted_snapshot(sehat_home, ["+6281234567890", "+6281399990000"])  # a new snapshot
+    assert known_pii_in_snapshot(sehat_home).count == 4
