@@ -5,7 +5,10 @@
   docs/design.md), one check dict per expectation, plus the validation result for Data Docs;
 * :func:`pii_check`: no column that identifies a person, by **name** and by **value** (phone
   numbers, e-mail addresses, and the values of the known PII columns of the warehouse), so
-  ``phone AS contact_number`` is refused;
+  ``phone AS contact_number`` is refused. Known values are matched like with like (docs/design.md,
+  "Gate"): identifiers (hex digests, UUIDs, dates) are never read for digits; a known phone matches
+  a value that is a phone (whole, as a token of free text, or an integer) on its whole number or
+  national significant number, never on a tail of leftover digits;
 * :func:`erased_users_check`: no row of a user deleted at the production source or erased on
   request (by ``customer_key``, ``user_id`` or ``identity``): the segments leave them out, this
   refuses a publication that holds one anyway (defence in depth);
