@@ -308,7 +308,7 @@ def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: KnownPII | di
 
 
 def known_pii_values(con) -> KnownPII:
-    """The warehouse's known PII values (distinct e-mails and phones of ``restricted.customer_pii``),
+    """The warehouse's known PII values (the e-mails and phones of ``restricted.customer_pii``),
     when the connection can read that relation; none otherwise (the pattern scan still runs)."""
     has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'restricted'"
                       " AND table_name = 'customer_pii'").fetchone()[0]
@@ -317,7 +317,7 @@ def known_pii_values(con) -> KnownPII:
                           " AND view_name = 'customer_pii'").fetchone()[0]
     if not has:
         return KnownPII.of(None)
-    return KnownPII.of({column: con.execute(f"SELECT DISTINCT {column} FROM restricted.customer_pii"
+    return KnownPII.of({column: con.execute(f"SELECT {column} FROM restricted.customer_pii"
                                             f" WHERE {column} IS NOT NULL").to_arrow_table()[column]
                         for column in ("email", "phone")})
 

@@ -24,6 +24,7 @@ import pandas as pd
 from sehat.config import Settings, settings
 from sehat.release.checks import (
     GateFailed,
+    KnownPII,
     check,
     known_pii_in_snapshot,
     new_suite,
@@ -91,7 +92,7 @@ def train_candidate(run_id: str, cfg: Settings | None = None, seed: int = 0) -> 
             "eligible": metrics["eligible_consultations"]}
 
 
-def gate_checks(scores: pd.DataFrame, metrics: dict, known_pii: dict | None = None
+def gate_checks(scores: pd.DataFrame, metrics: dict, known_pii: KnownPII | None = None
                 ) -> tuple[list[dict], list[dict], object]:
     """(GX checks on the scores, PII + accuracy-floor checks, the GX validation result)."""
     import great_expectations as gx
