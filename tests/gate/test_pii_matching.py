@@ -174,3 +174,8 @@ def test_the_known_values_are_read_once_per_snapshot_file(sehat_home):
     assert known_pii_in_snapshot(sehat_home) is first  # the same file: not read again
     _restricted_snapshot(sehat_home, ["+6281234567890", "+6281399990000"])  # a new snapshot
     assert known_pii_in_snapshot(sehat_home).count == 4
+
+
+@pytest.mark.parametrize("value", ["+62 812-3456-7890", "0812 3456 7890", "write to budi.s@mail.example"])
+def test_formatted_phones_and_emails_are_refused_without_known_values(value):
+    assert not pii_check(pd.DataFrame({"contact_number": [value]}))["success"]
