@@ -12,6 +12,7 @@ generator (``sehat.generate``), production code may not import this package.
   (accuracy, training at 1M, latency) on synthesised prescriptions;
 * :mod:`sehat.bench.sape` - SAPE accuracy and scoring throughput;
 * :mod:`sehat.bench.personalisation` - association rules and the customer-view rebuild;
+* :mod:`sehat.bench.pii_gate` - the PII gate with 1,000,000 known values;
 * :mod:`sehat.bench.cli` - ``sehat bench ...``.
 
 Tests never assert speed; these modules measure it.

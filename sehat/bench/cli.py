@@ -158,6 +158,20 @@ def overhead(
     _written("overhead", figures, _command(f"sehat bench overhead --scales {scales}{flag}"))
 
 
+@app.command("pii-gate")
+def pii_gate(
+    known: int = typer.Option(1_000_000, help="Known phones and e-mails in restricted.customer_pii."),
+    rows: int = typer.Option(100_000, help="Rows of the segment checked."),
+) -> None:
+    """The PII gate's time and peak memory: known values loaded, a segment (and a free-text variant) checked."""
+    from sehat.bench.pii_gate import measure_pii_gate
+
+    with console.status(f"PII gate: {known:,} known values, {rows:,} rows"):
+        figures = measure_pii_gate(known=known, rows=rows)
+    console.print_json(json.dumps(figures))
+    _written("pii_gate", figures, _command(f"sehat bench pii-gate --known {known} --rows {rows}"))
+
+
 @app.command("all")
 def all_(
     scales: str = typer.Option("10000,100000,1000000", help="scale: comma-separated customer counts."),

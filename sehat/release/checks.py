@@ -5,7 +5,10 @@
   docs/design.md), one check dict per expectation, plus the validation result for Data Docs;
 * :func:`pii_check`: no column that identifies a person, by **name** and by **value** (phone
   numbers, e-mail addresses, and the values of the known PII columns of the warehouse), so
-  ``phone AS contact_number`` is refused;
+  ``phone AS contact_number`` is refused. Known values are matched like with like (docs/design.md,
+  "Gate"): identifiers (hex digests, UUIDs, dates) are never read for digits; a known phone matches
+  a value that is a phone (whole, as a token of free text, or an integer) on its whole number or
+  national significant number, never on a tail of leftover digits;
 * :func:`erased_users_check`: no row of a user deleted at the production source or erased on
   request (by ``customer_key``, ``user_id`` or ``identity``): the segments leave them out, this
   refuses a publication that holds one anyway (defence in depth);
@@ -23,10 +26,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from sehat.segments import HASHED_PII_COLUMNS, PII_COLUMNS
 
@@ -37,7 +44,6 @@ EMAIL_RE = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-
 # A phone number: "+" and a country code, or a national "0" prefix, then 8-14 more digits with
 # optional separators (space . ( ) -); not inside a longer word (hex digests, product codes).
 PHONE_RE = re.compile(r"(?<![\w+])(?:\+\d{1,3}|0)(?:[ .()-]{0,2}\d){8,14}(?![\w])")
-PII_SAMPLE = 3  # offending values shown (masked) in a failed check
 
 
 class GateFailed(RuntimeError):
@@ -163,72 +169,210 @@ def _esc(value) -> str:
 # --------------------------------------------------------------------------- PII
 
 
+# A value that is, whole, an identifier: a hex digest (md5, sha1, sha256, sha512), a UUID, or an ISO
+# date / timestamp. It is checked for being what it is, never read for the digits it holds: the
+# digits left in an md5 key once its letters are dropped are random, not a phone number.
+IDENTIFIER_RE = (r"(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}|[0-9A-Fa-f]{128}"
+                 r"|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
+                 r"|\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)")
+# A phone-shaped token (the whole value, or a number inside free text): 8-17 digits with optional
+# separators (space . ( ) / -), an optional "+" or "(+", not inside a longer word.
+PHONE_TOKEN_RE = r"(?<![\w+])\(?\+?\d(?:[ .()/-]{0,3}\d){7,16}(?!\w)"
+# ITU-T E.164 country codes of one and two digits (every other code has three): what is left of an
+# international number once its country code is dropped is its national significant number (NSN).
+ONE_DIGIT_CC = ("1", "7")
+TWO_DIGIT_CC = ("20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47",
+                "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65",
+                "66", "81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98")
+PHONE_DIGITS = (8, 15)  # numbers compared with the known phones have this many digits (E.164: at most 15)
+PII_SAMPLE = 3  # offending values shown (masked) in a failed check
+
+
 def _mask(value: str) -> str:
     return value[:3] + "***" if len(value) > 3 else "***"
 
 
-def _digits(value: str) -> str:
-    return re.sub(r"\D", "", value)
+BARE, INTERNATIONAL, NATIONAL = 0, 1, 2  # how a number is written (:func:`_read_phones`)
+_POW10 = 10 ** np.arange(19, dtype="int64")
 
 
-def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: dict[str, set[str]] | None = None) -> dict:
+def _keys(value: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Numbers as int64 keys that keep leading zeros (``length * 10**15 + value``); -1 where the
+    length is outside :data:`PHONE_DIGITS`."""
+    ok = (length >= PHONE_DIGITS[0]) & (length <= PHONE_DIGITS[1])
+    return np.where(ok, length * 10**15 + value, -1)
+
+
+def _read_phones(raw: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each value read as a phone number: (form, e164, nsn).
+
+    ``form``: :data:`INTERNATIONAL` (a ``+`` or ``00`` prefix), :data:`NATIONAL` (a ``0`` trunk
+    prefix) or :data:`BARE` (digits only); ``e164``: the whole number, country code included, as
+    :func:`_keys` (international and bare; -1 for national); ``nsn``: the national significant number
+    (national: without the ``0``; otherwise without the country code, whose length the ITU-T E.164
+    table gives). Vectorised: the digits are read once as an int64, the rest is arithmetic.
+    """
+    raw = raw.astype("str")
+    digits = raw.str.replace(r"\D", "", regex=True)
+    length = digits.str.len().to_numpy("int64")
+    readable = (length >= PHONE_DIGITS[0]) & (length <= PHONE_DIGITS[1] + 2)  # "00" + 15 digits at most
+    value = np.zeros(len(raw), dtype="int64")
+    if readable.any():
+        value[readable] = digits[readable].astype("int64").to_numpy()
+    width = np.searchsorted(_POW10, value, side="right")  # digits of the value (leading zeros dropped)
+    zeros = length - width  # leading zeros
+    form = np.where(raw.str.contains("+", regex=False).to_numpy() | (zeros >= 2), INTERNATIONAL,
+                    np.where(zeros == 1, NATIONAL, BARE))
+    form = np.where(readable, form, BARE)
+    first = value // _POW10[np.maximum(width - 1, 0)]
+    two = value // _POW10[np.maximum(width - 2, 0)]
+    cc = np.where(np.isin(first, [int(c) for c in ONE_DIGIT_CC]), 1,
+                  np.where(np.isin(two, [int(c) for c in TWO_DIGIT_CC]), 2, 3))
+    national = form == NATIONAL
+    nsn_width = np.where(national, width, width - cc)
+    nsn = np.where(national, value, value % _POW10[np.clip(nsn_width, 0, 18)])
+    e164 = np.where(national | ~readable, -1, _keys(value, width))
+    nsn = np.where(readable, _keys(nsn, np.where(national, length - 1, nsn_width)), -1)
+    return form, e164, nsn
+
+
+@dataclass(frozen=True)
+class KnownPII:
+    """The known PII values, read once for any number of checks: the normalised e-mails (trimmed,
+    lower case) and the phones as sorted int64 keys (:func:`_read_phones`: ``e164``, ``nsn``)."""
+
+    emails: pa.Array
+    phones: dict[str, np.ndarray]
+    count: int  # known values given (e-mails + phones)
+
+    @classmethod
+    def of(cls, known: KnownPII | dict | None) -> KnownPII:
+        """From ``{"email": [...], "phone": [...]}`` (sets, lists, arrays or Series). A known phone
+        written without a prefix is read as international (``62812...``: a phone stored without its ``+``)."""
+        if isinstance(known, KnownPII):
+            return known
+        known = known or {}
+        emails, phones = _strings(known.get("email")), _strings(known.get("phone"))
+        normalised = pc.unique(pa.array(emails.str.strip().str.lower()))
+        _, e164, nsn = _read_phones(phones)
+        return cls(emails=pc.filter(normalised, pc.not_equal(normalised, "")),
+                   phones={"e164": np.sort(e164[e164 >= 0]), "nsn": np.sort(nsn[nsn >= 0])},
+                   count=len(emails) + len(phones))
+
+
+def _isin_sorted(values: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """``values`` found in the sorted ``keys`` (a binary search per value: no hash table of the keys)."""
+    if not len(keys):
+        return np.zeros(len(values), dtype=bool)
+    return keys[np.minimum(np.searchsorted(keys, values), len(keys) - 1)] == values
+
+
+def _known_phone_hits(numbers: tuple[np.ndarray, np.ndarray, np.ndarray], keys: dict[str, np.ndarray]) -> np.ndarray:
+    """Which numbers (as :func:`_read_phones` read them) are a known phone: international by the
+    whole number, national by the national significant number, bare digits by either."""
+    form, e164, nsn = numbers
+    return (((form != NATIONAL) & (e164 >= 0) & _isin_sorted(e164, keys["e164"]))
+            | ((form == NATIONAL) & (nsn >= 0) & _isin_sorted(nsn, keys["nsn"]))
+            | ((form == BARE) & (e164 >= 0) & _isin_sorted(e164, keys["nsn"])))
+
+
+def _strings(values) -> pd.Series:
+    """Known values (a set, a list, an array, a Series or an Arrow column) as a Series of non-null strings."""
+    if values is None:
+        return pd.Series([], dtype="str")
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return pd.Series(pd.array(values, dtype="str")).dropna()
+    if not isinstance(values, (pd.Series, np.ndarray, list)):
+        values = list(values)
+    return pd.Series(values, dtype="str").dropna()
+
+
+def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: KnownPII | dict | None = None) -> dict:
     """No PII in ``df``: no PII column name, and no value that is a phone number, an e-mail address,
-    or one of the ``known`` PII values (``{"email": {...}, "phone": {...}}``, from the warehouse).
+    or one of the ``known`` PII values (:class:`KnownPII`, or ``{"email": [...], "phone": [...]}``).
 
-    Every string column is scanned, and every integer column for 9-15 digit values that are a known
-    phone number; hashed identifiers pass only where ``allow_hashed``.
+    Matching compares like with like (docs/design.md, "PII by value"): an identifier (hex digest,
+    UUID, ISO date) is never read for the digits it holds; a known phone matches a number that is a
+    phone (the whole value or a phone-shaped token of a string, or an 8-15 digit integer) on its full
+    number or its national significant number, never on a tail of leftover digits. The hashed
+    contact columns (``email_md5``, ``phone_md5``) pass only where ``allow_hashed``.
     """
     forbidden = set(PII_COLUMNS) | (set() if allow_hashed else set(HASHED_PII_COLUMNS))
     found = [f"column {c}" for c in df.columns if str(c).lower() in forbidden]
-    known = known or {}
-    emails = {e.strip().lower() for e in known.get("email", ()) if e}
-    phones = {_digits(p)[-9:] for p in known.get("phone", ()) if p and len(_digits(p)) >= 9}
+    known = KnownPII.of(known)
+    emails, phones = known.emails, known.phones
+    has_phones = any(len(v) for v in phones.values())
     for col in df.columns:
         series = df[col].dropna()
         if series.empty:
             continue
         kind = series.dtype.kind
         if kind == "O" or str(series.dtype) in ("string", "str"):
-            values = series.astype(str).drop_duplicates()
-            hits = values[values.str.contains(EMAIL_RE) | values.str.contains(PHONE_RE)]
-            if emails:
-                hits = pd.concat([hits, values[values.str.strip().str.lower().isin(emails)]])
-            if phones:
-                tails = values.str.replace(r"\D", "", regex=True)
-                hits = pd.concat([hits, values[(tails.str.len() >= 9) & tails.str[-9:].isin(phones)]])
-        elif kind in "iu" and phones:
-            big = series[(series.abs() >= 10**8) & (series.abs() < 10**15)].astype(str).drop_duplicates()
-            hits = big[big.str[-9:].isin(phones)]
+            values = series.astype("str").drop_duplicates()
+            values = values[~values.str.fullmatch(IDENTIFIER_RE)].reset_index(drop=True)
+            # the patterns run on the values that can hold a match (an "@"; 8+ digits, unless the
+            # value is one number too long to be a phone); these pre-filters run vectorised
+            may_phone = (values.str.contains(rf"(?:\d\D*){{{PHONE_DIGITS[0]}}}")
+                         & ~values.str.fullmatch(rf"\d{{{PHONE_DIGITS[1] + 3},}}"))
+            may_email = values.str.contains("@", regex=False)
+            hit = pd.Series(False, index=values.index)
+            hit[may_email] = values[may_email].str.contains(EMAIL_RE)
+            hit[may_phone] |= values[may_phone].str.contains(PHONE_RE)
+            if len(emails):
+                normalised = pa.array(values.str.strip().str.lower())
+                hit |= pc.is_in(normalised, value_set=emails).to_numpy(zero_copy_only=False)
+            if has_phones and may_phone.any():
+                tokens = values[may_phone].str.findall(PHONE_TOKEN_RE).explode().dropna()
+                if len(tokens):
+                    known_hit = _known_phone_hits(_read_phones(tokens.reset_index(drop=True)), phones)
+                    hit |= values.index.isin(tokens.index[known_hit])
+            hits = values[hit]
+        elif kind in "iu" and has_phones:
+            size = series.abs()
+            values = size[(size >= 10 ** (PHONE_DIGITS[0] - 1)) & (size < 10 ** PHONE_DIGITS[1])]
+            values = values.drop_duplicates().astype("str")
+            hits = values[_known_phone_hits(_read_phones(values), phones)]
         else:
             continue
-        hits = hits.drop_duplicates()
         if len(hits):
             found.append(f"values in {col} ({len(hits)} distinct, e.g. {', '.join(_mask(v) for v in hits.iloc[:PII_SAMPLE])})")
     return check("expect_no_pii", not found, "; ".join(found) if found else "none",
-                 forbidden_columns=sorted(forbidden), known_values=sum(len(v) for v in (emails, phones)))
+                 forbidden_columns=sorted(forbidden), known_values=known.count)
 
 
-def known_pii_values(con) -> dict[str, set[str]]:
-    """The warehouse's known PII values (e-mails and phones of ``restricted.customer_pii``), when the
-    connection can read that relation; empty sets otherwise (the pattern scan still runs)."""
+def known_pii_values(con) -> KnownPII:
+    """The warehouse's known PII values (the e-mails and phones of ``restricted.customer_pii``),
+    when the connection can read that relation; none otherwise (the pattern scan still runs)."""
     has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'restricted'"
                       " AND table_name = 'customer_pii'").fetchone()[0]
     if not has:
         has = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'restricted'"
                           " AND view_name = 'customer_pii'").fetchone()[0]
     if not has:
-        return {"email": set(), "phone": set()}
-    rows = con.execute("SELECT email, phone FROM restricted.customer_pii").fetchall()
-    return {"email": {r[0] for r in rows if r[0]}, "phone": {r[1] for r in rows if r[1]}}
+        return KnownPII.of(None)
+    return KnownPII.of({column: con.execute(f"SELECT {column} FROM restricted.customer_pii"
+                                            f" WHERE {column} IS NOT NULL").to_arrow_table()[column]
+                        for column in ("email", "phone")})
 
 
-def known_pii_in_snapshot(cfg) -> dict[str, set[str]]:
-    """:func:`known_pii_values` of the read-only snapshot (empty when there is no snapshot yet)."""
+def known_pii_in_snapshot(cfg) -> KnownPII:
+    """:func:`known_pii_values` of the read-only snapshot (none when there is no snapshot yet).
+
+    Kept for the snapshot file it was read from (path, size, modification time): the exports of
+    one run are gated one after the other against the same snapshot, which is read once."""
     from sehat.warehouse import restricted_path
+
+    path = restricted_path(cfg)
+    if not path.exists():
+        return KnownPII.of(None)
+    stat = path.stat()
+    return _known_pii_of_file(cfg, str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@lru_cache(maxsize=1)
+def _known_pii_of_file(cfg, path: str, size: int, mtime_ns: int) -> KnownPII:
     from sehat.warehouse import restricted_reader as reader  # a job: the full snapshot
 
-    if not restricted_path(cfg).exists():
-        return {"email": set(), "phone": set()}
     with reader(cfg) as con:
         return known_pii_values(con)
 

@@ -25,6 +25,7 @@ from ml.sape.job import train_and_score
 from sehat.config import Settings, settings
 from sehat.release.checks import (
     GateFailed,
+    KnownPII,
     check,
     known_pii_in_snapshot,
     new_suite,
@@ -58,7 +59,7 @@ def train_candidate(run_id: str, cfg: Settings | None = None, seed: int = 0) -> 
     return train_and_score(release(cfg).stage(run_id), cfg, seed)
 
 
-def gate_checks(scores: pd.DataFrame, metrics: dict, known_pii: dict | None = None
+def gate_checks(scores: pd.DataFrame, metrics: dict, known_pii: KnownPII | None = None
                 ) -> tuple[list[dict], list[dict], object]:
     """(GX checks on the scores, PII + accuracy-floor checks, the GX validation result)."""
     import great_expectations as gx
