@@ -40,7 +40,7 @@ from dataclasses import asdict, dataclass, field
 FORMS: dict[str, str] = {
     # tablets
     "TABLETS": "tablet", "TABLET": "tablet", "TABS": "tablet", "TAB": "tablet", "CAPLETS": "tablet",
-    "CAPLET": "tablet", "KAPLET": "tablet", "ORAL TABLET": "tablet", "CHEWABLE TABLET": "tablet",
+    "CAPLET": "tablet", "KAPLET": "tablet", "CAPTAB": "tablet", "ORAL TABLET": "tablet", "CHEWABLE TABLET": "tablet",
     "DISPERSIBLE TABLET": "tablet", "DISPERSIBLE TABLETS": "tablet", "EFFERVESCENT TABLET": "tablet",
     "FILM COATED TABLET": "tablet", "MOUTH DISSOLVING TABLET": "tablet", "DISINTEGRATING ORAL TABLET": "tablet",
     "EXTENDED RELEASE ORAL TABLET": "tablet", "DELAYED RELEASE ORAL TABLET": "tablet",
@@ -68,7 +68,8 @@ FORMS: dict[str, str] = {
     # injections
     "INJECTION": "injection", "INJ": "injection", "INJEKSI": "injection", "INJECTABLE SOLUTION": "injection",
     "INJECTABLE SUSPENSION": "injection", "VIAL": "injection", "AMPOULE": "injection", "AMP": "injection",
-    "PREFILLED SYRINGE": "injection", "SERBUK INJEKSI": "injection", "POWDER FOR INJECTION": "injection",
+    "PREFILLED SYRINGE": "injection", "SOLUTION FOR INJECTION": "injection",
+    "SUSPENSION FOR INJECTION": "injection", "POWDER FOR SOLUTION FOR INJECTION": "injection", "SERBUK INJEKSI": "injection", "POWDER FOR INJECTION": "injection",
     "INFUSION": "infusion", "SOLUTION FOR INFUSION": "infusion", "INFUS": "infusion", "IV INFUSION": "infusion",
     # skin
     "CREAM": "cream", "CRM": "cream", "KRIM": "cream", "TOPICAL CREAM": "cream", "GEL": "gel",
@@ -242,7 +243,7 @@ def _pack_of(m: re.Match) -> tuple[float, str, int | None, str | None]:
         return float(int(g["a"]) * int(g["b"])), unit, None, form
     if g["x"]:
         return float(g["x"]), "unit", None, None
-    return float(g["paren"]), "unit", None, None
+    return float(g["paren"] or g["lone"]), "unit", None, None
 
 
 # ------------------------------------------------------------------------------------------ catalogue
@@ -265,6 +266,8 @@ def parse_composition(text: str | None) -> tuple[tuple[str, str | None], ...]:
             rf"(?P<name>.*?)\s+(?P<s>{_NUM}\s*(?:{_UNIT}|BILLION|MILLION|LAKH).*)", part, re.IGNORECASE)
         if m and _STRENGTH.fullmatch(m.group("s").strip().upper()):
             out.append((m.group("name").strip().upper(), normalise_strength(m.group("s"))))
+        elif m and "(" in part:  # "Vitamin B Complex (NA)"
+            out.append((m.group("name").strip().upper(), None))
         else:
             out.append((part.upper(), None))
     return tuple(out)
@@ -290,7 +293,7 @@ class Catalogue:
         self.names: dict[str, CatalogueEntry] = {}
         self.brands: dict[str, list[CatalogueEntry]] = {}
         self.molecule_names: set[str] = set()
-        self.numbered_brands: set[str] = set()
+        self.numbered_brands: dict[str, str] = {}  # the brand as the parser sees it -> as catalogued
 
     @staticmethod
     def key(text: str) -> str:
@@ -314,10 +317,11 @@ class Catalogue:
         if brand:
             b = self.key(brand)
             self.brands.setdefault(b, []).append(entry)
-            last = b.split(" ")[-1]
-            if len(b.split(" ")) > 1 and re.fullmatch(r"\d+", last) and not any(
-                    s and _first_number(s)[0] == float(last) for s in entry.strengths):
-                self.numbered_brands.add(b)
+            cleaned = _clean(b)
+            numbers = [w for w in cleaned.split(" ")[1:] if re.fullmatch(r"\d+(?:\.\d+)?(?:/\d+)*", w)]
+            values = {_first_number(s)[0] for s in entry.strengths if s}
+            if numbers and not any(float(w) in values for w in numbers if "/" not in w):
+                self.numbered_brands[cleaned] = b
 
     @classmethod
     def from_mapping(cls, mapping: Mapping[str, Iterable[str]]) -> Catalogue:
@@ -337,11 +341,15 @@ class Catalogue:
             return self.names[raw_key]
         candidates: list[CatalogueEntry] = []
         if brand:
-            for b in (brand, brand.rsplit(" ", 1)[0] if variant and " " in brand else None,
+            for b in (brand, brand.replace("-", " "), brand.replace(" ", "-"),
+                      brand.rsplit(" ", 1)[0] if variant and " " in brand else None,
                       brand.split("-")[0] if "-" in brand else None):
                 if b and b in self.brands:
                     candidates = self.brands[b]
                     break
+            else:  # "UPRISE-D3" for the catalogue's "UPRISE-D3 60K"
+                spellings = {brand + " ", brand.replace(" ", "-") + " ", brand.replace("-", " ") + " "}
+                candidates = [e for b, es in self.brands.items() if b.startswith(tuple(spellings)) for e in es]
         if not candidates:
             return None
 
@@ -423,7 +431,7 @@ def _parse(text: str, cat: Catalogue | None) -> ParsedMedicine:
     if cat and cat.numbered_brands:
         for b in sorted(cat.numbered_brands, key=len, reverse=True):
             if up == b or up.startswith(b + " "):
-                segments[0].words = b.split(" ")
+                segments[0].words = cat.numbered_brands[b].split(" ")
                 pos = len(b)
                 break
     n = len(up)
@@ -440,7 +448,7 @@ def _parse(text: str, cat: Catalogue | None) -> ParsedMedicine:
             is_volume = bool(pm.group("vol"))
             is_bare_count = bool(pm.group("paren") or pm.group("x"))
             volume_as_strength = (is_volume and re.fullmatch(rf"{_NUM}\s*(?:G|GM|GMS|GRAM|KG)", body)
-                                  and not have_strength and form is None and pm.group("vtimes") is None)
+                                  and seg.strength is None and form is None and pm.group("vtimes") is None)
             after_something = have_strength or form is not None
             if pm.group("of") or pm.group("count") or (is_volume and not volume_as_strength) or (
                     (pm.group("n") or pm.group("a") or is_bare_count) and after_something) or (
@@ -462,9 +470,10 @@ def _parse(text: str, cat: Catalogue | None) -> ParsedMedicine:
             phrase = fm.group("f")
             ahead = up[fm.end():]
             # "SUCRAFIL O GEL 1G/10MG ...": a form word followed by the strength belongs to the brand
-            brandish = (not have_strength and form is None and phrase in ("GEL", "DROPS", "SPRAY", "SOLUTION")
-                        and _STRENGTH.search(ahead) and not _FORM_RE.match(ahead.strip())
-                        and any(_FORM_RE.match(ahead, i + 1) for i, c in enumerate(ahead) if c == " "))
+            brandish = form is None and phrase in ("GEL", "DROPS", "SPRAY", "SOLUTION") and (
+                bool(_FORM_RE.match(ahead.strip()))  # "SUCRAFIL O GEL ORAL SUSPENSION"
+                or (_STRENGTH.search(ahead) and any(_FORM_RE.match(ahead, i + 1) for i, c in enumerate(ahead)
+                                                    if c == " ")))
             if not brandish:
                 if form is None or len(phrase) >= len(form_phrase or ""):
                     form, form_phrase = FORMS[phrase], phrase
@@ -518,7 +527,9 @@ def _assemble(text, key, segments, form, form_phrase, pack, unread, rx_brand, va
         form = pack[3]
     # generic or RxNorm names: their name words are molecules
     named = [sg for sg in segments if sg.words]
-    rxnorm = rx_brand is not None or (form_phrase in RXNORM_FORMS and all(sg.strength for sg in named))
+    per_ml = all(sg.strength and re.search(r"/\s*ML$", sg.strength) for sg in named)
+    rxnorm = rx_brand is not None or (named and all(sg.strength for sg in named) and (
+        form_phrase in RXNORM_FORMS or (form_phrase == "ORAL SUSPENSION" and per_ml)))
     generic = len(named) > 1 and all(sg.strength for sg in named)
     molecules: tuple[str, ...] = ()
     mol_strengths: tuple[str | None, ...] = ()
@@ -537,7 +548,7 @@ def _assemble(text, key, segments, form, form_phrase, pack, unread, rx_brand, va
     variant = next((w for w in reversed(re.split(r"[- ]", brand or "")) if w in VARIANTS), None)
     if variant_words and not variant:
         variant = variant_words[-1]
-    if len(segments) == 1 and brand and cat and brand in cat.molecule_names:
+    if molecules_from != "name" and len(segments) == 1 and brand and cat and brand in cat.molecule_names:
         molecules, mol_strengths, molecules_from = (brand,), (normalise_strength(strength) if strength
                                                              and not re.fullmatch(r"[\d./]+", strength) else None,), "name"
     if cat is not None:  # a name the catalogue knows takes its molecules from it; else its brand
