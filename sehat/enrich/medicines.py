@@ -101,6 +101,10 @@ VARIANTS = frozenset({
     "ADVANCE", "MAX", "TRIO", "TRIPLE", "NEO", "SP", "AV", "DT", "MD", "ACTIVE", "EXTRA", "NF", "FX", "TH", "MV",
     "P", "G", "SF", "LD", "HS", "CT", "DSR", "RD", "HD", "AX", "OZ", "ASP", "CPM", "C", "Z", "AF", "ES",
 })
+# brand suffixes that change the release, size or strength but not the molecules: "GLYCOMET SR" may take
+# its molecules from "GLYCOMET"; "PAN-D", "TELMA H", "MONTAIR LC" may not (the suffix adds a molecule)
+SAME_MOLECULES = frozenset({"SR", "ER", "XR", "CR", "MR", "OD", "PR", "XL", "LA", "IR", "DT", "MD", "KID", "KIDS",
+                            "PAED", "PEDIATRIC", "JUNIOR", "FORTE", "DS", "ADVANCE", "MINI", "SEMI", "SKIN", "IV"})
 _RELEASE_WORDS = {"EXTENDED": "ER", "DELAYED": "DR"}
 _UNITS = {"MG": "mg", "MCG": "mcg", "µG": "mcg", "UG": "mcg", "G": "g", "GM": "g", "GMS": "g", "GRAM": "g",
           "KG": "kg", "ML": "ml", "IU": "IU", "I.U.": "IU", "L": "l", "%": "%", "MEQ": "mEq", "UNITS": "IU",
@@ -341,15 +345,21 @@ class Catalogue:
             return self.names[raw_key]
         candidates: list[CatalogueEntry] = []
         if brand:
-            for b in (brand, brand.replace("-", " "), brand.replace(" ", "-"),
-                      brand.rsplit(" ", 1)[0] if variant and " " in brand else None,
-                      brand.split("-")[0] if "-" in brand else None):
-                if b and b in self.brands:
+            words = re.split(r"[- ]", brand)
+            # the brand as written (either spacing), else without release/size words at its end
+            tries = [brand, brand.replace("-", " "), brand.replace(" ", "-")]
+            while len(words) > 1 and words[-1] in SAME_MOLECULES:
+                words = words[:-1]
+                tries += [" ".join(words), "-".join(words)]
+            for b in tries:
+                if b in self.brands:
                     candidates = self.brands[b]
                     break
-            else:  # "UPRISE-D3" for the catalogue's "UPRISE-D3 60K"
-                spellings = {brand + " ", brand.replace(" ", "-") + " ", brand.replace("-", " ") + " "}
-                candidates = [e for b, es in self.brands.items() if b.startswith(tuple(spellings)) for e in es]
+            else:  # a catalogued brand that only adds release/size words ("UPRISE-D3" -> "UPRISE-D3 60K")
+                base = brand.replace("-", " ")
+                candidates = [e for b, es in self.brands.items() if b.replace("-", " ").startswith(base + " ")
+                              and all(w in SAME_MOLECULES or re.fullmatch(r"\d+K?", w)
+                                      for w in b.replace("-", " ")[len(base) + 1:].split(" ")) for e in es]
         if not candidates:
             return None
 
@@ -556,8 +566,6 @@ def _assemble(text, key, segments, form, form_phrase, pack, unread, rx_brand, va
         entry = cat.names.get(key)
         if entry is None and molecules_from != "name":
             entry = cat.lookup(key, brand, variant, numbers, form)
-            if entry is None and brand and " " in brand:
-                entry = cat.lookup(key, brand.split(" ")[0], None, numbers, form)
         if entry is not None:
             molecules, mol_strengths, molecules_from = entry.molecules, entry.strengths, "catalogue"
     if brand is None:
