@@ -289,8 +289,9 @@ class Catalogue:
 
     Rows are added with :meth:`add` (``name``, ``brand``, ``molecules`` list, ``composition`` text); a
     ``composition`` gives molecules *and* strengths and wins over ``molecules``. Lookups are upper case and
-    single-spaced. A brand ending in a number that is not one of its composition's strengths
-    (``Liv 52``) is a brand with a number: the parser keeps that number in the brand.
+    single-spaced. A brand holding a number that is none of its composition's strengths (``Liv 52``,
+    ``Human Mixtard 30/70``) is a brand with a number: the parser keeps that number in the brand (without
+    a composition the catalogue cannot tell, and the number is read as a strength).
     """
 
     def __init__(self) -> None:
@@ -324,7 +325,8 @@ class Catalogue:
             cleaned = _clean(b)
             numbers = [w for w in cleaned.split(" ")[1:] if re.fullmatch(r"\d+(?:\.\d+)?(?:/\d+)*", w)]
             values = {_first_number(s)[0] for s in entry.strengths if s}
-            if numbers and not any(float(w) in values for w in numbers if "/" not in w):
+            # only a composition with strengths can say a number is not a strength
+            if numbers and values and not any(float(w) in values for w in numbers if "/" not in w):
                 self.numbered_brands[cleaned] = b
 
     @classmethod
