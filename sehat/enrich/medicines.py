@@ -26,8 +26,9 @@ What is read (:class:`ParsedMedicine`):
   ``composition`` text like ``Amoxycillin (500mg) + Clavulanic Acid (125mg)`` carries strengths), else
   from the name itself when it names them (generic and RxNorm names).
 
-The function never raises and never drops a string; what it cannot read is left ``None`` and
-``parsed`` is False with the reasons in ``problems``.
+The function never raises and never drops a string; what it cannot read is left ``None``. ``parsed``
+is True when the brand and the form were found and no number was left unread (``Combiflam Tablet``
+carries no strength: nothing is missing); ``problems`` says what was not read.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ class ParsedMedicine:
     molecules: tuple[str, ...] = ()  # upper case, from the catalogue or the name
     molecule_strengths: tuple[str | None, ...] = ()  # per molecule ("650 mg"), None when unknown
     molecules_from: str | None = None  # "catalogue", "name" or None
-    parsed: bool = False  # brand, form and (strength or pack) found
+    parsed: bool = False  # brand and form found, no number left unread ("Combiflam Tablet" is parsed)
     problems: tuple[str, ...] = field(default_factory=tuple)
 
     def as_dict(self) -> dict:
@@ -533,7 +534,8 @@ def _parse(text: str, cat: Catalogue | None) -> ParsedMedicine:
 
 
 def _assemble(text, key, segments, form, form_phrase, pack, unread, rx_brand, variant_words, cat) -> ParsedMedicine:
-    problems: list[str] = [f"unread token {w!r}" for w in unread if w not in ("-", ",", "/", "+")]
+    problems: list[str] = [f"unread {'number' if re.search(r'[0-9]', w) else 'token'} {w!r}" for w in unread
+                           if w not in ("-", ",", "/", "+")]
     segments = [sg for sg in segments if sg.words or sg.strength]
     if pack and form is None and pack[3]:
         form = pack[3]
@@ -574,8 +576,6 @@ def _assemble(text, key, segments, form, form_phrase, pack, unread, rx_brand, va
         problems.append("no brand")
     if form is None:
         problems.append("no form")
-    if strength is None and pack is None:
-        problems.append("no strength or pack")
     value, unit = _first_number(strength) if strength else (None, None)
     return ParsedMedicine(
         raw=text, brand=brand, brand_display=brand.title() if brand else None, variant=variant,
@@ -583,6 +583,6 @@ def _assemble(text, key, segments, form, form_phrase, pack, unread, rx_brand, va
         pack_quantity=pack[0] if pack else None, pack_unit=pack[1] if pack else None,
         pack_count=pack[2] if pack else None, molecules=tuple(molecules), molecule_strengths=tuple(mol_strengths),
         molecules_from=molecules_from,
-        parsed=not any(p in ("no brand", "no form", "no strength or pack", "empty") for p in problems),
+        parsed=brand is not None and form is not None and not any(p.startswith("unread number") for p in problems),
         problems=tuple(problems),
     )
