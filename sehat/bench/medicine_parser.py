@@ -129,3 +129,23 @@ def run(command: str = "sehat prescriptions parse-eval") -> tuple[dict, Path]:
 
     figures = evaluate()
     return figures, write_results("medicine_parser", figures, command)
+
+
+def summary(figures: dict) -> str:
+    """A Markdown table of the figures (also the docs' generated table)."""
+    fields = ("brand", "strength", "form", "molecules")
+    held = figures["holdout"]
+    rows = [
+        ("labelled set, with the catalogue", figures["with_catalogue"]["overall"], figures["names"]),
+        ("labelled set, without the catalogue", figures["without_catalogue"]["overall"], figures["names"]),
+        ("held-out names, with the catalogue", held["with_catalogue"]["overall"], held["names"]),
+        ("held-out names the catalogue knows", held["with_catalogue"]["by_style"].get("catalogued", {}),
+         held["with_catalogue"]["by_style"].get("catalogued", {}).get("brand", {}).get("n", 0)),
+    ]
+    lines = ["| names | n | " + " | ".join(fields) + " |", "| --- | ---: |" + " ---: |" * len(fields)]
+    for label, acc, n in rows:
+        lines.append(f"| {label} | {n:,} | " + " | ".join(
+            f"{acc[f]['accuracy'] * 100:.1f}%" if f in acc else "-" for f in fields) + " |")
+    targets = ", ".join(f"{f} >= {t['target'] * 100:.0f}% ({'met' if t['met'] else 'not met'})"
+                        for f, t in figures["targets"].items())
+    return "\n".join(lines) + f"\n\nTargets (labelled set, with the catalogue): {targets}.\n"
