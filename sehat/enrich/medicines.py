@@ -468,6 +468,8 @@ def _parse(text: str, cat: Catalogue | None) -> ParsedMedicine:
                     pm.group("lone") and have_strength and form is not None):
                 if pack is None:
                     pack = _pack_of(pm)
+                else:  # a second pack is not read: say so
+                    unread.append(body)
                 pos = pm.end()
                 continue
         # a strength with a unit
