@@ -110,7 +110,7 @@ def test_medicine_names_come_in_every_style_with_a_composition(generated):
         assert [m for m, _ in parts] == [m.upper() for m in json.loads(molecules)], name
         p = parse_medicine(name)
         assert p.parsed and p.form, name
-    augmentin = dict((r[0], r[3]) for r in rows)["Augmentin 625 Duo Tablet"]
+    augmentin = {r[0]: r[3] for r in rows}["Augmentin 625 Duo Tablet"]
     assert parse_composition(augmentin) == (("AMOXICILLIN", "500 mg"), ("CLAVULANIC ACID", "125 mg"))
 
 
