@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 # form phrase (upper case, as written) -> canonical form; the longest phrase is tried first
 FORMS: dict[str, str] = {
@@ -282,7 +283,12 @@ def parse_composition(text: str | None) -> tuple[tuple[str, str | None], ...]:
 class CatalogueEntry:
     molecules: tuple[str, ...]
     strengths: tuple[str | None, ...]
-    form: str | None = None
+    name: str | None = None  # the catalogue's name (its form breaks ties between a brand's entries)
+
+
+@lru_cache(maxsize=65536)
+def _form_of(name: str | None) -> str | None:
+    return parse_medicine(name).form if name else None
 
 
 class Catalogue:
@@ -300,6 +306,8 @@ class Catalogue:
         self.brands: dict[str, list[CatalogueEntry]] = {}
         self.molecule_names: set[str] = set()
         self.numbered_brands: dict[str, str] = {}  # the brand as the parser sees it -> as catalogued
+        # first word -> brands (hyphens as spaces), so that lookups never scan the whole catalogue
+        self._by_first_word: dict[str, list[str]] = {}
 
     @staticmethod
     def key(text: str) -> str:
@@ -316,12 +324,13 @@ class Catalogue:
         else:
             return
         self.molecule_names.update(entry.molecules)
-        form = parse_medicine(name).form if name else None
-        entry = CatalogueEntry(entry.molecules, entry.strengths, form)
+        entry = CatalogueEntry(entry.molecules, entry.strengths, name)
         if name:
             self.names.setdefault(self.key(name), entry)
         if brand:
             b = self.key(brand)
+            if b not in self.brands:
+                self._by_first_word.setdefault(b.replace("-", " ").split(" ")[0], []).append(b)
             self.brands.setdefault(b, []).append(entry)
             cleaned = _clean(b)
             numbers = [w for w in cleaned.split(" ")[1:] if re.fullmatch(r"\d+(?:\.\d+)?(?:/\d+)*", w)]
@@ -337,6 +346,14 @@ class Catalogue:
         for key, mols in mapping.items():
             cat.add(name=key, brand=key, molecules=list(mols))
         return cat
+
+    def numbered_brand_at_start(self, text: str) -> str | None:
+        """The longest brand holding a number that ``text`` (upper case, cleaned) starts with."""
+        first = text.split(" ")[0]
+        for b in sorted((b for b in self.numbered_brands if b.split(" ")[0] == first), key=len, reverse=True):
+            if text == b or text.startswith(b + " "):
+                return b
+        return None
 
     def __len__(self) -> int:
         return len(self.names) + len(self.brands)
@@ -360,9 +377,10 @@ class Catalogue:
                     break
             else:  # a catalogued brand that only adds release/size words ("UPRISE-D3" -> "UPRISE-D3 60K")
                 base = brand.replace("-", " ")
-                candidates = [e for b, es in self.brands.items() if b.replace("-", " ").startswith(base + " ")
+                candidates = [e for b in self._by_first_word.get(base.split(" ")[0], ())
+                              if b.replace("-", " ").startswith(base + " ")
                               and all(w in SAME_MOLECULES or re.fullmatch(r"\d+K?", w)
-                                      for w in b.replace("-", " ")[len(base) + 1:].split(" ")) for e in es]
+                                      for w in b.replace("-", " ")[len(base) + 1:].split(" ")) for e in self.brands[b]]
         if not candidates:
             return None
 
@@ -370,7 +388,7 @@ class Catalogue:
             values = [_first_number(s)[0] for s in e.strengths if s]
             total = sum(v for v in values if v is not None)
             hit = sum(1 for n in numbers if n in values or abs(n - total) < 1e-9)
-            return hit, int(form is not None and e.form == form)
+            return hit, int(form is not None and len(candidates) > 1 and _form_of(e.name) == form)
 
         return max(candidates, key=score)
 
@@ -441,12 +459,9 @@ def _parse(text: str, cat: Catalogue | None) -> ParsedMedicine:
     unread: list[str] = []
     pos = 0
     # a brand the catalogue knows that ends in a number ("LIV 52"): taken whole
-    if cat and cat.numbered_brands:
-        for b in sorted(cat.numbered_brands, key=len, reverse=True):
-            if up == b or up.startswith(b + " "):
-                segments[0].words = cat.numbered_brands[b].split(" ")
-                pos = len(b)
-                break
+    if cat and cat.numbered_brands and (b := cat.numbered_brand_at_start(up)):
+        segments[0].words = cat.numbered_brands[b].split(" ")
+        pos = len(b)
     n = len(up)
     while pos < n:
         if up[pos] == " ":
