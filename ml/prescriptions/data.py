@@ -26,7 +26,8 @@ patient_id         integer or text (optional)  the patient (their history is a f
 =================  ==========================  =====================================================
 
 In CSV files the list columns hold JSON arrays (``["fever since 3 days", "cough"]``).
-Molecules come from a catalogue (``name``/``brand`` -> ``molecules``): the
+Molecules come from a catalogue (``name``/``brand`` -> ``molecules``, or an optional ``composition``
+text that gives them with strengths, ``Paracetamol (650mg)``): the
 production ``medicines`` table in Sehat, or ``--catalogue`` on the command line;
 without one, a medicine's brand stands in for its molecule.
 
@@ -52,7 +53,7 @@ import pandas as pd
 from ml.prescriptions.features import Query
 from sehat.enrich.complaints import STOP_WORDS, _stem, normalise_complaint
 from sehat.enrich.diagnoses import parse_diagnosis
-from sehat.enrich.medicines import parse_medicine
+from sehat.enrich.medicines import Catalogue, parse_medicine
 
 LIST_COLUMNS = ("complaints", "diagnoses", "medicines", "lab_tests", "advice")
 REQUIRED = ("prescription_id", "doctor_id", "prescribed_at") + LIST_COLUMNS
@@ -307,19 +308,20 @@ def prepare(source, catalogue=None, rules=None, memory_limit: str | None = None)
     return tables
 
 
-def _catalogue(con, catalogue) -> dict[str, list[str]] | None:
-    if catalogue is None:
-        return None
+def _catalogue(con, catalogue) -> Catalogue | None:
+    """The catalogue the parser reads molecules from: columns ``name``, ``brand``, ``molecules`` (list) and,
+    optionally, ``composition`` (``Amoxycillin (500mg) + Clavulanic Acid (125mg)``), which wins."""
+    if catalogue is None or isinstance(catalogue, Catalogue):
+        return catalogue
     if isinstance(catalogue, Mapping):
-        return {str(k).upper(): list(v) for k, v in catalogue.items()}
+        return Catalogue.from_mapping(catalogue)
     rel = _relation_sql(con, catalogue)
     cols = {r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {rel}").fetchall()}
-    mol = _list_expr(con, rel, "molecules")
-    out: dict[str, list[str]] = {}
-    for keycol in [c for c in ("brand", "name") if c in cols]:  # names override brands
-        for key, mols in con.execute(f"SELECT upper(trim({keycol})), {mol} FROM {rel}").fetchall():
-            if key and mols:
-                out[key] = [m.upper() for m in mols]
+    select = ", ".join(c if c in cols else f"NULL AS {c}" for c in ("name", "brand", "composition"))
+    mol = _list_expr(con, rel, "molecules") if "molecules" in cols else "[]::VARCHAR[]"
+    out = Catalogue()
+    for name, brand, composition, mols in con.execute(f"SELECT {select}, {mol} FROM {rel}").fetchall():
+        out.add(name=name, brand=brand, molecules=mols, composition=composition)
     return out
 
 

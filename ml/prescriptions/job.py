@@ -27,7 +27,7 @@ FROM_STAGING = """
     FROM staging.stg_production__prescriptions p
     LEFT JOIN staging.stg_production__doctors d USING (doctor_id)
     LEFT JOIN staging.stg_production__users u USING (user_id)"""
-CATALOGUE = "SELECT name, brand, molecules FROM staging.stg_production__medicines"
+CATALOGUE = "SELECT name, brand, molecules, composition FROM staging.stg_production__medicines"
 
 
 def save(model, path: Path) -> Path:

@@ -243,6 +243,17 @@ def personalisation(
         _written("customer_view", view, command)
 
 
+@app.command("medicine-parser")
+def medicine_parser() -> None:
+    """The medicine parser on the labelled names of tests/fixtures/medicines (with and without the catalogue,
+    and on the held-out names) -> benchmarks/results/medicine_parser.json. Also `sehat prescriptions parse-eval`."""
+    from sehat.bench.medicine_parser import run, summary
+
+    figures, path = run(_command("sehat prescriptions parse-eval"))
+    console.print(summary(figures))
+    console.print(f"written to {path}")
+
+
 @app.command()
 def report(
     check: bool = typer.Option(False, "--check", help="Change nothing; exit 1 if a table differs from the JSON."),

@@ -217,6 +217,13 @@ def prescriptions_speed(results_dir: Path) -> str:
     return _table(["figure", "value", "target", "target met"], rows) + _source("prescriptions", payload)
 
 
+def medicine_parser(results_dir: Path) -> str:
+    from sehat.bench.medicine_parser import summary
+
+    payload = _load("medicine_parser", results_dir)
+    return summary(payload["figures"]) + _source("medicine_parser", payload)
+
+
 # ------------------------------------------------------------------------------------------ SAPE
 
 
@@ -352,6 +359,7 @@ TABLES: dict[str, Callable[[Path], str]] = {
     "readme": readme,
     "prescriptions-accuracy": prescriptions_accuracy,
     "prescriptions-speed": prescriptions_speed,
+    "medicine-parser": medicine_parser,
     "sape-comparison": sape_comparison,
     "sape-throughput": sape_throughput,
     "dag-parse": dag_parse,

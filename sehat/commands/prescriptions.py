@@ -121,5 +121,13 @@ def retrain(tolerance: float = typer.Option(2.0, help="Points of Accuracy@8 one 
     console.print(result)
 
 
+@app.command("parse-eval")
+def parse_eval():
+    """The medicine-name parser on the labelled names of tests/fixtures/medicines -> benchmarks/results/medicine_parser.json."""
+    from sehat.bench.cli import medicine_parser
+
+    medicine_parser()
+
+
 if __name__ == "__main__":
     app()

@@ -9,7 +9,8 @@ source ``enriched`` (``dbt_project/models/staging/enriched/``).
 * Inputs, read with SQL straight from the raw layer, as staging reads them: the latest
   row per ``prescription_id`` of ``raw.prod_prescriptions`` (JSON-text list columns,
   entries trimmed and single-spaced, blanks dropped, as in ``int_prescription_items_unnested``),
-  the latest row per ``medicine_id`` of ``raw.prod_medicines`` (the catalogue's molecules)
+  the latest row per ``medicine_id`` of ``raw.prod_medicines`` (the catalogue: name, brand, molecules and,
+  when the table has it, ``composition``, the molecules with their strengths)
   and the seed CSV ``diagnosis_alternative_names`` (its codes are described too).
 * Python runs once per DISTINCT string (a few thousand at most), never per row.
 * Output, replaced together in one transaction (rerunning it is harmless):
@@ -28,6 +29,7 @@ Cosmos DAG ``sehat_dbt_models`` runs it as its first task.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -38,7 +40,7 @@ import pyarrow as pa
 from sehat.config import Settings
 from sehat.enrich import diagnoses as icd
 from sehat.enrich.complaints import normalise_complaint
-from sehat.enrich.medicines import parse_medicine
+from sehat.enrich.medicines import Catalogue, parse_medicine
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,8 @@ MEDICINES_PARSED = pa.schema([
     ("medicine_raw", _TEXT), ("brand", _TEXT), ("brand_display", _TEXT), ("variant", _TEXT),
     ("strength", _TEXT), ("strength_value", pa.float64()), ("strength_unit", _TEXT), ("form", _TEXT),
     ("pack_quantity", pa.float64()), ("pack_unit", _TEXT), ("pack_count", pa.int64()),
-    ("molecules", _LIST), ("is_parsed", pa.bool_()), ("parse_problems", _LIST),
+    ("molecules", _LIST), ("molecule_strengths", _LIST), ("molecules_from", _TEXT),
+    ("is_parsed", pa.bool_()), ("parse_problems", _LIST),
 ])
 COMPLAINT_KEYS = pa.schema([("complaint_raw", _TEXT), ("complaint_key", _TEXT)])
 DIAGNOSES_DESCRIBED = pa.schema([
@@ -82,29 +85,17 @@ where nullif(trim(regexp_replace(item, '\\s+', ' ', 'g')), '') is not null
 order by field, raw_value
 """
 
-# Catalogue keys (upper case, single-spaced) -> upper-case molecules, latest row per medicine_id as
-# stg_production__medicines keeps it. A full catalogue string beats a brand; among equal keys the
-# highest medicine_id wins.
+# The catalogue rows, latest row per medicine_id as stg_production__medicines keeps it, highest
+# medicine_id first (the first row added for a name or brand wins). ``composition`` is optional: a
+# user's own catalogue may not have it ({composition} is the column or NULL).
 _CATALOGUE = """
-with latest as (
-    select medicine_id, name, brand, from_json(molecules, '["VARCHAR"]') as molecules
-    from raw.prod_medicines
-    qualify row_number() over (
-        partition by medicine_id
-        order by cast(_extracted_at as timestamp) desc nulls last, cast(updated_at as timestamp) desc nulls last
-    ) = 1
-),
-keyed as (
-    select upper(trim(regexp_replace(name, '\\s+', ' ', 'g'))) as key, 0 as priority, medicine_id, molecules
-    from latest
-    union all
-    select upper(trim(regexp_replace(brand, '\\s+', ' ', 'g'))), 1, medicine_id, molecules
-    from latest
-)
-select key, [upper(m) for m in molecules] as molecules
-from keyed
-where key <> '' and len(molecules) > 0
-qualify row_number() over (partition by key order by priority, medicine_id desc) = 1
+select name, brand, molecules, {composition} as composition
+from raw.prod_medicines
+qualify row_number() over (
+    partition by medicine_id
+    order by cast(_extracted_at as timestamp) desc nulls last, cast(updated_at as timestamp) desc nulls last
+) = 1
+order by medicine_id desc
 """
 
 
@@ -125,11 +116,21 @@ def raw_strings(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     return out
 
 
-def catalogue(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """The production catalogue as {upper-case full string or brand: molecules} for :func:`parse_medicine`."""
+def catalogue(con: duckdb.DuckDBPyConnection) -> Catalogue:
+    """The production catalogue (``raw.prod_medicines``) as a :class:`Catalogue` for :func:`parse_medicine`:
+    names and brands -> molecules, with their strengths when the table has a ``composition`` column."""
+    cat = Catalogue()
     if not _has_table(con, "raw", "prod_medicines"):
-        return {}
-    return dict(con.execute(_CATALOGUE).fetchall())
+        return cat
+    columns = {r[0] for r in con.execute("describe raw.prod_medicines").fetchall()}
+    sql = _CATALOGUE.format(composition="composition" if "composition" in columns else "null::varchar")
+    for name, brand, molecules, composition in con.execute(sql).fetchall():
+        try:
+            mols = json.loads(molecules) if molecules else []
+        except ValueError:
+            mols = []
+        cat.add(name=name, brand=brand, molecules=mols if isinstance(mols, list) else [], composition=composition)
+    return cat
 
 
 def seeded_codes(con: duckdb.DuckDBPyConnection, seed: Path | None = None) -> list[str]:
@@ -142,14 +143,15 @@ def seeded_codes(con: duckdb.DuckDBPyConnection, seed: Path | None = None) -> li
     return [r[0] for r in rows]
 
 
-def medicines_parsed(raw: Iterable[str], catalogue: Mapping[str, list[str]] | None = None) -> pa.Table:
-    """One row per medicine string: brand, strength, form, pack, molecules; never drops a string."""
+def medicines_parsed(raw: Iterable[str], catalogue: Catalogue | Mapping[str, list[str]] | None = None) -> pa.Table:
+    """One row per medicine string: brand, strength, form, pack, molecules (with strengths); never drops a string."""
     parsed = [parse_medicine(r, catalogue) for r in raw]
     return pa.Table.from_pylist([{
         "medicine_raw": p.raw, "brand": p.brand, "brand_display": p.brand_display, "variant": p.variant,
         "strength": p.strength, "strength_value": p.strength_value, "strength_unit": p.strength_unit,
         "form": p.form, "pack_quantity": p.pack_quantity, "pack_unit": p.pack_unit, "pack_count": p.pack_count,
-        "molecules": list(p.molecules), "is_parsed": bool(p.parsed), "parse_problems": list(p.problems),
+        "molecules": list(p.molecules), "molecule_strengths": list(p.molecule_strengths),
+        "molecules_from": p.molecules_from, "is_parsed": bool(p.parsed), "parse_problems": list(p.problems),
     } for p in parsed], schema=MEDICINES_PARSED)
 
 

@@ -5,14 +5,19 @@ Everything here is static reference data the generator samples from. The
 tests go with it, when in the year it peaks) are the truth later models are
 meant to rediscover; ``sehat.generate.truth`` writes them out as Parquet.
 
-Medicine names follow the pharmacy catalogue style ``BRAND STRENGTH FORM PACK``
-(``DOLO 650MG TAB 8's``, ``DOLO 250MG ORAL SUSP 60ml``); a molecule key is the
-upper-case molecules joined by ``+`` (``AMOXICILLIN+CLAVULANIC ACID``).
+Medicine names come in the styles real catalogues use (:attr:`Medicine.style`, see
+:data:`NAME_STYLES`): e-commerce (``Dolo 650 Tablet``, ``Augmentin 625 Duo Tablet``), with a pack
+(``Calpol 650 Tablet Strip Of 15 Tablets``), pharmacy strings (``ZYRTEC 5MG/5ML SYP 60ml``), Indonesian
+(``Sanmol 500 mg Tablet``), generic compositions (``Glimepiride 2 mg + Metformin 500 mg Tablet``) and
+RxNorm branded drugs (``Atorvastatin 20 MG Oral Tablet [Lipitor]``). Each SKU also has a composition
+(``Amoxicillin (500mg) + Clavulanic Acid (125mg)``), the catalogue's ``composition`` column. A molecule
+key is the upper-case molecules joined by ``+`` (``AMOXICILLIN+CLAVULANIC ACID``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 SPECIALITIES: tuple[str, ...] = (
     "general practitioner",
@@ -55,9 +60,22 @@ FORM_LABEL: dict[str, str] = {
 PAEDIATRIC_FORMS = frozenset({"suspension", "syrup", "nasal drops", "sachet"})
 
 
+# form code -> how e-commerce catalogues and Indonesian names write it
+FORM_WORD: dict[str, str] = {
+    "tablet": "Tablet", "capsule": "Capsule", "suspension": "Oral Suspension", "syrup": "Syrup", "cream": "Cream",
+    "gel": "Gel", "eye drops": "Eye Drops", "ear drops": "Ear Drops", "nasal drops": "Nasal Drops",
+    "injection": "Injection", "inhaler": "Inhaler", "sachet": "Sachet", "lotion": "Lotion",
+}
+FORM_WORD_ID: dict[str, str] = {"tablet": "Tablet", "capsule": "Kapsul", "syrup": "Sirup", "suspension": "Suspensi",
+                                "cream": "Krim", "injection": "Injeksi", "sachet": "Sachet"}
+NAME_STYLES = ("ecommerce", "ecommerce pack", "pharmacy", "indonesian", "generic", "rxnorm")
+_INDONESIAN_MAKERS = frozenset({"Sanbe Farma", "Kalbe", "Kimia Farma"})
+_UPPER_PARTS = re.compile(r"^(?:[A-Z]{1,3}|.*\d.*)$")
+
+
 @dataclass(frozen=True)
 class Medicine:
-    """One catalogue SKU."""
+    """One catalogue SKU; ``name`` is written in its ``style``."""
 
     brand: str
     molecules: tuple[str, ...]
@@ -66,23 +84,104 @@ class Medicine:
     pack: str
     manufacturer: str
     price: int  # IDR
+    doses: tuple[str, ...] = ()  # per-molecule strengths when ``strength`` does not split ("625MG" = 500 + 125)
+    style: str = "pharmacy"
 
     @property
     def molecule_key(self) -> str:
         return "+".join(self.molecules)
 
     @property
+    def molecule_doses(self) -> tuple[str | None, ...]:
+        """Each molecule's strength (``500MG``), None when unknown."""
+        if self.doses:
+            return self.doses
+        parts = re.sub(r"\s+[WV]/[WV]$", "", self.strength).split("/") if re.match(r"\d", self.strength) else []
+        if len(self.molecules) == 1 and re.match(r"\d", self.strength):
+            return (self.strength,)
+        if len(parts) == len(self.molecules):
+            return tuple(parts)
+        return (None,) * len(self.molecules)
+
+    @property
+    def composition(self) -> str:
+        """The catalogue's ``composition``: ``Amoxicillin (500mg) + Clavulanic Acid (125mg)``."""
+        return " + ".join(m.title() + (f" ({d.lower().replace('iu', 'IU')})" if d else "")
+                          for m, d in zip(self.molecules, self.molecule_doses))
+
+    @property
     def name(self) -> str:
-        return f"{self.brand} {self.strength} {FORM_LABEL[self.form]} {self.pack}"
+        return render_name(self)
 
 
-def _m(brand: str, molecules: str, strength: str, form: str, pack: str, maker: str, price: int) -> Medicine:
-    return Medicine(brand, tuple(molecules.split("+")), strength, form, pack, maker, price)
+def _brand_words(brand: str) -> str:
+    """``MOXIKIND-CV`` -> ``Moxikind-CV``; ``CROCIN ADVANCE`` -> ``Crocin Advance``; ``PAN-D`` -> ``Pan-D``."""
+    words = []
+    for i, word in enumerate(brand.split(" ")):
+        parts = word.split("-")
+        words.append("-".join(p if (i or j) and _UPPER_PARTS.match(p) else p.capitalize() for j, p in enumerate(parts)))
+    return " ".join(words)
 
 
-MEDICINES: tuple[Medicine, ...] = (
+def _pack_phrase(m: Medicine) -> str:
+    if n := re.fullmatch(r"(\d+)'s", m.pack):
+        return f"Strip Of {n.group(1)} {'Capsules' if m.form == 'capsule' else 'Tablets'}"
+    if v := re.fullmatch(r"(\d+(?:\.\d+)?)(ml|g)", m.pack):
+        return f"{'Bottle' if v.group(2) == 'ml' else 'Tube'} Of {v.group(1)} {'ml' if v.group(2) == 'ml' else 'gm'}"
+    return m.pack
+
+
+def render_name(m: Medicine) -> str:
+    """The SKU's name in its style (pharmacy: ``BRAND STRENGTH FORM PACK``)."""
+    single = re.fullmatch(r"(\d+(?:\.\d+)?)MG", m.strength)
+    if m.style in ("ecommerce", "ecommerce pack"):
+        if single:
+            strength = single.group(1)  # "Dolo 650 Tablet": e-commerce names drop "mg"
+        elif re.fullmatch(r"[\d.]+(?:MCG|IU|G|MG/5ML|MG/ML)", m.strength):
+            strength = m.strength.lower().replace("iu", "IU")
+        elif pct := re.fullmatch(r"([\d.]+%) W/[WV]", m.strength):
+            strength = pct.group(1)
+        elif m.strength.endswith("BILLION SPORES"):
+            strength = m.strength.title()
+        else:
+            strength = ""  # combinations: "Combiflam Tablet"
+        brand = _brand_words(m.brand)
+        if m.brand == "AUGMENTIN DUO" and single:  # the variant after the strength, as 1mg writes it
+            brand, strength = "Augmentin", f"{single.group(1)} Duo"
+        name = " ".join(x for x in (brand, strength, FORM_WORD[m.form]) if x)
+        return f"{name} {_pack_phrase(m)}" if m.style == "ecommerce pack" else name
+    if m.style == "indonesian":
+        strength = re.sub(r"(?<=\d)(MG|MCG|G|IU)\b", lambda u: " " + u.group(1).lower().replace("iu", "IU"), m.strength)
+        pack = m.pack.replace("ml", " ml") if m.pack.endswith("ml") else ""
+        return " ".join(x for x in (_brand_words(m.brand), strength, FORM_WORD_ID.get(m.form, FORM_WORD[m.form]), pack)
+                        if x)
+    if m.style == "generic":
+        doses = [d.lower().replace("mg", " mg").replace("mcg", " mcg") for d in m.molecule_doses]
+        return " + ".join(f"{mol.title()} {d}" for mol, d in zip(m.molecules, doses)) + f" {FORM_WORD[m.form]}"
+    if m.style == "rxnorm":
+        doses = [d.replace("MG", " MG") for d in m.molecule_doses]
+        return " / ".join(f"{mol.title()} {d}" for mol, d in zip(m.molecules, doses)) + \
+            f" Oral {FORM_WORD[m.form]} [{_brand_words(m.brand)}]"
+    return f"{m.brand} {m.strength} {FORM_LABEL[m.form]} {m.pack}"
+
+
+def _m(brand: str, molecules: str, strength: str, form: str, pack: str, maker: str, price: int,
+       doses: str = "", style: str = "") -> Medicine:
+    return Medicine(brand, tuple(molecules.split("+")), strength, form, pack, maker, price,
+                    tuple(doses.split("+")) if doses else (), style)
+
+
+def _styled(medicines: tuple[Medicine, ...]) -> tuple[Medicine, ...]:
+    """Every SKU gets a name style: its own when given, Indonesian makers' SKUs the Indonesian one, the
+    others e-commerce, e-commerce with a pack and pharmacy strings in turn."""
+    cycle = ("ecommerce", "pharmacy", "ecommerce pack")
+    return tuple(replace(m, style=m.style or ("indonesian" if m.manufacturer in _INDONESIAN_MAKERS else cycle[i % 3]))
+                 for i, m in enumerate(medicines))
+
+
+MEDICINES: tuple[Medicine, ...] = _styled((
     # paracetamol: the classic brand-preference example
-    _m("DOLO", "PARACETAMOL", "650MG", "tablet", "8's", "Micro Labs", 12000),
+    _m("DOLO", "PARACETAMOL", "650MG", "tablet", "8's", "Micro Labs", 12000, style="ecommerce"),
     _m("DOLO", "PARACETAMOL", "250MG", "suspension", "60ml", "Micro Labs", 18000),
     _m("CROCIN ADVANCE", "PARACETAMOL", "500MG", "tablet", "15's", "GSK", 15000),
     _m("CALPOL", "PARACETAMOL", "650MG", "tablet", "15's", "GSK", 16000),
@@ -90,14 +189,17 @@ MEDICINES: tuple[Medicine, ...] = (
     _m("SANMOL", "PARACETAMOL", "500MG", "tablet", "10's", "Sanbe Farma", 9000),
     _m("SANMOL", "PARACETAMOL", "120MG", "syrup", "60ml", "Sanbe Farma", 14000),
     _m("PANADOL", "PARACETAMOL", "500MG", "tablet", "10's", "Haleon", 13000),
-    _m("COMBIFLAM", "IBUPROFEN+PARACETAMOL", "400MG/325MG", "tablet", "20's", "Sanofi", 22000),
+    _m("COMBIFLAM", "IBUPROFEN+PARACETAMOL", "400MG/325MG", "tablet", "20's", "Sanofi", 22000, style="ecommerce"),
     _m("BRUFEN", "IBUPROFEN", "400MG", "tablet", "15's", "Abbott", 19000),
     _m("BRUFEN", "IBUPROFEN", "100MG", "suspension", "60ml", "Abbott", 21000),
     _m("PROFENID", "KETOPROFEN", "100MG", "tablet", "10's", "Sanofi", 35000),
-    _m("AUGMENTIN DUO", "AMOXICILLIN+CLAVULANIC ACID", "625MG", "tablet", "10's", "GSK", 98000),
-    _m("AUGMENTIN DUO", "AMOXICILLIN+CLAVULANIC ACID", "228.5MG", "suspension", "30ml", "GSK", 85000),
-    _m("CLAVAM", "AMOXICILLIN+CLAVULANIC ACID", "625MG", "tablet", "6's", "Alkem", 72000),
-    _m("MOXIKIND-CV", "AMOXICILLIN+CLAVULANIC ACID", "625MG", "tablet", "6's", "Mankind", 64000),
+    _m("AUGMENTIN DUO", "AMOXICILLIN+CLAVULANIC ACID", "625MG", "tablet", "10's", "GSK", 98000,
+       "500MG+125MG", "ecommerce"),
+    _m("AUGMENTIN DUO", "AMOXICILLIN+CLAVULANIC ACID", "228.5MG", "suspension", "30ml", "GSK", 85000,
+       "200MG/5ML+28.5MG/5ML"),
+    _m("CLAVAM", "AMOXICILLIN+CLAVULANIC ACID", "625MG", "tablet", "6's", "Alkem", 72000, "500MG+125MG"),
+    _m("MOXIKIND-CV", "AMOXICILLIN+CLAVULANIC ACID", "625MG", "tablet", "6's", "Mankind", 64000,
+       "500MG+125MG"),
     _m("NOVAMOX", "AMOXICILLIN", "500MG", "capsule", "10's", "Cipla", 28000),
     _m("AMOXSAN", "AMOXICILLIN", "500MG", "capsule", "10's", "Sanbe Farma", 24000),
     _m("AMOXSAN", "AMOXICILLIN", "125MG", "syrup", "60ml", "Sanbe Farma", 26000),
@@ -112,7 +214,7 @@ MEDICINES: tuple[Medicine, ...] = (
     _m("FLAGYL", "METRONIDAZOLE", "400MG", "tablet", "15's", "Abbott", 21000),
     _m("MONOCEF", "CEFTRIAXONE", "1G", "injection", "1 vial", "Aristo", 55000),
     _m("OKACET", "CETIRIZINE", "10MG", "tablet", "10's", "Cipla", 8000),
-    _m("ZYRTEC", "CETIRIZINE", "5MG/5ML", "syrup", "60ml", "UCB", 42000),
+    _m("ZYRTEC", "CETIRIZINE", "5MG/5ML", "syrup", "60ml", "UCB", 42000, style="pharmacy"),
     _m("INCIDAL-OD", "CETIRIZINE", "10MG", "capsule", "10's", "Bayer", 39000),
     _m("LEVOCET", "LEVOCETIRIZINE", "5MG", "tablet", "10's", "Hetero", 11000),
     _m("XYZAL", "LEVOCETIRIZINE", "5MG", "tablet", "10's", "UCB", 52000),
@@ -141,14 +243,14 @@ MEDICINES: tuple[Medicine, ...] = (
     _m("GLYCOMET", "METFORMIN", "500MG", "tablet", "20's", "USV", 21000),
     _m("GLUCOPHAGE", "METFORMIN", "850MG", "tablet", "30's", "Merck", 64000),
     _m("AMARYL", "GLIMEPIRIDE", "2MG", "tablet", "30's", "Sanofi", 118000),
-    _m("GLIMISAVE M2", "GLIMEPIRIDE+METFORMIN", "2MG/500MG", "tablet", "15's", "Eris", 52000),
+    _m("GLIMISAVE M2", "GLIMEPIRIDE+METFORMIN", "2MG/500MG", "tablet", "15's", "Eris", 52000, style="generic"),
     _m("AMLONG", "AMLODIPINE", "5MG", "tablet", "15's", "Micro Labs", 24000),
-    _m("NORVASC", "AMLODIPINE", "10MG", "tablet", "30's", "Pfizer", 195000),
+    _m("NORVASC", "AMLODIPINE", "10MG", "tablet", "30's", "Pfizer", 195000, style="rxnorm"),
     _m("TELMA", "TELMISARTAN", "40MG", "tablet", "15's", "Glenmark", 58000),
     _m("MICARDIS", "TELMISARTAN", "80MG", "tablet", "30's", "Boehringer", 240000),
-    _m("TELMA-AM", "AMLODIPINE+TELMISARTAN", "5MG/40MG", "tablet", "15's", "Glenmark", 72000),
+    _m("TELMA-AM", "AMLODIPINE+TELMISARTAN", "5MG/40MG", "tablet", "15's", "Glenmark", 72000, style="generic"),
     _m("ATORVA", "ATORVASTATIN", "10MG", "tablet", "15's", "Zydus", 36000),
-    _m("LIPITOR", "ATORVASTATIN", "20MG", "tablet", "30's", "Pfizer", 210000),
+    _m("LIPITOR", "ATORVASTATIN", "20MG", "tablet", "30's", "Pfizer", 210000, style="rxnorm"),
     _m("ROSUVAS", "ROSUVASTATIN", "10MG", "tablet", "15's", "Sun Pharma", 48000),
     _m("THYRONORM", "LEVOTHYROXINE", "50MCG", "tablet", "100's", "Abbott", 68000),
     _m("ELTROXIN", "LEVOTHYROXINE", "50MCG", "tablet", "100's", "GSK", 74000),
@@ -183,7 +285,7 @@ MEDICINES: tuple[Medicine, ...] = (
     _m("VOLINI", "DICLOFENAC", "1% W/W", "gel", "30g", "Sun Pharma", 47000),
     _m("MYORIL", "THIOCOLCHICOSIDE", "4MG", "capsule", "10's", "Sanofi", 88000),
     _m("SUMINAT", "SUMATRIPTAN", "50MG", "tablet", "4's", "Sun Pharma", 96000),
-)
+))
 
 
 @dataclass(frozen=True)

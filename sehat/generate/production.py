@@ -45,7 +45,7 @@ TABLES: dict[str, tuple[tuple[str, str], ...]] = {
                       ("diagnoses", "VARCHAR"), ("medicines", "VARCHAR"), ("lab_tests", "VARCHAR"),
                       ("advice", "VARCHAR"), ("notes", "VARCHAR")),
     "medicines": (("medicine_id", "BIGINT"), ("name", "VARCHAR"), ("brand", "VARCHAR"), ("molecules", "VARCHAR"),
-                  ("strength", "VARCHAR"), ("form", "VARCHAR"), ("pack", "VARCHAR"), ("manufacturer", "VARCHAR"),
+                  ("composition", "VARCHAR"), ("strength", "VARCHAR"), ("form", "VARCHAR"), ("pack", "VARCHAR"), ("manufacturer", "VARCHAR"),
                   ("price", "BIGINT")),
     "products": (("product_id", "BIGINT"), ("sku", "VARCHAR"), ("name", "VARCHAR"), ("category", "VARCHAR"),
                  ("price", "BIGINT"), ("medicine_id", "BIGINT")),
@@ -174,7 +174,8 @@ def add_reference_rows(rows: Rows, cfg: GenerateConfig, world: World) -> None:
         created = start - int(r.integers(100, 800)) * 86_400
         revised = r.random() < 0.15  # list price revision during the period
         price = int(round(med.price * r.uniform(1.05, 1.15), -2)) if revised else med.price
-        rows.add("medicines", i + 1, med.name, med.brand, json.dumps(list(med.molecules)), med.strength, med.form,
+        rows.add("medicines", i + 1, med.name, med.brand, json.dumps(list(med.molecules)), med.composition,
+                 med.strength, med.form,
                  med.pack, med.manufacturer, price, created, int(r.integers(start, end)) if revised else created)
     for i, name in enumerate(cat.product_name):
         created = start - int(r.integers(30, 700)) * 86_400

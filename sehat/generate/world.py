@@ -158,22 +158,29 @@ OTHER_PRODUCTS: tuple[tuple[str, str, int], ...] = (
     ("Protein Powder 500g", "nutrition", 310000),
     ("Oats 1kg", "nutrition", 65000),
 )
+
+
+def _sku(brand: str, strength: str) -> str:
+    """The catalogue name of a medicine SKU (names are written in several styles, see clinical.NAME_STYLES)."""
+    return next(m.name for m in MEDICINES if (m.brand, m.strength) == (brand, strength))
+
+
 # basket themes: products bought together (by name) with inclusion probabilities -- association truth
 BASKET_THEMES: dict[str, tuple[tuple[str, float], ...]] = {
-    "flu_care": (("DOLO 650MG TAB 8's", 0.7), ("Vitamin C 1000mg Effervescent 10's", 0.6),
-                 ("Digital Thermometer", 0.25), ("Herbal Cough Lozenges 20's", 0.35), ("OKACET 10MG TAB 10's", 0.3)),
+    "flu_care": ((_sku("DOLO", "650MG"), 0.7), ("Vitamin C 1000mg Effervescent 10's", 0.6),
+                 ("Digital Thermometer", 0.25), ("Herbal Cough Lozenges 20's", 0.35), (_sku("OKACET", "10MG"), 0.3)),
     "immunity": (("Vitamin C 1000mg Effervescent 10's", 0.7), ("Zinc 20mg Tablet 30's", 0.55),
                  ("Multivitamin Daily 30's", 0.45), ("Omega-3 Fish Oil 1000mg 60's", 0.25)),
     "diabetes_kit": (("Glucometer Test Strips 50's", 0.7), ("Lancets 100's", 0.6),
                      ("Sugar-Free Sweetener 100 sachets", 0.3), ("Accu-Chek Active Glucometer", 0.1)),
     "bp_kit": (("Omron BP Monitor HEM-7120", 0.4), ("Omega-3 Fish Oil 1000mg 60's", 0.35), ("Oats 1kg", 0.3)),
     "baby": (("Baby Diapers M 34's", 0.8), ("Baby Wipes 80's", 0.6), ("Baby Lotion 200ml", 0.4),
-             ("CALPOL 120MG SYP 60ml", 0.2)),
+             (_sku("CALPOL", "120MG"), 0.2)),
     "skin": (("Sunscreen SPF50 50ml", 0.6), ("Gentle Face Wash 100ml", 0.55), ("Fragrance-free Moisturiser 200ml", 0.4)),
     "protection": (("3-Ply Surgical Mask 50's", 0.7), ("Hand Sanitizer 500ml", 0.55), ("Antiseptic Liquid 250ml", 0.35)),
-    "gut": (("ORALIT 21.8G SACHET 5's", 0.7), ("ENTEROGERMINA 2 BILLION SPORES ORAL SUSP 5ml x 10", 0.4),
-            ("DIGENE GEL MINT ORAL SUSP 200ml", 0.3)),
-    "pregnancy": (("Pregnancy Test Kit", 0.5), ("Prenatal Milk Chocolate 400g", 0.5), ("FOLVITE 5MG TAB 45's", 0.4)),
+    "gut": ((_sku("ORALIT", "21.8G"), 0.7), (_sku("ENTEROGERMINA", "2 BILLION SPORES"), 0.4),
+            (_sku("DIGENE", "GEL MINT"), 0.3)),
+    "pregnancy": (("Pregnancy Test Kit", 0.5), ("Prenatal Milk Chocolate 400g", 0.5), (_sku("FOLVITE", "5MG"), 0.4)),
     "fitness": (("Protein Powder 500g", 0.6), ("Oats 1kg", 0.5), ("Multivitamin Daily 30's", 0.3)),
 }
 THEME_FOR_CHRONIC = {"E11.9": "diabetes_kit", "I10": "bp_kit", "E78.5": "bp_kit", "E03.9": "immunity"}

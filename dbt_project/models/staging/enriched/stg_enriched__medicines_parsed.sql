@@ -13,6 +13,8 @@ select
     pack_unit,
     pack_count,
     molecules,
+    molecule_strengths,
+    molecules_from,
     is_parsed,
     parse_problems
 from {{ source('enriched', 'medicines_parsed') }}

@@ -1,5 +1,12 @@
 -- Latest version of each production medicine row (one row per catalogue medicine).
 -- raw.prod_medicines is append-only: keep the newest row per medicine_id (newest _extracted_at, then updated_at: see docs/design.md, the watermark and its limits).
+-- composition ("Amoxycillin (500mg) + Clavulanic Acid (125mg)") is optional: a catalogue without it gives NULL.
+
+{%- set has_composition = false -%}
+{%- if execute -%}
+    {%- set columns = adapter.get_columns_in_relation(source('production', 'prod_medicines')) -%}
+    {%- set has_composition = 'composition' in (columns | map(attribute='name') | map('lower') | list) -%}
+{%- endif %}
 
 with source as (
 
@@ -16,6 +23,7 @@ renamed as (
         cast(brand as {{ sehat.type_text() }}) as brand,
         {{ json_text_to_list('molecules') }} as molecules,
         cast(molecules as {{ sehat.type_text() }}) as molecules_json,
+        cast({{ 'composition' if has_composition else 'null' }} as {{ sehat.type_text() }}) as composition,
         cast(strength as {{ sehat.type_text() }}) as strength,
         cast(form as {{ sehat.type_text() }}) as form,
         cast(pack as {{ sehat.type_text() }}) as pack,
