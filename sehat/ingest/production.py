@@ -37,6 +37,7 @@ import json
 import logging
 import os
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import duckdb
@@ -133,9 +134,44 @@ def _types(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
     return {row[0]: row[1] for row in con.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()}
 
 
+@dataclass(frozen=True)
+class _Staged:
+    """One table's batch for a day, read into temporary tables (``_batch``, ``_mismatch``, ``_deleted``,
+    ``_restored``) before the transaction, and what was found on the way."""
+
+    name: str
+    pk: str
+    target: str
+    day: date
+    upper: date
+    watermark: object  # the newest updated_at of earlier batches (None: first extraction)
+    added: list[str]  # source columns the raw table lacks
+    dropped: list[str]  # raw columns the source lacks (dropped or renamed)
+    source_types: dict[str, str]
+    mismatched: int  # rows quarantined for a value that does not cast (a text read)
+    missed: int  # rows below the watermark found by key reconciliation
+    deleted: int
+    restored: int
+
+
 def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: str, day: date) -> LoadReport:
-    """Extract one attached source table's batch for ``day`` into ``raw.prod_<name>``."""
+    """Extract one attached source table's batch for ``day`` into ``raw.prod_<name>``: stage the batch
+    (reads only), apply it in one transaction, report it in the load log of the same transaction."""
     started = time.perf_counter()
+    staged = _stage(con, prefix, name, pk, day)
+    con.execute("BEGIN TRANSACTION")
+    read, quarantined = _apply(con, staged)
+    report = _report(staged, read, quarantined, time.perf_counter() - started)
+    record_load(con, report)
+    con.execute("COMMIT")
+    con.execute("DROP TABLE _batch; DROP TABLE _mismatch; DROP TABLE _deleted; DROP TABLE _restored")
+    return report
+
+
+def _stage(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: str, day: date) -> _Staged:
+    """Check the source's columns, create the raw table on first sight, then read the day's batch into
+    temporary tables before the transaction (a type error of the SQLite scanner aborts the
+    transaction it happens in) and reconcile keys against the source."""
     source = f"{prefix}.{name}"
     target = f"raw.prod_{name}"
     upper = day + timedelta(days=1)
@@ -152,12 +188,8 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
         f" SELECT *, NULL::DATE AS _batch_date, NULL::TIMESTAMP AS _extracted_at FROM {source} LIMIT 0"
     )
     target_cols = [c for c in _columns(con, target) if not c.startswith("_")]
-    added = [c for c in source_cols if c not in target_cols]
-    dropped = [c for c in target_cols if c not in source_cols]
     source_types = _types(con, source)
 
-    # The day's batch is read into temporary tables before the transaction (a type error of the
-    # SQLite scanner aborts the transaction it happens in).
     watermark = con.execute(
         f"SELECT max({WATERMARK_COLUMN}) FROM {target} WHERE _batch_date < ?", [day]
     ).fetchone()[0]
@@ -178,10 +210,20 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
         text_read = True
     mismatched = con.execute("SELECT count(*) FROM _mismatch").fetchone()[0]
     missed, deleted, restored = _reconcile(con, source, target, name, pk, day, upper, text_read=text_read)
+    return _Staged(
+        name=name, pk=pk, target=target, day=day, upper=upper, watermark=watermark,
+        added=[c for c in source_cols if c not in target_cols],
+        dropped=[c for c in target_cols if c not in source_cols],
+        source_types=source_types, mismatched=mismatched, missed=missed, deleted=deleted, restored=restored,
+    )
 
-    con.execute("BEGIN TRANSACTION")
-    for col in added:
-        con.execute(f"ALTER TABLE {target} ADD COLUMN {_q(col)} {source_types.get(col) or 'VARCHAR'}")
+
+def _apply(con: duckdb.DuckDBPyConnection, s: _Staged) -> tuple[int, int]:
+    """Inside the caller's transaction: new columns, the day's batch replaced, deletions and
+    quarantine recorded. Returns (rows read, rows quarantined) for the day."""
+    name, pk, target, day = s.name, s.pk, s.target, s.day
+    for col in s.added:
+        con.execute(f"ALTER TABLE {target} ADD COLUMN {_q(col)} {s.source_types.get(col) or 'VARCHAR'}")
     # the day's batch is replaced, except the rows of keys deleted at the source since: the source
     # cannot give them again, and the marts still flag what they were (a deleted user)
     con.execute(
@@ -203,7 +245,7 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
         "INSERT INTO raw.production_quarantine SELECT ?, ?, reason, record, current_localtimestamp() FROM _mismatch",
         [name, day],
     )
-    read = con.execute("SELECT count(*) FROM _batch").fetchone()[0] + mismatched
+    read = con.execute("SELECT count(*) FROM _batch").fetchone()[0] + s.mismatched
     con.execute(
         f"""
         INSERT INTO raw.production_quarantine
@@ -222,34 +264,35 @@ def extract_table(con: duckdb.DuckDBPyConnection, prefix: str, name: str, pk: st
     quarantined = con.execute(
         "SELECT count(*) FROM raw.production_quarantine WHERE table_name = ? AND batch_date = ?", [name, day]
     ).fetchone()[0]
+    return read, quarantined
+
+
+def _report(s: _Staged, read: int, quarantined: int, seconds: float) -> LoadReport:
+    """The load-log entry of the day's batch, with a warning for source columns gone missing."""
     warnings = []
-    if dropped:
+    if s.dropped:
         warnings.append(
-            f"column(s) {dropped} of raw.prod_{name} are missing in the source (dropped or renamed"
-            + (f"; new source column(s) {added}" if added else "") + "): loaded as NULL"
+            f"column(s) {s.dropped} of raw.prod_{s.name} are missing in the source (dropped or renamed"
+            + (f"; new source column(s) {s.added}" if s.added else "") + "): loaded as NULL"
         )
-    report = LoadReport(
-        source=f"production.{name}",
-        batch_date=day,
+    return LoadReport(
+        source=f"production.{s.name}",
+        batch_date=s.day,
         read=read,
         loaded=read - quarantined,
         quarantined=quarantined,
-        seconds=time.perf_counter() - started,
+        seconds=seconds,
         detail={
-            "watermark": str(watermark) if watermark else None,
-            "upper_bound": str(upper),
-            "columns_added": added,
-            "columns_missing_in_source": dropped,
+            "watermark": str(s.watermark) if s.watermark else None,
+            "upper_bound": str(s.upper),
+            "columns_added": s.added,
+            "columns_missing_in_source": s.dropped,
             "warnings": warnings,
-            "reconciled_below_watermark": missed,
-            "deleted_at_source": deleted,
-            "restored_at_source": restored,
+            "reconciled_below_watermark": s.missed,
+            "deleted_at_source": s.deleted,
+            "restored_at_source": s.restored,
         },
     )
-    record_load(con, report)
-    con.execute("COMMIT")
-    con.execute("DROP TABLE _batch; DROP TABLE _mismatch; DROP TABLE _deleted; DROP TABLE _restored")
-    return report
 
 
 def _batch_from_text(con: duckdb.DuckDBPyConnection, source: str, pk: str, types: dict[str, str],

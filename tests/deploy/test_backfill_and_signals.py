@@ -17,19 +17,16 @@ from datetime import date
 
 import pytest
 
-from sehat.config import settings
+from sehat.config import sehat_home, settings
 from sehat.orchestrate import free_port
 
 pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(1500)]
 
 
 @pytest.fixture
-def env(tmp_path, monkeypatch):
-    for var in [k for k in os.environ if k.startswith("SEHAT_")]:
-        monkeypatch.delenv(var)
-    monkeypatch.setenv("SEHAT_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("SEHAT_AIRFLOW_RETRIES", "0")
-    return dict(os.environ)
+def env(tmp_path):
+    with sehat_home(tmp_path / "home", SEHAT_AIRFLOW_RETRIES="0"):
+        yield dict(os.environ)
 
 
 def test_backfill_of_two_days_waits_for_transform_and_publish(env):

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from sehat.config import REPO_ROOT, settings
+from sehat.config import REPO_ROOT, sehat_home
 from sehat.orchestrate import (
     COMPONENTS,
     COMPOSE_FILE,
@@ -184,11 +184,8 @@ def test_compose_components_run_a_dag_on_postgres(airflow_database, tmp_path):
     (dags / "compose_smoke.py").write_text(textwrap.dedent(SMOKE_DAGS))
     port = free_port()
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SEHAT_", "AIRFLOW"))}
-    with pytest.MonkeyPatch.context() as mp:
-        for name in [k for k in os.environ if k.startswith("SEHAT_")]:
-            mp.delenv(name)
-        mp.setenv("SEHAT_HOME", str(tmp_path / "home"))
-        cfg = settings()
+    with sehat_home(tmp_path / "home") as cfg:
+        pass  # only its settings: the components get their environment from airflow_env
     env = airflow_env(cfg, api_port=port, db_url=sqlalchemy_url, base_env=base)
     env.update(compose_env)
     passwords = tmp_path / "auth" / "passwords.json"

@@ -4,13 +4,11 @@ sehat_ingest run for a generated day succeeds."""
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import date
 
 import pytest
 
-from sehat.config import settings
 from sehat.orchestrate import (
     DAG_IDS,
     ApiClient,
@@ -24,15 +22,12 @@ pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(420)]
 DAY = date(2026, 11, 1)
 
 
-def test_standalone_on_loopback_lists_dags_and_runs_a_day(tmp_path, monkeypatch):
+def test_standalone_on_loopback_lists_dags_and_runs_a_day(sehat_home):
     import psutil
 
     from sehat.generate import GenerateConfig, generate
 
-    for var in [k for k in os.environ if k.startswith("SEHAT_")]:
-        monkeypatch.delenv(var)
-    monkeypatch.setenv("SEHAT_HOME", str(tmp_path / "home"))
-    cfg = settings()
+    cfg = sehat_home
     generate(GenerateConfig(customers=30, days=1, start=DAY, seed=3, data_dir=cfg.data_dir))
     port = free_port()
     env = standalone_env(cfg, port=port, retries=0, ingest_schedule="manual")
