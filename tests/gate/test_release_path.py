@@ -49,6 +49,56 @@ def test_a_daily_run_publishes_each_segment_once(sehat_home, monkeypatch):
         assert sorted(p.name for p in root.iterdir()) == ["2026-11-04__inprocess__2026-11-04", "CURRENT"], name
 
 
+def test_a_rejected_segment_fails_the_day_after_the_others_are_published(sehat_home, monkeypatch):
+    """A small sample whose lead audience is empty: the other segments are still gated and published,
+    and the in-process day ends with one line per rejected segment naming the check, the observed and
+    expected values, the setting to change and the Data Docs (issue 25: it stopped at the first one)."""
+    import sehat.ingest.clevertap
+    import sehat.ingest.labels
+    import sehat.ingest.production
+    import sehat.transform.dbt
+    import sehat.warehouse
+    from sehat.daily import SegmentsRejected, run_day
+    from sehat.segments import get_segment
+
+    report = SimpleNamespace(as_dict=dict, detail={"export_files": 1}, batch_date=date(2026, 11, 4))
+    monkeypatch.setattr(sehat.ingest.clevertap, "ingest_day", lambda day, cfg, allow_shrink=None: report)
+    monkeypatch.setattr(sehat.ingest.production, "extract_day", lambda day, cfg: [])
+    monkeypatch.setattr(sehat.ingest.labels, "ingest_day", lambda day, cfg: [])
+    monkeypatch.setattr(sehat.transform.dbt, "dbt_build", lambda **kwargs: report)
+    monkeypatch.setattr(sehat.warehouse, "refresh_reader", lambda cfg: cfg.reader_path)
+    write_snapshot(sehat_home, {name: [] if name == SEG else members(3, len(get_segment(name).columns))
+                                for name in segment_names()})
+
+    with pytest.raises(SegmentsRejected) as err:
+        run_day(date(2026, 11, 4), sehat_home, log=lambda _line: None)
+
+    lines = str(err.value).splitlines()
+    assert lines[0].startswith("1 segment(s) not published as of 2026-11-04")
+    (line,) = [x for x in lines[1:] if x.strip()]
+    assert line.startswith(f"  {SEG}: GateFailed")
+    assert "expect_table_row_count_to_be_between(): observed 0, expected min_value=1" in line
+    assert f"min_rows in dbt_project/segments/{SEG}.yml" in line
+    docs = re.search(r"results: (\S+/index\.html)", line)
+    assert docs and Path(docs.group(1)).exists()
+    for name in segment_names():  # every other segment is live, the rejected one is not
+        assert (ex.current_publication(name, sehat_home) is None) == (name == SEG), name
+
+
+def test_min_rows_is_a_segment_setting(tmp_path):
+    from sehat.segments import SegmentDefinitionError, parse_definition
+
+    base = ("name: {n}\ndescription: d\nowner: a@b.c\ndestination: campaign_tool\nrefresh: daily\n"
+            "condition: n_orders = 0\n")
+    for text, expected in (("", 1), ("min_rows: 0\n", 0), ("min_rows: 25\n", 25), ("allow_empty: true\n", 0)):
+        path = tmp_path / "s_min.yml"
+        path.write_text(base.format(n="s_min") + text)
+        assert parse_definition(path).as_segment().min_rows == expected, text
+    path.write_text(base.format(n="s_min") + "allow_empty: true\nmin_rows: 5\n")
+    with pytest.raises(SegmentDefinitionError, match="contradict"):
+        parse_definition(path)
+
+
 def test_a_name_given_twice_is_published_once(sehat_home):
     _all_segments(sehat_home)
     gate = ex.validate_many([SEG, SEG], "2026-11-04", "r1", sehat_home)
