@@ -30,7 +30,7 @@ logic a condition cannot express, e.g. ``consulted_no_order_30d``). Every compil
 segment leaves out the customers deleted at the source (``int_customers_deleted_at_source``);
 a hand-written model must do the same (the release gate refuses a publication that holds one).
 
-``sehat segments compile`` (:func:`compile_segments`) writes one dbt model per
+``sehat personalisation compile-segments`` (:func:`compile_segments`) writes one dbt model per
 condition segment plus their docs/tests, the membership union and exposures into
 ``dbt_project/models/marts/segments/``; ``--check`` fails when the committed files
 are stale (CI runs it through the tests). An invalid definition raises
