@@ -363,9 +363,14 @@ def _run_dbt(
         "--target", target,
         "--target-path", str(target_dir),
     ]  # fmt: skip
+    # On DuckDB, dbt runs in the warehouse's folder and the profile names the file relatively: the
+    # profile's `path` is part of what decides whether dbt may parse partially, so an absolute path
+    # made every other warehouse (every test world, every benchmark home) cost a full parse.
+    workdir = cfg.warehouse_path.parent if target == "duckdb" else DBT_PROJECT_DIR
+    workdir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "SEHAT_WAREHOUSE": str(cfg.warehouse_path),
+        "SEHAT_WAREHOUSE": cfg.warehouse_path.name if target == "duckdb" else str(cfg.warehouse_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_USE_COLORS": "false",
         # The as-of date, read by int_as_of_date_resolved at run time only: as a --vars value it
@@ -387,7 +392,7 @@ def _run_dbt(
     try:
         proc = subprocess.Popen(
             command,
-            cwd=DBT_PROJECT_DIR,
+            cwd=workdir,
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
