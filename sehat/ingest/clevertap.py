@@ -508,10 +508,14 @@ def _check_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table, bounds: dict) 
         checked = con.execute(_CHECK_SQL, bounds).to_arrow_table()
     keys, reasons = checked.column("event_key").combine_chunks(), checked.column("reason").combine_chunks()
     # Dictionary codes number the keys in order of first appearance: a line repeats an
-    # earlier one of its batch when its code is not above every code before it.
-    codes = pc.dictionary_encode(keys).indices.to_numpy()
-    repeat = np.zeros(len(codes), dtype=bool)
-    repeat[1:] = codes[1:] <= np.maximum.accumulate(codes)[:-1]
+    # earlier one of its batch when its code is not above every code before it. Only accepted
+    # lines count: a quarantined line (a profile that is a string, say) never makes a later,
+    # well-formed line with the same key a duplicate.
+    valid = np.flatnonzero(pc.is_null(reasons).to_numpy(zero_copy_only=False))
+    codes = pc.dictionary_encode(keys.take(pa.array(valid))).indices.to_numpy()
+    repeat = np.zeros(len(keys), dtype=bool)
+    if len(codes) > 1:
+        repeat[valid[1:]] = codes[1:] <= np.maximum.accumulate(codes)[:-1]
     candidate = pc.and_(pc.is_null(reasons), pa.array(~repeat))
     with _registered(con, "_arrow_keys", pa.table({"event_key": pc.filter(keys, candidate)})):
         seen = con.execute(_SEEN_SQL).to_arrow_table().column("event_key")
