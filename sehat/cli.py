@@ -267,6 +267,28 @@ def _print_clevertap_notes(cfg) -> None:
     for d in details:
         for warning in d.get("warnings") or []:
             console.print(f"[bold yellow]CleverTap warning[/]: {warning}")
+    _print_events_without_object_id(cfg)
+
+
+def _print_events_without_object_id(cfg) -> None:
+    """CleverTap events whose record has no objectId, per name: how many the identity graph attributed."""
+    import duckdb
+
+    from sehat.warehouse import restricted_reader
+
+    with restricted_reader(cfg) as con:
+        try:
+            rows = con.execute(
+                "SELECT event_name, count(*), count(customer_key) FROM intermediate.int_events_without_object_id_attributed"
+                " GROUP BY ALL ORDER BY 2 DESC, 1").fetchall()
+        except duckdb.Error:  # not built yet
+            return
+    if rows:
+        t = Table("event", "events", "attributed", "unattributed",
+                  title="CleverTap events without a CleverTap ID (objectId): unattributed ones count in no customer")
+        for name, n, attributed in rows:
+            t.add_row(name, f"{n:,}", f"{attributed:,}", f"{n - attributed:,}")
+        console.print(t)
 
 
 @app.command()

@@ -34,7 +34,8 @@ class Settings:
     # CleverTap account settings (docs/design.md, "CleverTap raw contract"):
     clevertap_timezone: str = "UTC"  # the account's time zone: CleverTap writes `ts` in it
     clevertap_platform_start: date = date(2013, 1, 1)  # events before it are quarantined (ts_out_of_range)
-    clevertap_future_days: int = 1  # events later than export day + 1 + this many days: ts_out_of_range
+    # events later than export day + 1 + this many days: ts_out_of_range (docs/design.md, "How late an event may be")
+    clevertap_future_days: int = 2
     clevertap_allow_shrink: bool = False  # let a rerun load fewer files for a day than its last load
     # The transform engine (docs/spark.md): "duckdb" (default) or "spark" (dbt-spark on a local or
     # remote Spark, reading the Parquet lake under lake_dir; the [spark] extra).
@@ -80,7 +81,7 @@ def settings() -> Settings:
         home, data_dir, warehouse, reader, publish, production,
         clevertap_timezone=os.environ.get("SEHAT_CLEVERTAP_TIMEZONE", "UTC"),
         clevertap_platform_start=date.fromisoformat(os.environ.get("SEHAT_CLEVERTAP_PLATFORM_START", "2013-01-01")),
-        clevertap_future_days=int(os.environ.get("SEHAT_CLEVERTAP_FUTURE_DAYS", "1")),
+        clevertap_future_days=int(os.environ.get("SEHAT_CLEVERTAP_FUTURE_DAYS", "2")),
         clevertap_allow_shrink=os.environ.get("SEHAT_CLEVERTAP_ALLOW_SHRINK", "").lower() in ("1", "true", "yes"),
         engine=engine(),
         lake_dir=Path(os.environ["SEHAT_LAKE"]) if os.environ.get("SEHAT_LAKE") else None,

@@ -63,7 +63,8 @@ MALFORMED_KINDS: tuple[str, ...] = (
     "missing_ts",  # no "ts" key
     "invalid_ts",  # integer that is not a yyyyMMddHHmmss moment (20261345990000) or epoch seconds
     "ts_wrong_type",  # "yesterday", "N/A", true, [..]
-    "missing_object_id",  # profile without "objectId"
+    "profile_not_an_object",  # "profile" written as a string (a profile without "objectId" is no fault:
+    # CleverTap's own samples of installs, uninstalls and campaign sends have none)
     "missing_event_name",  # no "eventName" key (an event whose name is not in the catalogue is not
     # malformed: a real account's custom events load like the others)
 )
@@ -289,7 +290,7 @@ class Renderer:
                      ELSE '"ts":' || ts_int || ',' END,
                 CASE WHEN fault = 6 THEN '' ELSE '"eventName":' || name_json || ',' END,
                 '"profile":',
-                CASE WHEN fault = 5 THEN regexp_replace(profile, '"objectId":"[^"]*",?', '') ELSE profile END,
+                CASE WHEN fault = 5 THEN to_json(json_extract_string(profile, '$.objectId'))::VARCHAR ELSE profile END,
                 ',"deviceInfo":', device_info,
                 CASE WHEN alt THEN ',"event_props":' ELSE ',"eventProps":' END,
                 CASE WHEN event = {EV['Search']}

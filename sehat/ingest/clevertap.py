@@ -36,10 +36,15 @@ raw contract"; docs/operations.md, "Bad inputs"):
 * ``ts`` is written in the account's time zone (``SEHAT_CLEVERTAP_TIMEZONE``):
   ``event_ts`` is UTC, ``event_ts_local`` the time as written;
 * a ``ts`` before the platform start or later than the export day plus a tolerance
-  is quarantined (``ts_out_of_range``);
-* the event key is the md5 of the event's content (event name, ``objectId``, ``ts``,
-  event and session properties as minified JSON), so CRLF and LF copies of an event
-  are one event;
+  is quarantined (``ts_out_of_range``; the tolerance and why: docs/design.md, "How late
+  an event may be");
+* a record without ``profile.objectId`` (CleverTap's own samples of installs, uninstalls and
+  campaign sends have none; the profile may hold only ``platform`` and ``push_token``, or
+  ``email``, ``phone`` as a number and ``all_identities``) loads like any other with
+  ``object_id`` NULL: the identity graph attributes it where it can (dbt);
+* the event key is the md5 of the event's content (event name, ``objectId``, or the profile's
+  identifiers when it has none, ``ts``, event and session properties as minified JSON), so
+  CRLF and LF copies of an event are one event;
 * a UTF-8 byte-order mark is stripped, a line with invalid UTF-8 is quarantined
   (``invalid_utf8``, bytes shown as ``\\xNN``), a ``.json.gz`` that is plain text is
   read as text (reported in ``not_gzip_files``);
@@ -192,6 +197,16 @@ _RECORD_SHAPE = json.dumps({
     "deviceInfo": {"make": _V, "model": _V, "appVersion": _V, "sdkVersion": _V, "osVersion": _V, "browser": _V},
 })
 _INT_TYPES = "('UBIGINT', 'BIGINT')"
+# Who a record without ``objectId`` belongs to, for its event key: the identifiers its profile
+# carries, in fixed positions, spelled as both delivery formats spell them (a phone written as a
+# number and as a string give the same text). Two users' events at the same second with the same
+# properties stay two events; a record with no identifier at all can only be told apart by its
+# content (a second copy of it is a duplicate).
+_PROFILE_WITHOUT_OBJECT_ID = (
+    "'no objectId' || chr(30) || array_to_string(list_transform(json_extract_string(line, ['$.profile.identity', "
+    "'$.profile.email', '$.profile.phone', '$.profile.push_token', '$.profile.platform']), x -> coalesce(x, '')), "
+    "chr(30)) || chr(30) || coalesce(json_extract(line, '$.profile.all_identities')::VARCHAR, '')"
+)
 
 
 def _event_ts(ts: str) -> str:
@@ -216,7 +231,10 @@ WITH base AS (
     SELECT seq, name,
            -- the event's content, not its bytes: a CRLF and an LF copy of an event share the key
            md5(CASE WHEN f IS NULL THEN line::VARCHAR
-                    ELSE concat_ws(chr(31), name, f[5]->>'$', f[1]::VARCHAR,
+                    ELSE concat_ws(chr(31), name,
+                                   CASE WHEN _json_value(f[5]) IS NOT NULL THEN f[5]->>'$'
+                                        ELSE {_PROFILE_WITHOUT_OBJECT_ID} END,
+                                   f[1]::VARCHAR,
                                    coalesce(_json_value(f[2]), _json_value(f[3]))::VARCHAR,
                                    coalesce(_json_value(f[6]), _json_value(f[7]))::VARCHAR) END) AS k,
            CASE
@@ -228,8 +246,10 @@ WITH base AS (
                WHEN ts_local IS NULL THEN 'malformed_ts'
                WHEN ts_local < $ts_from OR ts_local >= $ts_until THEN 'ts_out_of_range'
                WHEN name IS NULL THEN 'missing_event_name'
-               WHEN _json_value(f[5]) IS NULL THEN CASE WHEN coalesce(json_type(line, '$.profile'), '') <> 'OBJECT'
-                                                         THEN 'missing_profile' ELSE 'missing_profile_object_id' END
+               -- no objectId is no fault (CleverTap's own samples have none): only a profile that is
+               -- there and not an object is (json_type: only on the lines without an objectId)
+               WHEN _json_value(f[5]) IS NULL AND coalesce(json_type(line, '$.profile'), 'NULL') NOT IN ('OBJECT', 'NULL')
+                   THEN 'profile_not_an_object'
                WHEN json_type(coalesce(_json_value(f[2]), _json_value(f[3]))) <> 'OBJECT' THEN 'event_props_not_an_object'
            END AS reason
     FROM named
@@ -488,10 +508,14 @@ def _check_batch(con: duckdb.DuckDBPyConnection, batch: pa.Table, bounds: dict) 
         checked = con.execute(_CHECK_SQL, bounds).to_arrow_table()
     keys, reasons = checked.column("event_key").combine_chunks(), checked.column("reason").combine_chunks()
     # Dictionary codes number the keys in order of first appearance: a line repeats an
-    # earlier one of its batch when its code is not above every code before it.
-    codes = pc.dictionary_encode(keys).indices.to_numpy()
-    repeat = np.zeros(len(codes), dtype=bool)
-    repeat[1:] = codes[1:] <= np.maximum.accumulate(codes)[:-1]
+    # earlier one of its batch when its code is not above every code before it. Only accepted
+    # lines count: a quarantined line (a profile that is a string, say) never makes a later,
+    # well-formed line with the same key a duplicate.
+    valid = np.flatnonzero(pc.is_null(reasons).to_numpy(zero_copy_only=False))
+    codes = pc.dictionary_encode(keys.take(pa.array(valid))).indices.to_numpy()
+    repeat = np.zeros(len(keys), dtype=bool)
+    if len(codes) > 1:
+        repeat[valid[1:]] = codes[1:] <= np.maximum.accumulate(codes)[:-1]
     candidate = pc.and_(pc.is_null(reasons), pa.array(~repeat))
     with _registered(con, "_arrow_keys", pa.table({"event_key": pc.filter(keys, candidate)})):
         seen = con.execute(_SEEN_SQL).to_arrow_table().column("event_key")

@@ -47,8 +47,7 @@ def test_bad_inputs_next_to_a_generated_day_reconcile_exactly(world, tmp_path):
     export_dir = cfg.clevertap_export_dir
     injected = {
         "invalid_json": 2, "missing_ts": 1, "malformed_ts": 1, "ts_not_an_integer": 2,
-        "duplicate": 3, "missing_profile": 1, "truncated_gzip": 1,
-        "missing_profile_object_id": 1, "not_a_json_object": 1,
+        "duplicate": 3, "profile_not_an_object": 1, "truncated_gzip": 1, "not_a_json_object": 1,
     }
     good = [_line(f"__good{i}") for i in range(5)]
     bad = [
@@ -61,7 +60,7 @@ def test_bad_inputs_next_to_a_generated_day_reconcile_exactly(world, tmp_path):
         _line("__unk", event="Teleported"),  # a custom event (not in the catalogue): loaded
         _line("__dup"), _line("__dup"),  # one duplicate inside the file
         json.dumps({"ts": 20261101101010, "eventName": "App Launched", "profile": "not-an-object"}),
-        json.dumps({"ts": 20261101101010, "eventName": "App Launched", "profile": {"objectId": None}}),
+        json.dumps({"ts": 20261101101010, "eventName": "App Launched", "profile": {"objectId": None}}),  # loaded
         "42",
         _line("__new", newTopLevelField={"a": 1}, deviceInfo={"make": "X", "brandNewField": True}),  # drift: kept
     ]
@@ -85,8 +84,7 @@ def test_bad_inputs_next_to_a_generated_day_reconcile_exactly(world, tmp_path):
 
     # duplicates: __dup once + good[0], good[1] re-delivered = 3
     assert reasons.get("duplicate", 0) - base_reasons.get("duplicate", 0) == injected["duplicate"]
-    for reason in ("missing_ts", "malformed_ts", "truncated_gzip",
-                   "missing_profile_object_id", "not_a_json_object", "missing_profile"):
+    for reason in ("missing_ts", "malformed_ts", "truncated_gzip", "not_a_json_object", "profile_not_an_object"):
         assert reasons.get(reason, 0) - base_reasons.get(reason, 0) == injected[reason], reason
     assert reasons.get("ts_not_an_integer", 0) - base_reasons.get("ts_not_an_integer", 0) == 2
     assert reasons.get("invalid_json", 0) - base_reasons.get("invalid_json", 0) == 2
@@ -104,7 +102,8 @@ def test_bad_inputs_next_to_a_generated_day_reconcile_exactly(world, tmp_path):
     # exact reconciliation: every line in exactly one place
     assert report.read == report.loaded + report.quarantined == log[0]
     assert (report.loaded, report.quarantined) == (log[1], log[2]) and report.quarantined == q_total
-    assert report.loaded == baseline.loaded + 5 + 1 + 1 + 1 + truncated_kept  # good, __dup once, __new, __unk, cut
+    # good, __dup once, __new, __unk, the record without an objectId, cut
+    assert report.loaded == baseline.loaded + 5 + 1 + 1 + 1 + 1 + truncated_kept
     assert report.detail["custom_events"]["Teleported"] == 1
     assert any("broken API page chain" in w for w in report.detail["warnings"])  # pages 9001, 9002 follow no chain
     assert 0 <= truncated_kept < 50  # the lines complete before the cut are kept

@@ -28,8 +28,8 @@ def classify(line: str) -> str:
         return "invalid_ts"
     if len(str(ts)) != 14:
         return "invalid_ts"
-    if "objectId" not in record.get("profile", {}):
-        return "missing_object_id"
+    if not isinstance(record.get("profile"), dict):
+        return "profile_not_an_object"
     if "eventName" not in record:
         return "missing_event_name"
     return "ok"

@@ -64,7 +64,7 @@ def test_every_bad_line_is_quarantined_with_its_reason(sehat_home):
         '{"eventName": "App Launched", "profile": {"objectId": "__x"}}',  # no ts
         '{"ts": 20261101093012, "eventName": "App Laun',  # truncated JSON
         _record(event="Teleported", object_id="__custom"),  # not in the catalogue: a custom event, loaded
-        _record(object_id=None),
+        _record(object_id=None, event="Notification Sent"),  # no objectId, as CleverTap's own samples: loaded
         _record(eventProps=[1, 2]),
         '[1, 2, 3]',
         _record(event_props={"query": "x"}, eventProps=None, event="Search", object_id="__alt"),  # other spelling
@@ -90,7 +90,6 @@ def test_every_bad_line_is_quarantined_with_its_reason(sehat_home):
         "ts_not_an_integer": 1,
         "missing_ts": 1,
         "invalid_json": 1,
-        "missing_profile_object_id": 1,
         "event_props_not_an_object": 1,
         "not_a_json_object": 1,
         "truncated_gzip": 1,
@@ -108,6 +107,7 @@ def test_every_bad_line_is_quarantined_with_its_reason(sehat_home):
         ).fetchone()
     assert ("Search", "__abc", "U0000001", "paracetamol", "export", "Samsung") in rows
     assert ("Search", "__alt", None, "x", "export", "Samsung") in rows
+    assert ("Notification Sent", None, None, None, "export", "Samsung") in rows
     assert ("Notification Sent", "__n1", "U0000002", None, "api", "Apple") in rows
     assert ("Notification Sent", "__n2", None, None, "api", None) in rows
     assert any(r[1] == "__drift" for r in rows)

@@ -63,6 +63,63 @@ def test_a_real_accounts_custom_event_loads_with_utc_times(sehat_home):
     assert rows[-1][4:6] == (datetime(2026, 11, 1, 17, 45, 2), datetime(2026, 11, 1, 23, 15, 2))
 
 
+def land_documented_shapes(cfg, day=DAY) -> None:
+    """The records without a CleverTap ID (objectId), as CleverTap's export documentation shows them."""
+    cfg.clevertap_export_dir.mkdir(parents=True, exist_ok=True)
+    chunk = cfg.clevertap_export_dir / export_file_name(1877, 1762041600, "Notification Sent", day, 7, 3)
+    chunk.write_bytes(gzip.compress((FIXTURES / "export_without_object_id.jsonl").read_bytes()))
+
+
+def test_records_without_a_clevertap_id_load_in_every_documented_shape(sehat_home):
+    land_documented_shapes(sehat_home)
+
+    report = ingest_day(DAY, sehat_home)
+
+    assert (report.read, report.loaded, report.quarantined) == (9, 9, 0)
+    with writer(sehat_home) as con:
+        rows = con.execute(
+            "SELECT event_name, object_id, identity, phone, email, all_identities, platform, push_token, browser,"
+            " session_props->>'session_source', event_ts FROM raw.clevertap_events ORDER BY line_no").fetchall()
+    assert all(r[1] is None and r[2] is None for r in rows)
+    installed, _, _, priya, ravi, unsubscribed, *_, ahead = rows
+    assert installed[6:9] == ("Web", "wp:aHR0cHM6Ly9leGFtcGxlLnRlc3QvcHVzaC8x", "Chrome")
+    # phone as a JSON number and as a string; all_identities as a list
+    assert priya[3:6] == ("919876543210", "priya@mail.example", ["priya@mail.example", "919876543210"])
+    assert unsubscribed[3] == "+919876543210" and unsubscribed[9] == "Email"  # sessionProps
+    assert ravi[3] == "918879382967"  # same name, second and properties as priya's: another person's event
+    assert ahead[10] == datetime(2026, 11, 3, 0, 30)  # two days after the export day: inside the window
+
+
+def test_a_record_without_a_clevertap_id_delivered_twice_loads_once(sehat_home):
+    """Its identifiers stand in for the objectId in the event key; API and export spellings agree."""
+    line = (FIXTURES / "export_without_object_id.jsonl").read_text().splitlines()[3]  # priya's Notification Sent
+    cfg = sehat_home
+    cfg.clevertap_export_dir.mkdir(parents=True)
+    (cfg.clevertap_export_dir / export_file_name(1, 2, "Notification Sent", DAY, 0, 3)).write_bytes(
+        gzip.compress((line + "\n" + line + "\n").encode()))
+    record = json.loads(line)
+    folder = api_page_dir(cfg.clevertap_api_dir, DAY, "Notification Sent")
+    folder.mkdir(parents=True)
+    (folder / "page-0001.json").write_text(json.dumps({"status": "success", "next_cursor": None, "records": [
+        {"profile": record["profile"], "ts": record["ts"], "event_props": record["eventProps"]}]}))
+
+    report = ingest_day(DAY, cfg)
+
+    assert (report.loaded, report.detail["quarantine_reasons"]) == (1, {"duplicate": 2})
+
+
+def test_only_a_profile_that_is_not_an_object_is_quarantined(sehat_home):
+    cfg = sehat_home
+    cfg.clevertap_export_dir.mkdir(parents=True)
+    lines = [{"ts": 20261101100000, "eventName": "App Launched", "profile": "__abc", "eventProps": {}},
+             {"ts": 20261101100000, "eventName": "App Launched", "eventProps": {}},  # no profile at all: loaded
+             {"ts": 20261101100001, "eventName": "App Launched", "profile": None, "eventProps": {}}]
+    (cfg.clevertap_export_dir / export_file_name(1, 2, "App Launched", DAY, 0, 3)).write_bytes(
+        gzip.compress("".join(json.dumps(x) + "\n" for x in lines).encode()))
+    report = ingest_day(DAY, cfg)
+    assert (report.loaded, report.detail["quarantine_reasons"]) == (2, {"profile_not_an_object": 1})
+
+
 def test_default_timezone_is_utc(sehat_home):
     land_real_account(sehat_home)
     ingest_day(DAY, sehat_home)
@@ -145,6 +202,50 @@ def test_a_real_accounts_events_reach_the_customer_view(sehat_home, monkeypatch,
     assert customers["5555555555"] == (1, datetime(2026, 11, 1, 0, 19, 37), 0)
     # the anonymous Android device and the same device after login are one customer
     assert customers["9198765043210"][0] == 3
+
+
+@pytest.mark.e2e
+def test_records_without_a_clevertap_id_through_sehat_run(sehat_home, monkeypatch):
+    """The documented shapes, next to a small generated day and the real-shaped files, through
+    `sehat run` (ingest, dbt, gate, publish): every record loads; the graph attributes the two it
+    knows, the other seven stay out of every customer and show in `sehat status`."""
+    from typer.testing import CliRunner
+
+    from sehat.cli import app
+    from sehat.generate import GenerateConfig, generate
+
+    cfg = sehat_home
+    generate(GenerateConfig(customers=30, days=1, start=DAY, seed=11, data_dir=cfg.data_dir))
+    land_real_account(cfg)
+    land_documented_shapes(cfg)
+
+    run = CliRunner().invoke(app, ["run", "--date", DAY.isoformat(), "--mode", "inprocess"])
+    # dbt built and tested everything (every attributed event is in dim_customers) and the snapshot was
+    # refreshed; the release gate may refuse the segments of 30 customers (size bounds): not this test's
+    assert "refresh_reader" in run.output and (run.exit_code == 0 or "quality gate failed" in str(run.exception)), \
+        (run.output, run.exception)
+
+    fixture = f"clevertap/export/{export_file_name(1877, 1762041600, 'Notification Sent', DAY, 7, 3)}"
+    with writer(cfg) as con:
+        loaded = con.execute("SELECT count(*) FROM raw.clevertap_events WHERE source_file = ?", [fixture]).fetchone()[0]
+        quarantined = con.execute("SELECT count(*) FROM raw.clevertap_quarantine WHERE source_file = ?",
+                                  [fixture]).fetchone()[0]
+        outcome = dict(con.execute(
+            "SELECT coalesce(attributed_by, 'unattributed'), count(*)"
+            " FROM intermediate.int_events_without_object_id_attributed GROUP BY ALL").fetchall())
+        priya = con.execute("SELECT n_events, notifications_sent FROM marts.dim_customers"
+                            " WHERE identity = '9198765043210'").fetchone()
+        late = con.execute("SELECT count(*) FROM staging.stg_clevertap__events"
+                           " WHERE object_id IS NULL AND is_late_arrival").fetchone()[0]
+    assert (loaded, quarantined) == (9, 0), run.output
+    assert outcome == {"all_identities": 2, "unattributed": 7}
+    # the device's three UTM Visited events, plus the Notification Sent and Channel Unsubscribed
+    # known by the e-mail and phone it showed after login
+    assert priya == (5, 1)
+    assert late == 1
+    status = CliRunner().invoke(app, ["status"], env={"COLUMNS": "200"})
+    assert status.exit_code == 0, status.output
+    assert "without a CleverTap ID" in status.output and "App Uninstalled" in status.output
 
 
 def test_status_shows_custom_events_and_warnings(sehat_home):

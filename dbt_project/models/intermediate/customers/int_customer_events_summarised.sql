@@ -1,6 +1,8 @@
 -- One row per customer with app events: activity, notifications per channel (sent / viewed /
 -- clicked, click-through rate = clicked / sent), content engagement, preferred product
 -- category (most viewed / added to cart), platforms, device makes and models, app version.
+-- Events of a record without an objectId count when the identity graph attributes them
+-- (int_events_without_object_id_attributed).
 -- Channels are CleverTap campaign types (push, in_app, web_push); other types count in the
 -- totals only.
 
@@ -29,6 +31,16 @@ events as (
         e.event_props
     from {{ ref('stg_clevertap__events') }} as e
     inner join devices as d on d.object_id = e.object_id
+
+    union all
+
+    -- events whose record has no objectId, where the graph knows whose they are; the others
+    -- stay out of every customer's figures
+    select
+        customer_key, event_key, event_name, event_at, platform, device_make, device_model, app_version, identity,
+        event_props
+    from {{ ref('int_events_without_object_id_attributed') }}
+    where customer_key is not null
 
 ),
 

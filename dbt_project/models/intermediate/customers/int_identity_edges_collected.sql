@@ -5,6 +5,8 @@
 --   * CleverTap records: objectId - identity, identity - each value of all_identities,
 --     objectId - email and objectId - phone when present;
 --   * production users:  user_id - identity, user_id - email, user_id - phone.
+-- Records without an objectId add no edge (they are attributed by looking their identifiers up:
+-- int_events_without_object_id_attributed).
 -- Every objectId and every user_id also gets a self-edge so that isolated nodes (an
 -- anonymous device that never logged in, a user without app events) still appear.
 --
@@ -42,9 +44,11 @@ profiles as (
 
 ),
 
+-- records without an objectId add no edge: they are looked up in the graph
+-- (int_events_without_object_id_attributed)
 identified_events as (
 
-    select identity, all_identities from events where identity is not null
+    select identity, all_identities from events where identity is not null and object_id is not null
 
 ),
 

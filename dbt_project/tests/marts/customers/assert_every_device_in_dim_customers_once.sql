@@ -1,10 +1,12 @@
 -- Every CleverTap device (objectId) with events maps to exactly one dim_customers row,
--- and dim_customers accounts for every deduplicated event.
+-- and dim_customers accounts for every deduplicated event that is attributed: every event of a
+-- device, and the events without an objectId that the identity graph attributes.
 
 with devices as (
 
     select object_id, count(*) as n_events
     from {{ ref('stg_clevertap__events') }}
+    where object_id is not null
     group by object_id
 
 ),
@@ -32,7 +34,9 @@ event_totals as (
 
     select
         'n_events does not add up' as problem,
-        (select count(*) from {{ ref('stg_clevertap__events') }}) as staged,
+        (select count(*) from {{ ref('stg_clevertap__events') }} where object_id is not null)
+        + (select count(*) from {{ ref('int_events_without_object_id_attributed') }} where customer_key is not null)
+            as staged,
         (select sum(n_events) from {{ ref('dim_customers') }}) as in_dim
 
 )
