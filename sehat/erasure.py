@@ -79,6 +79,7 @@ SNAPSHOT_PII_COLUMNS = ("name", "email_md5", "phone_md5")
 # The dbt macros normalize_email / normalize_phone, and the md5 dim_customers shows.
 EMAIL_MD5 = "md5(nullif(lower(trim({0})), ''))"
 PHONE_MD5 = "md5(nullif(regexp_replace({0}, '[^0-9+]', '', 'g'), ''))"
+PHONE_DIGITS = "regexp_replace({0}, '[^0-9]', '', 'g')"  # the phone as a JSON number carries it
 # Contacts inside a quarantined line (it may not parse): e-mail addresses, and phone-like runs of
 # digits with separators (the gate's phone pattern, loosened: any such run is hashed and compared).
 EMAIL_IN_TEXT = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -177,6 +178,9 @@ def _remember_identifiers(con: duckdb.DuckDBPyConnection) -> None:
             found.append(f"SELECT user_id, 'email_md5', {EMAIL_MD5.format('email')} FROM raw.prod_users")
         if "phone" in cols:
             found.append(f"SELECT user_id, 'phone_md5', {PHONE_MD5.format('phone')} FROM raw.prod_users")
+            # CleverTap may write the same phone as a JSON number (918879382967): no '+' to normalise
+            found.append(f"SELECT user_id, 'phone_md5', {PHONE_MD5.format(PHONE_DIGITS.format('phone'))}"
+                         " FROM raw.prod_users")
         if found:
             con.execute(
                 "INSERT INTO raw.erasure_identifiers SELECT DISTINCT f.* FROM (" + " UNION ALL ".join(found)

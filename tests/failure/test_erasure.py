@@ -181,3 +181,25 @@ def test_a_rerun_of_an_earlier_day_keeps_the_row_of_a_user_deleted_since(sehat_h
     assert _rows(cfg, "SELECT user_id, email FROM raw.prod_users ORDER BY 1") == [
         (1, "ayu@example.id"), (2, None)]  # kept (as erased), so the marts can still flag them
     assert _rows(cfg, "SELECT count(*) FROM raw.production_deletions") == [(1,)]
+
+
+def test_a_phone_written_as_a_json_number_is_erased_too(sehat_home):
+    """CleverTap's documented records without a CleverTap ID may carry the phone as a JSON number,
+    without its '+' (issue 27): the suppression list matches it to the user's '+62...' phone."""
+    cfg = sehat_home
+    _source(cfg, USERS, f"INSERT INTO users VALUES {AYU}", f"INSERT INTO users VALUES {BUDI}")
+    _export(cfg, [
+        json.dumps({"ts": 20261101100000, "eventName": "Notification Sent",
+                    "profile": {"phone": 628122222, "platform": "Web"}, "eventProps": {"campaign": "c1"}}),
+        json.dumps({"ts": 20261101100001, "eventName": "Notification Sent",
+                    "profile": {"phone": 628111111, "platform": "Web"}, "eventProps": {"campaign": "c1"}}),
+    ])
+    ingest_day(D1, cfg)
+    extract_day(D1, cfg, tables=["users"])
+    _source(cfg, "DELETE FROM users WHERE user_id = 2")
+    extract_day(D2, cfg, tables=["users"])
+    assert _found(cfg, ("628122222",))
+    report = erase(cfg, D2)
+    assert report.users[2]["purged"]["raw.clevertap_events"] == 1
+    assert _found(cfg, ("628122222",)) == {}
+    assert "raw.clevertap_events" in _found(cfg, ("628111111",))  # user 1's event stays
