@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import f1_score
+from sklearn.metrics import balanced_accuracy_score, f1_score
 
 from ml.sape.text import sentence_vectorizer
 
@@ -62,15 +62,16 @@ class SentenceCategoryClassifier(ClassifierMixin, BaseEstimator):
             record = {"positive_share": round(float(yc.mean()), 4), "class_weight": self.class_weight}
             threshold = 0.5 if self.threshold == "tune" else float(self.threshold)
             yt, yv = yc[~validation], yc[validation]
-            if self.threshold == "tune" and yv.any() and yt.any() and not yt.all():
+            if self.threshold == "tune" and yv.any() and not yv.all() and yt.any() and not yt.all():
                 p = self._model().fit(M[~validation], yt).predict_proba(M[validation])[:, 1]
-                f1 = [f1_score(yv, p >= t, zero_division=0) for t in THRESHOLDS]
-                best = np.flatnonzero(np.isclose(f1, max(f1)))  # ties: the middle of the best range
+                ba = [balanced_accuracy_score(yv, p >= t) for t in THRESHOLDS]
+                best = np.flatnonzero(np.isclose(ba, max(ba)))  # ties: the middle of the best range
                 threshold = float(THRESHOLDS[best[len(best) // 2]])
-                record.update(chosen_by=f"best positive-class F1 on a {self.validation_share:.0%} validation split",
+                record.update(chosen_by=f"best balanced accuracy on a {self.validation_share:.0%} validation split",
                               validation_sentences=int(validation.sum()),
-                              validation_f1_at_0_5=round(float(f1_score(yv, p >= 0.5, zero_division=0)), 4),
-                              validation_f1_at_threshold=round(float(max(f1)), 4))
+                              validation_balanced_accuracy_at_0_5=round(float(ba[list(THRESHOLDS).index(0.5)]), 4),
+                              validation_balanced_accuracy_at_threshold=round(float(max(ba)), 4),
+                              validation_f1_at_threshold=round(float(f1_score(yv, p >= threshold, zero_division=0)), 4))
             else:
                 record["chosen_by"] = "fixed" if self.threshold != "tune" else "0.5 (too few sentences to tune)"
             record["threshold"] = threshold
