@@ -227,11 +227,10 @@ def sape_balanced(results_dir: Path) -> str:
     rows = []
     for c in "SAP":
         g, r = f["sentence_accuracy"][c], sections["sentence"][c]
-        rows.append([c, f"{_pct(sections['label_shares'][c])}", f"{num(r['balanced_accuracy'])} / "
-                     f"{num(r['balanced_reference'])}", f"{num(g.get('balanced_accuracy'))} / "
-                     f"{num(g.get('balanced_reference'))}",
-                     f"{num(PUBLIC_CORPUS['first_sentence_classifiers'][c])} / "
-                     f"{num(PUBLIC_CORPUS['balanced_baseline'][c])}"])
+        pair = lambda a, b: f"{num(a)} / {num(b)}"
+        rows.append([c, _pct(sections["label_shares"][c]), pair(r["balanced_accuracy"], r["balanced_reference"]),
+                     pair(g.get("balanced_accuracy"), g.get("balanced_reference")),
+                     pair(PUBLIC_CORPUS["first_sentence_classifiers"][c], PUBLIC_CORPUS["balanced_baseline"][c])])
     targets = f["targets"]
     return (f"Balanced accuracy, model / balanced reference. Generated section-labelled dialogue: "
             f"{_n(sections['consultations'])} consultations, {_n(sections['test_sentences'])} held-out sentences; "

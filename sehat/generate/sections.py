@@ -57,68 +57,74 @@ def section_corpus(n_consultations: int, seed: int = 0) -> pa.Table:
                                              "sentence", "category", "section")}
     mid = 0
     for cid in range(1, n_consultations + 1):
-        dx = DIAGNOSES[int(r.integers(len(DIAGNOSES)))]
-        concept = dx.complaints[0] if dx.complaints[0] in COMPLAINTS else "fever"
-        values = {"p": f"Pasien{cid}", "d": "Sehat", "dx": dx.simple_name,
-                  "m": MEDICINES[int(r.integers(len(MEDICINES)))].name.lower(),
-                  "a": GENERAL_ADVICE[int(r.integers(len(GENERAL_ADVICE)))], "l": "CBC",
-                  "t": "pagi", "te": "morning"}
-
-        def text(bank: tuple[str, ...], role: str) -> str:
-            t = bank[int(r.integers(len(bank)))]
-            question = t.endswith(" ??")
-            t = t[:-3] if question else t
-            options = COMPLAINTS[concept]
-            t = t.format(c=options[int(r.integers(len(options)))].format(n=2).lower(), C="Keluhan",
-                         c2="mual", n=int(r.integers(1, 6)), **values)
-            t += "?" if question and r.random() < 0.6 else ""
-            if r.random() < (0.2 if role == "patient" else 0.05):
-                t = _typo(r, t)
-            return t.lower() if r.random() < 0.15 else t
-
-        def turn(role: str, bank: tuple[str, ...], section: str | None) -> None:
-            nonlocal mid
-            mid += 1
-            for i, s in enumerate(chats.split_sentences(text(bank, role))):
-                slip = r.random() < LABEL_SLIP
-                label = (None, "S", "A", "P")[int(r.integers(4))] if slip else section
-                for k, v in (("consultation_id", cid), ("message_id", mid), ("sentence_index", i),
-                             ("speaker", role), ("sentence", s), ("category", label), ("section", section)):
-                    rows[k].append(v)
-
-        if r.random() < 0.5:
-            turn("doctor", chats.GREETINGS, "E")
-        turn("patient", chats.PATIENT_OPENINGS, "S")
-        history = chats.MAIN_FOLLOW_UPS.get(concept, ()) + chats.GENERIC_MAIN + chats.ADDITIONAL_ASKS
-        for _ in range(int(r.integers(13, 24))):  # history: long, with clinical words and small talk
-            u = r.random()
-            bank = (HISTORY_WITH_CLINICAL_WORDS if u < 0.25 else THINKING_ALOUD if u < 0.33
-                    else chats.DOCTOR_FILLER if u < 0.38 else history)
-            turn("doctor", bank, "S")
-            for _ in range(int(r.integers(1, 3))):
-                v = r.random()
-                turn("patient", PATIENT_HISTORY if v < 0.4 else chats.ADDITIONAL_ANSWERS if v < 0.6
-                     else chats.MAIN_ANSWERS, "S")
-        if r.random() < 0.9:  # assessment: short, sometimes skipped
-            if r.random() < 0.5:  # a section's small talk carries its label too
-                turn("doctor", chats.ACK + chats.DOCTOR_FILLER, "A")
-            turn("doctor", chats.ETIOLOGY, "A")
-            if r.random() < 0.5:
-                turn("doctor", chats.DIFFERENTIAL, "A")
-            if r.random() < 0.5:
-                turn("patient", PATIENT_WORRY, "A")
-        if r.random() < 0.7:  # plan: shorter still
-            if r.random() < 0.4:
-                turn("doctor", chats.ACK + chats.DOCTOR_FILLER, "P")
-            turn("doctor", chats.MEDICAL if r.random() < 0.6 else chats.LIFESTYLE, "P")
-            if r.random() < 0.3:
-                turn("patient", PATIENT_PLAN_REPLY, "P")
-        if r.random() < 0.4:
-            turn("patient", chats.THANKS, None)
-        if r.random() < 0.4:
-            turn("doctor", chats.CLOSINGS, "E")
+        mid = _consultation(r, cid, mid, rows)
     return pa.table({**{k: rows[k] for k in ("consultation_id", "message_id", "sentence_index")},
                      **{k: pa.array(rows[k], pa.string()) for k in ("speaker", "sentence", "category", "section")}})
+
+
+def _consultation(r: np.random.Generator, cid: int, mid: int, rows: dict[str, list]) -> int:
+    """Append one chat's sentences to ``rows``; returns the last message id used."""
+    dx = DIAGNOSES[int(r.integers(len(DIAGNOSES)))]
+    concept = dx.complaints[0] if dx.complaints[0] in COMPLAINTS else "fever"
+    values = {"p": f"Pasien{cid}", "d": "Sehat", "dx": dx.simple_name,
+              "m": MEDICINES[int(r.integers(len(MEDICINES)))].name.lower(),
+              "a": GENERAL_ADVICE[int(r.integers(len(GENERAL_ADVICE)))], "l": "CBC",
+              "t": "pagi", "te": "morning"}
+
+    def text(bank: tuple[str, ...], role: str) -> str:
+        t = bank[int(r.integers(len(bank)))]
+        question = t.endswith(" ??")
+        t = t[:-3] if question else t
+        options = COMPLAINTS[concept]
+        t = t.format(c=options[int(r.integers(len(options)))].format(n=2).lower(), C="Keluhan",
+                     c2="mual", n=int(r.integers(1, 6)), **values)
+        t += "?" if question and r.random() < 0.6 else ""
+        if r.random() < (0.2 if role == "patient" else 0.05):
+            t = _typo(r, t)
+        return t.lower() if r.random() < 0.15 else t
+
+    def turn(role: str, bank: tuple[str, ...], section: str | None) -> None:
+        nonlocal mid
+        mid += 1
+        for i, s in enumerate(chats.split_sentences(text(bank, role))):
+            slip = r.random() < LABEL_SLIP
+            label = (None, "S", "A", "P")[int(r.integers(4))] if slip else section
+            for k, v in (("consultation_id", cid), ("message_id", mid), ("sentence_index", i),
+                         ("speaker", role), ("sentence", s), ("category", label), ("section", section)):
+                rows[k].append(v)
+
+    if r.random() < 0.5:
+        turn("doctor", chats.GREETINGS, "E")
+    turn("patient", chats.PATIENT_OPENINGS, "S")
+    history = chats.MAIN_FOLLOW_UPS.get(concept, ()) + chats.GENERIC_MAIN + chats.ADDITIONAL_ASKS
+    for _ in range(int(r.integers(13, 24))):  # history: long, with clinical words and small talk
+        u = r.random()
+        bank = (HISTORY_WITH_CLINICAL_WORDS if u < 0.25 else THINKING_ALOUD if u < 0.33
+                else chats.DOCTOR_FILLER if u < 0.38 else history)
+        turn("doctor", bank, "S")
+        for _ in range(int(r.integers(1, 3))):
+            v = r.random()
+            turn("patient", PATIENT_HISTORY if v < 0.4 else chats.ADDITIONAL_ANSWERS if v < 0.6
+                 else chats.MAIN_ANSWERS, "S")
+    if r.random() < 0.9:  # assessment: short, sometimes skipped
+        if r.random() < 0.5:  # a section's small talk carries its label too
+            turn("doctor", chats.ACK + chats.DOCTOR_FILLER, "A")
+        turn("doctor", chats.ETIOLOGY, "A")
+        if r.random() < 0.5:
+            turn("doctor", chats.DIFFERENTIAL, "A")
+        if r.random() < 0.5:
+            turn("patient", PATIENT_WORRY, "A")
+    if r.random() < 0.7:  # plan: shorter still
+        if r.random() < 0.4:
+            turn("doctor", chats.ACK + chats.DOCTOR_FILLER, "P")
+        turn("doctor", chats.MEDICAL if r.random() < 0.6 else chats.LIFESTYLE, "P")
+        if r.random() < 0.3:
+            turn("patient", PATIENT_PLAN_REPLY, "P")
+    if r.random() < 0.4:
+        turn("patient", chats.THANKS, None)
+    if r.random() < 0.4:
+        turn("doctor", chats.CLOSINGS, "E")
+    return mid
 
 
 def shares(table: pa.Table) -> dict[str, float]:
