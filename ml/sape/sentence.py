@@ -9,10 +9,11 @@ threshold an unweighted logistic regression found almost none of the Assessment 
 with ``class_weight="balanced"``, which puts the operating point with the best balanced accuracy near 0.5:
 the default ``threshold=0.5``. ``threshold="tune"`` chooses it instead on a seeded validation split
 (``validation_share`` of the sentences, best balanced accuracy, then refit on every sentence); on small
-label sets that moved thresholds on a few dozen positives and lost balanced accuracy (P 0.81 vs 0.84 on
-200 section-labelled consultations), and tuning for positive-class F1 accepted nearly every sentence of
-the 88% S class (the balanced accuracy of 0.55 on a public corpus). ``imbalance_`` records, per category,
-the positive share and the threshold with how it was chosen.
+label sets that moved thresholds on a few dozen positives and lost balanced accuracy (P on 200
+section-labelled consultations fell below the balanced reference, :mod:`ml.sape.baseline`), and tuning
+for positive-class F1 accepted nearly every sentence of the 88% S class (balanced accuracy 0.55 on a
+public corpus). ``imbalance_`` records, per category, the positive share and the threshold with how it
+was chosen.
 """
 
 from __future__ import annotations
