@@ -73,6 +73,7 @@ def test_a_day_with_empty_sources_builds_on_duckdb(empty_day, tmp_path):
 
 
 @pytest.mark.spark
+@pytest.mark.timeout(1800)  # ~4 min alone; a whole-project dbt build on Spark passed 15 min on a loaded 2-core machine
 def test_a_day_with_empty_sources_builds_on_spark(empty_day, tmp_path):
     from tests.spark.conftest import _require_spark
 
