@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ml.sape.baseline import BalancedBaseline
 from ml.sape.dictionary import DictionaryQuestionClassifier
 from ml.sape.features import NUMERIC, quantitative_features
 from ml.sape.qualitative import SapeScorer
@@ -111,11 +112,14 @@ def _evaluate(data: LabelledData, out_dir: Path | None, test_share: float, seed:
     # qualitative: sentence classifiers, subcategories, categories
     model = SapeScorer().fit(tr_s, tr_c)
     accepted = model.accepted_sentences(te_s)
+    reference = BalancedBaseline().fit(tr_s["sentence"], tr_s["category"]).predict(te_s["sentence"])
     report["sentence"] = {}
     for k, cat in enumerate(SAP):
         y = (te_s["category"] == cat).to_numpy()
         report["sentence"][cat] = {"model": _acc(accepted[:, k], y), "best_achievable":
-                                   _acc((truth_s["category"] == cat).to_numpy(), y) if truth_s is not None else None}
+                                   _acc((truth_s["category"] == cat).to_numpy(), y) if truth_s is not None else None,
+                                   "balanced_accuracy": _balanced(accepted[:, k], y),
+                                   "balanced_reference": _balanced(reference[:, k], y)}
     pred = model.predict(te_s).set_index("consultation_id")
     labels = te_c.set_index("consultation_id").loc[pred.index]
     truth_c = (data.truth_consultations.set_index("consultation_id").loc[pred.index]
@@ -168,6 +172,13 @@ def _acc(pred, y) -> float:
     return round(float(np.mean(np.asarray(pred) == np.asarray(y))), 4)
 
 
+def _balanced(pred, y) -> float | None:
+    from sklearn.metrics import balanced_accuracy_score
+
+    y = np.asarray(y, bool)
+    return round(float(balanced_accuracy_score(y, np.asarray(pred, bool))), 4) if 0 < y.sum() < len(y) else None
+
+
 def comparison_rows(report: dict) -> list[tuple]:
     """(category, quantitative best, qualitative, best achievable, majority) per S/A/P."""
     rows = []
@@ -198,10 +209,12 @@ def markdown(report: dict) -> str:
     for sub in [s for s in SUBCATEGORIES if s in report["qualitative"]]:
         r = report["qualitative"][sub]
         out.append(f"| {sub} | {f(r['model'])} | {f(r['best_achievable'])} | {f(r['majority'])} |")
-    out += ["", "## Sentence classifiers (binary, per category)", "", "| category | model | best achievable |",
-            "| --- | --- | --- |"]
+    out += ["", "## Sentence classifiers (binary, per category)", "",
+            "| category | model | best achievable | balanced accuracy | balanced reference (ml.sape.baseline) |",
+            "| --- | --- | --- | --- | --- |"]
     for cat, r in report["sentence"].items():
-        out.append(f"| {cat} | {f(r['model'])} | {f(r['best_achievable'])} |")
+        out.append(f"| {cat} | {f(r['model'])} | {f(r['best_achievable'])} | {f(r.get('balanced_accuracy'))} | "
+                   f"{f(r.get('balanced_reference'))} |")
     q = report.get("question")
     if q:
         out += ["", "## Question classifier", "",

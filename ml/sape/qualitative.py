@@ -44,7 +44,7 @@ SCORE_COLUMNS = list(SUBCATEGORIES) + [f"{c.lower()}_score" for c in CATEGORIES]
 class SapeScorer(BaseEstimator):
     """``fit(sentences, consultation_labels)``; ``predict(sentences)`` -> one row per consultation."""
 
-    def __init__(self, sentence_C: float = 4.0, subcategory_C: float = 1.0, threshold: float | str = "tune",
+    def __init__(self, sentence_C: float = 4.0, subcategory_C: float = 1.0, threshold: float | str = 0.5,
                  random_state: int = 0):
         self.sentence_C = sentence_C
         self.subcategory_C = subcategory_C

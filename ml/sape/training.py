@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score, recall_score
 
+from ml.sape.baseline import BalancedBaseline
 from ml.sape.evaluate import LabelledData, split
 from ml.sape.qualitative import SapeScorer
 from ml.sape.question import QuestionClassifier, strip_question_marks
@@ -58,14 +59,26 @@ def binary_figures(y_true, y_pred) -> dict:
     }
 
 
-def score_model(model: SapeScorer, sentences: pd.DataFrame, consultation_labels: pd.DataFrame | None = None) -> dict:
-    """Figures of a fitted model on labelled sentences (and consultation labels when given)."""
+def score_model(model: SapeScorer, sentences: pd.DataFrame, consultation_labels: pd.DataFrame | None = None,
+                baseline: BalancedBaseline | None = None) -> dict:
+    """Figures of a fitted model on labelled sentences (and consultation labels when given).
+
+    Each sentence category also gets ``balanced_reference``: the figures of the balanced baseline
+    (:mod:`ml.sape.baseline`) fitted on the same training labels (``baseline``, else the one the model
+    carries as ``baseline_``; None for a model saved without one)."""
     check_sentences(sentences)
     ordered = sentences.sort_values(KEYS, kind="stable").reset_index(drop=True)
     accepted = model.accepted_sentences(ordered)
-    out = {"sentences": len(ordered), "consultations": int(ordered["consultation_id"].nunique()),
-           "sentence": {c: binary_figures(ordered["category"].to_numpy() == c, accepted[:, k])
-                        for k, c in enumerate(SAP)}}
+    baseline = baseline if baseline is not None else getattr(model, "baseline_", None)
+    reference = baseline.predict(ordered["sentence"]) if baseline is not None else None
+    out = {"sentences": len(ordered), "consultations": int(ordered["consultation_id"].nunique()), "sentence": {}}
+    for k, c in enumerate(SAP):
+        y = ordered["category"].to_numpy() == c
+        figures = binary_figures(y, accepted[:, k])
+        figures["balanced_reference"] = (None if reference is None else
+                                         {m: v for m, v in binary_figures(y, reference[:, k]).items()
+                                          if m in ("accuracy", "balanced_accuracy", "macro_f1", "positive_f1")})
+        out["sentence"][c] = figures
     if consultation_labels is not None:
         pred = model.predict(ordered).set_index("consultation_id")
         truth = consultation_labels.set_index("consultation_id").reindex(pred.index)
@@ -106,11 +119,13 @@ def train(data: LabelledData, seed: int = 0, holdout: float = 0.2,
         tr_c = cl[cl.consultation_id.isin(train_ids)] if cl is not None else None
         te_c = cl[cl.consultation_id.isin(test_ids)] if cl is not None else None
         held = SapeScorer(random_state=seed).fit(tr_s, tr_c)
+        reference = BalancedBaseline().fit(tr_s["sentence"], tr_s["category"])
         metrics = {"label_source": label_source, "labelled_sentences": len(sl),
                    "labelled_consultations": int(sl["consultation_id"].nunique()),
-                   "holdout": score_model(held, te_s, te_c),
+                   "holdout": score_model(held, te_s, te_c, reference),
                    "question": question_figures(tr_s, te_s, seed)}
         model = SapeScorer(random_state=seed).fit(sl, cl)
+        model.baseline_ = BalancedBaseline().fit(sl["sentence"], sl["category"])  # for evaluate --model --test
     model.label_source_ = label_source
     metrics["imbalance"] = model.sentence_model_.imbalance_
     metrics["skipped"] = model.skipped_

@@ -205,15 +205,19 @@ def sape(
     score_consultations: int = typer.Option(3000, help="Generated consultations scored for throughput."),
     report_dir: Annotated[Path | None, typer.Option(help="Also write the evaluation report (report.md, plots)"
                                                          " here.")] = None,
+    section_consultations: int = typer.Option(800, help="Generated section-labelled consultations (realistic "
+                                                        "imbalance) for the balanced-reference comparison."),
 ) -> None:
-    """SAPE: accuracy against the targets and the best achievable, scoring throughput on one core."""
+    """SAPE: accuracy against the targets, the best achievable and the balanced reference; throughput on one core."""
     from sehat.bench.sape import bench_sape
 
     with console.status("benchmarking SAPE"):
-        figures = bench_sape(consultations, score_consultations, report_dir=report_dir)
+        figures = bench_sape(consultations, score_consultations, report_dir=report_dir,
+                             section_consultations=section_consultations)
     console.print_json(json.dumps(figures, default=str))
     _written("sape", figures, _command(f"sehat bench sape --consultations {consultations} "
-                                       f"--score-consultations {score_consultations}"))
+                                       f"--score-consultations {score_consultations} "
+                                       f"--section-consultations {section_consultations}"))
 
 
 @app.command()

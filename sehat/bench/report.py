@@ -261,6 +261,36 @@ def sape_comparison(results_dir: Path) -> str:
             + "\n" + _table(["classifier", "model", "best achievable"], classifiers) + _source("sape", payload))
 
 
+def sape_balanced(results_dir: Path) -> str:
+    """Balanced accuracy of the sentence classifiers beside the balanced reference (ml.sape.baseline)."""
+    from ml.sape.baseline import PUBLIC_CORPUS
+
+    payload = _load("sape", results_dir)
+    f = payload["figures"]
+    sections = f.get("section_labelled")
+    if not sections:
+        return "No balanced-reference figures yet: run `sehat bench sape`.\n"
+    num = lambda v: "-" if v is None else f"{v:.3f}"
+    rows = []
+    for c in "SAP":
+        g, r = f["sentence_accuracy"][c], sections["sentence"][c]
+        pair = lambda a, b: f"{num(a)} / {num(b)}"
+        rows.append([c, _pct(sections["label_shares"][c]), pair(r["balanced_accuracy"], r["balanced_reference"]),
+                     pair(g.get("balanced_accuracy"), g.get("balanced_reference")),
+                     pair(PUBLIC_CORPUS["first_sentence_classifiers"][c], PUBLIC_CORPUS["balanced_baseline"][c])])
+    targets = f["targets"]
+    return (f"Balanced accuracy, model / balanced reference. Generated section-labelled dialogue: "
+            f"{_n(sections['consultations'])} consultations, {_n(sections['test_sentences'])} held-out sentences; "
+            f"generated SAPE chats: {_n(f['test_consultations'])} held-out consultations. The public corpus "
+            "column is quoted (not measured here: the corpus is not available offline).\n\n"
+            + _table(["category", "label share (section-labelled)", "section-labelled (generated)",
+                      "SAPE chats (generated)", "public corpus (quoted: first classifiers / reference)"], rows)
+            + f"\nTargets: balanced accuracy >= 0.60 on the section-labelled set "
+              f"{_met(targets.get('section_balanced_accuracy_at_least_0_60', False))}; never more than 0.02 below "
+              f"the reference {_met(targets.get('never_more_than_0_02_below_the_balanced_reference', False))}.\n"
+            + _source("sape", payload))
+
+
 def sape_throughput(results_dir: Path) -> str:
     payload = _load("sape", results_dir)
     s = payload["figures"]["scoring"]
@@ -362,6 +392,7 @@ TABLES: dict[str, Callable[[Path], str]] = {
     "medicine-parser": medicine_parser,
     "sape-comparison": sape_comparison,
     "sape-throughput": sape_throughput,
+    "sape-balanced": sape_balanced,
     "dag-parse": dag_parse,
     "dbt-routes": dbt_routes,
     "scale-stages": scale_stages,

@@ -92,14 +92,16 @@ def _evaluate_saved(model: Path, test: Path, consultations: Path | None) -> None
     figures["label_source"] = getattr(scorer, "label_source_", "unknown")
     typer.echo(json.dumps(figures, indent=2, default=_json_default))
     f = lambda v: "-" if v is None else f"{v:.3f}"
-    typer.echo("| what | n | positives | accuracy (majority) | balanced acc. (majority) | macro-F1 (majority) |")
-    typer.echo("| --- | --- | --- | --- | --- | --- |")
+    typer.echo("| what | n | positives | accuracy (majority) | balanced acc. (majority) | macro-F1 (majority) "
+               "| balanced acc. of the balanced reference |")
+    typer.echo("| --- | --- | --- | --- | --- | --- | --- |")
     rows = [(f"sentence {c}", r) for c, r in figures["sentence"].items()]
     rows += list(figures.get("subcategory", {}).items())
     for name, r in rows:
-        m = r["majority"]
+        m, ref = r["majority"], r.get("balanced_reference") or {}
         typer.echo(f"| {name} | {r['n']} | {r['positives']} | {f(r['accuracy'])} ({f(m['accuracy'])}) | "
-                   f"{f(r['balanced_accuracy'])} ({f(m['balanced_accuracy'])}) | {f(r['macro_f1'])} ({f(m['macro_f1'])}) |")
+                   f"{f(r['balanced_accuracy'])} ({f(m['balanced_accuracy'])}) | {f(r['macro_f1'])} ({f(m['macro_f1'])}) "
+                   f"| {f(ref.get('balanced_accuracy'))} |")
 
 
 @app.command()

@@ -54,18 +54,20 @@ def _fill(rng, template: str) -> str:
 
 
 def sentence_labels(n_consultations: int = 120, seed: int = 0, minority_share: float = 0.12,
-                    label_noise: float = 0.25) -> pd.DataFrame:
+                    label_noise: float = 0.25, assessment_share: float | None = None) -> pd.DataFrame:
     """Required columns only: consultation_id, message_id, sentence_index, speaker, sentence, category.
 
-    ``label_noise``: share of A and P sentences a labeller tagged S (they read like history taking).
+    ``minority_share``: share of doctor sentences written as A or P, ``assessment_share`` of them A (default
+    half). ``label_noise``: share of A and P sentences a labeller tagged S (they read like history taking).
     """
+    assessment_share = minority_share / 2 if assessment_share is None else assessment_share
     rng = np.random.default_rng(seed)
     rows = []
     for cid in range(1, n_consultations + 1):
         message_id = cid * 1000
         for _ in range(rng.integers(10, 16)):
             u = rng.random()
-            if u < minority_share / 2:
+            if u < assessment_share:
                 category, sentence = "A", _fill(rng, rng.choice(ASSESSMENT))
             elif u < minority_share:
                 category, sentence = "P", _fill(rng, rng.choice(PLANNING))
