@@ -175,16 +175,16 @@ def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: dict[str, set
 
 
 def known_pii_values(con) -> dict[str, set[str]]:
-    """The warehouse's known PII values (e-mails and phones of ``restricted.customer_pii``), when the
+    """The warehouse's known PII values (e-mails and phones of ``restricted.dim_customer_pii``), when the
     connection can read that relation; empty sets otherwise (the pattern scan still runs)."""
     has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'restricted'"
-                      " AND table_name = 'customer_pii'").fetchone()[0]
+                      " AND table_name = 'dim_customer_pii'").fetchone()[0]
     if not has:
         has = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'restricted'"
-                          " AND view_name = 'customer_pii'").fetchone()[0]
+                          " AND view_name = 'dim_customer_pii'").fetchone()[0]
     if not has:
         return {"email": set(), "phone": set()}
-    rows = con.execute("SELECT email, phone FROM restricted.customer_pii").fetchall()
+    rows = con.execute("SELECT email, phone FROM restricted.dim_customer_pii").fetchall()
     return {"email": {r[0] for r in rows if r[0]}, "phone": {r[1] for r in rows if r[1]}}
 
 

@@ -10,4 +10,4 @@
 ) }}
 
 select segment_name, customer_key, as_of_date
-from {{ ref('segment_memberships_current') }}
+from {{ ref('fct_segment_memberships_current') }}
