@@ -5,7 +5,7 @@
 -- others when the share low is >= 0.5 over at least 5 scored consultations. The bad-rating rate
 -- (1-2 stars among rated consultations) is beside it. A view: it reads the latest scores (a table on
 -- Spark, whose tables the DuckDB file imports).
-{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
+{{ config(materialized=sehat.view_materialization()) }}
 
 with scored as (
 
