@@ -50,8 +50,10 @@ bench: setup  ## benchmarks: prints figures and writes them to benchmarks/result
 figures: setup  ## regenerate the figure tables of README.md and docs/ from benchmarks/results/*.json
 	$(BIN)/sehat bench report
 
-lint: setup  ## ruff
+lint: setup  ## ruff, and the dbt project's conventions (dbt-bouncer on a fresh dbt parse; dbt_project/dbt-bouncer.yml)
 	$(BIN)/ruff check sehat ml dags plugins tests
+	cd dbt_project && SEHAT_WAREHOUSE=target/never-opened.duckdb ../$(BIN)/dbt parse --profiles-dir . --quiet
+	$(BIN)/dbt-bouncer --config-file dbt_project/dbt-bouncer.yml
 
 lock:  ## re-resolve requirements.lock after editing pyproject.toml
 	$(BIN)/uv pip compile pyproject.toml --extra orchestration --extra dev --python-version 3.11 -o requirements.lock

@@ -2,7 +2,7 @@
 ### sehat_consultation_quality: retrain SAPE scoring, score every eligible consultation, gate, publish
 
 Scheduled by the asset `sehat://warehouse/marts` (emitted by `sehat_transform`), so it runs on the
-marts of the day just built (`marts.consultation_sentences`, `marts.consultation_features`, human
+marts of the day just built (`marts.fct_consultation_sentences`, `marts.fct_consultation_features`, human
 labels in `staging.stg_labels__*`).
 
 1. `train_and_score` (reads the snapshot, no writer): retrains the qualitative SAPE scorer on the
@@ -14,7 +14,7 @@ labels in `staging.stg_labels__*`).
 3. `publish_model`: promotes model + scores (`$SEHAT_PUBLISH_DIR/models/sape/<version>`, atomic
    `CURRENT`).
 4. `write_scores` (pool `duckdb_writer`): upserts the published scores into `ml.sape_scores`,
-   rebuilds the dbt view `doctor_consultation_quality` over it and refreshes the read-only snapshot.
+   rebuilds the dbt view `agg_doctor_consultation_quality` over it and refreshes the read-only snapshot.
 
 Model card and the comparison with the quantitative approach: `docs/sape.md`.
 """
@@ -72,7 +72,7 @@ def sehat_consultation_quality():
         from sehat.warehouse import refresh_reader
 
         written = write(live_scores(version=published["published"]["model_version"]))
-        dbt_build(select="stg_ml__sape_scores doctor_consultation_quality")
+        dbt_build(select="stg_ml__sape_scores agg_doctor_consultation_quality")
         refresh_reader()
         return {**published, "scores": written}
 

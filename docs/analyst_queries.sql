@@ -51,7 +51,7 @@ LIMIT 20;
 SELECT segment_name, as_of_date,
        count(*) FILTER (WHERE change = 'entered') AS entered,
        count(*) FILTER (WHERE change = 'exited')  AS exited
-FROM marts.segment_membership_changes
+FROM marts.fct_segment_membership_changes
 GROUP BY ALL
 ORDER BY segment_name, as_of_date DESC;
 
@@ -78,5 +78,5 @@ ORDER BY dbt_valid_from;
 -- 10. Experiment results per variant (the tests and intervals are in ml.experiment_tests).
 SELECT experiment_id, variant, exposed_registered, round(order_conversion_rate, 4) AS conversion,
        round(revenue_per_user) AS revenue_per_user, round(content_ctr, 4) AS content_ctr
-FROM marts.experiment_variant_results
+FROM marts.agg_experiment_variant_results
 ORDER BY experiment_id, variant;

@@ -20,7 +20,7 @@ What is purged (policy; docs/design.md, "Deletions at the source and erasure"):
   events of the user's devices before login carry none of them and stay, no longer linked to anyone;
 * ``raw.clevertap_quarantine``: lines whose ``raw_line`` holds the user's identity (as a JSON
   string) or an e-mail address or phone number of the user, deleted;
-* ``restricted.customer_pii``: the user's rows, deleted (the next dbt build leaves them out too);
+* ``restricted.dim_customer_pii``: the user's rows, deleted (the next dbt build leaves them out too);
 * ``snapshots.customer_profiles_snapshot``: masked name and hashed e-mail / phone set NULL on
   every version of the user's rows.
 
@@ -270,10 +270,10 @@ def _purge_all(con: duckdb.DuckDBPyConnection) -> dict[str, dict[int, int]]:
             con, "staging.stg_clevertap__events", _event_matches("staging.stg_clevertap__events"), "DELETE")
     if _has_table(con, "raw", "clevertap_quarantine"):
         out["raw.clevertap_quarantine"] = _purge(con, "raw.clevertap_quarantine", _quarantine_matches(), "DELETE")
-    if _has_table(con, "restricted", "customer_pii"):
-        out["restricted.customer_pii"] = _purge(
-            con, "restricted.customer_pii",
-            f"SELECT rowid AS rid, user_id FROM restricted.customer_pii WHERE user_id IN {subjects}", "DELETE")
+    if _has_table(con, "restricted", "dim_customer_pii"):
+        out["restricted.dim_customer_pii"] = _purge(
+            con, "restricted.dim_customer_pii",
+            f"SELECT rowid AS rid, user_id FROM restricted.dim_customer_pii WHERE user_id IN {subjects}", "DELETE")
     if _has_table(con, "snapshots", "customer_profiles_snapshot"):
         cols = [c for c in SNAPSHOT_PII_COLUMNS if c in _columns(con, "snapshots", "customer_profiles_snapshot")]
         if cols:

@@ -1,6 +1,6 @@
 """Experiment analysis: from the results mart to tests, intervals and a report with plots.
 
-Input: ``marts.experiment_customer_metrics`` (one row per exposed customer and
+Input: ``marts.fct_experiment_customer_metrics`` (one row per exposed customer and
 experiment, built by dbt from ``Experiment Viewed`` events). For every experiment:
 
 * **Sample-ratio mismatch**: chi-square goodness of fit of the exposed counts per

@@ -32,7 +32,7 @@ a hand-written model must do the same (the release gate refuses a publication th
 
 ``sehat personalisation compile-segments`` (:func:`compile_segments`) writes one dbt model per
 condition segment plus their docs/tests, the membership union and exposures into
-``dbt_project/models/marts/segments/``; ``--check`` fails when the committed files
+``dbt_project/models/marts/segments/generated/``; ``--check`` fails when the committed files
 are stale (CI runs it through the tests). An invalid definition raises
 :class:`SegmentDefinitionError` naming the file and the problem.
 
@@ -56,7 +56,7 @@ import yaml
 from sehat.config import DBT_PROJECT_DIR
 
 DEFINITIONS_DIR = DBT_PROJECT_DIR / "segments"
-MODELS_DIR = DBT_PROJECT_DIR / "models" / "marts" / "segments"
+MODELS_DIR = DBT_PROJECT_DIR / "models" / "marts" / "segments" / "generated"  # only generated files
 PROFILE_YML = DBT_PROJECT_DIR / "models" / "intermediate" / "customers" / "_int_customers__models.yml"
 PROFILE_MODEL = "int_customers_profiled"
 # Customers deleted at the source: every segment leaves them out (the hand-written ones too).
@@ -455,7 +455,7 @@ def compiled_files(defs: list[SegmentDefinition] | None = None) -> dict[Path, st
     defs = load_definitions() if defs is None else defs
     files = {MODELS_DIR / f"{d.model_name}.sql": _render_model(d) for d in defs if d.condition}
     files[MODELS_DIR / "_segments__generated.yml"] = _render_properties(defs)
-    files[MODELS_DIR / "segment_memberships_current.sql"] = _render_union(defs)
+    files[MODELS_DIR / "fct_segment_memberships_current.sql"] = _render_union(defs)
     return files
 
 

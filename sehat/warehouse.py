@@ -11,7 +11,7 @@ so Sehat keeps two files:
 
   - the **restricted snapshot** (:func:`restricted_path`, ``sehat_restricted.duckdb``
     beside the writer file): a copy of the whole checkpointed writer file, raw,
-    staging, identity and ``restricted.customer_pii`` included. Pipeline jobs that
+    staging, identity and ``restricted.dim_customer_pii`` included. Pipeline jobs that
     read staging (models, status) open it with :func:`restricted_reader`; analysts
     must not get read access to it (file permissions are the only door DuckDB has);
   - the **analysts' snapshot** (``reader_path``, ``sehat_read.duckdb``): a fresh file

@@ -178,7 +178,7 @@ def rank_content(cfg: Settings | None = None, min_impressions: int = 200, evict_
 
     cfg = cfg or settings()
     with reader(cfg) as con:
-        perf = con.execute("SELECT * FROM marts.content_performance ORDER BY segment_name, content_id").df()
+        perf = con.execute("SELECT * FROM marts.agg_content_performance ORDER BY segment_name, content_id").df()
         as_of = _as_of(con)
     if perf.empty:
         return {"items": 0}
@@ -200,8 +200,8 @@ def analyse_experiments(cfg: Settings | None = None, report_dir: Path | None = N
 
     cfg = cfg or settings()
     with reader(cfg) as con:
-        metrics = con.execute("SELECT * FROM marts.experiment_customer_metrics").df()
-        variants = con.execute("SELECT * FROM marts.experiment_variant_results").df()
+        metrics = con.execute("SELECT * FROM marts.fct_experiment_customer_metrics").df()
+        variants = con.execute("SELECT * FROM marts.agg_experiment_variant_results").df()
         as_of = _as_of(con)
     tests = analyse(metrics)
     if tests.empty:

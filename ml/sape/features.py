@@ -1,4 +1,4 @@
-"""Quantitative consultation features (the write-up's first approach), as in ``marts.consultation_features``.
+"""Quantitative consultation features (the write-up's first approach), as in ``marts.fct_consultation_features``.
 
 The dbt mart computes them in the warehouse; :func:`quantitative_features` computes the same columns
 with DuckDB from labelled frames (the label format of ``data/labels/README.md``, plus messages), so

@@ -8,11 +8,11 @@ them in this order:
    :func:`eligible_sentences` (read the snapshot), :func:`train` (fits
    :class:`~ml.sape.qualitative.SapeScorer` on a train part of the labelled consultations, measures
    it on the held-out part, refits on all labels) and :func:`score` (every eligible consultation,
-   ``marts.consultation_features.is_eligible``);
+   ``marts.fct_consultation_features.is_eligible``);
 2. (release) gate and publish the model + scores;
 3. :func:`write_scores` (writer pool): replaces the scored rows of ``ml.sape_scores`` with the
    published scores (one row per consultation, the latest score); the caller then rebuilds
-   ``doctor_consultation_quality`` and refreshes the snapshot.
+   ``agg_doctor_consultation_quality`` and refreshes the snapshot.
 """
 
 from __future__ import annotations
@@ -53,17 +53,17 @@ def load_labelled(con) -> LabelledData:
     sentences = con.execute(
         "SELECT consultation_id, message_id, sentence_index, speaker, sentence,"
         " label_is_question AS is_question, label_category AS category"
-        " FROM marts.consultation_sentences WHERE is_labelled").df()
+        " FROM marts.fct_consultation_sentences WHERE is_labelled").df()
     consultations = con.execute(
         f"SELECT consultation_id, {', '.join(SCORE_COLUMNS)} FROM staging.stg_labels__sape_consultation_labels"
-        " WHERE consultation_id IN (SELECT consultation_id FROM marts.consultation_sentences WHERE is_labelled)").df()
+        " WHERE consultation_id IN (SELECT consultation_id FROM marts.fct_consultation_sentences WHERE is_labelled)").df()
     return LabelledData(sentence_labels=sentences, consultation_labels=consultations)
 
 
 def eligible_sentences(con) -> pd.DataFrame:
     return con.execute(
         "SELECT s.consultation_id, s.message_id, s.sentence_index, s.speaker, s.sentence"
-        " FROM marts.consultation_sentences s JOIN marts.consultation_features f USING (consultation_id)"
+        " FROM marts.fct_consultation_sentences s JOIN marts.fct_consultation_features f USING (consultation_id)"
         " WHERE f.is_eligible").df()
 
 

@@ -18,7 +18,7 @@ The flow of the write-up, per consultation:
    first and last message.
 
 Input frames (the documented label format, ``data/labels/README.md``; the mart
-``marts.consultation_sentences`` has the same columns):
+``marts.fct_consultation_sentences`` has the same columns):
 
 * sentences: ``consultation_id, message_id, sentence_index, speaker, sentence`` (+ ``category`` to fit);
 * consultation labels (fit only, optional): ``consultation_id`` + any of the six S/A/P subcategory

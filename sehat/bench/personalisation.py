@@ -111,7 +111,7 @@ def bench_customer_view(customers: int = 100_000, days: int = 3, work_dir: Path 
         with duckdb.connect(str(cfg.warehouse_path), read_only=True) as con:
             n_view = con.execute("SELECT count(*) FROM marts.dim_customers").fetchone()[0]
             n_events = con.execute("SELECT count(*) FROM raw.clevertap_events").fetchone()[0]
-            n_members = con.execute("SELECT count(*) FROM marts.segment_memberships_current").fetchone()[0]
+            n_members = con.execute("SELECT count(*) FROM marts.fct_segment_memberships_current").fetchone()[0]
         return {
             "customers_generated": customers,
             "days": days,

@@ -341,16 +341,16 @@ def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: KnownPII | di
 
 
 def known_pii_values(con) -> KnownPII:
-    """The warehouse's known PII values (the e-mails and phones of ``restricted.customer_pii``),
+    """The warehouse's known PII values (the e-mails and phones of ``restricted.dim_customer_pii``),
     when the connection can read that relation; none otherwise (the pattern scan still runs)."""
     has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'restricted'"
-                      " AND table_name = 'customer_pii'").fetchone()[0]
+                      " AND table_name = 'dim_customer_pii'").fetchone()[0]
     if not has:
         has = con.execute("SELECT count(*) FROM duckdb_views() WHERE schema_name = 'restricted'"
-                          " AND view_name = 'customer_pii'").fetchone()[0]
+                          " AND view_name = 'dim_customer_pii'").fetchone()[0]
     if not has:
         return KnownPII.of(None)
-    return KnownPII.of({column: con.execute(f"SELECT {column} FROM restricted.customer_pii"
+    return KnownPII.of({column: con.execute(f"SELECT {column} FROM restricted.dim_customer_pii"
                                             f" WHERE {column} IS NOT NULL").to_arrow_table()[column]
                         for column in ("email", "phone")})
 

@@ -20,7 +20,7 @@ from sehat.warehouse import restricted_reader
 pytestmark = pytest.mark.e2e  # generated sample + extraction + dbt build
 
 START, DAYS = date(2026, 11, 1), 4
-SELECT = "+consultation_features +consultation_sentences +doctor_consultation_quality"
+SELECT = "+fct_consultation_features +fct_consultation_sentences +agg_doctor_consultation_quality"
 pytestmark = pytest.mark.e2e  # generates a sample and builds the warehouse with dbt
 
 
@@ -51,11 +51,11 @@ def test_sql_sentences_are_the_generator_sentences(warehouse):
     cfg, summary = warehouse
     truth = cfg.data_dir / "truth" / "sape_sentences.parquet"
     with restricted_reader(cfg) as con:
-        n = con.execute("SELECT count(*) FROM marts.consultation_sentences").fetchone()[0]
+        n = con.execute("SELECT count(*) FROM marts.fct_consultation_sentences").fetchone()[0]
         same = con.execute(
-            f"SELECT count(*) FROM marts.consultation_sentences s JOIN read_parquet('{truth}') t"
+            f"SELECT count(*) FROM marts.fct_consultation_sentences s JOIN read_parquet('{truth}') t"
             " USING (message_id, sentence_index) WHERE s.sentence = t.sentence AND s.speaker = t.speaker").fetchone()[0]
-        labelled = con.execute("SELECT count(*) FROM marts.consultation_sentences WHERE is_labelled").fetchone()[0]
+        labelled = con.execute("SELECT count(*) FROM marts.fct_consultation_sentences WHERE is_labelled").fetchone()[0]
     assert n == summary["sape_labels"]["sentences"] == same
     assert labelled == summary["sape_labels"]["labelled_sentences"]
 
@@ -65,13 +65,13 @@ def test_eligibility_and_features(warehouse):
     truth = cfg.data_dir / "truth" / "sape_consultations.parquet"
     with restricted_reader(cfg) as con:
         mismatched = con.execute(
-            f"SELECT count(*) FROM marts.consultation_features f JOIN read_parquet('{truth}') t"
+            f"SELECT count(*) FROM marts.fct_consultation_features f JOIN read_parquet('{truth}') t"
             " USING (consultation_id) WHERE f.is_eligible <> t.eligible").fetchone()[0]
         eligible, labelled, rows, completed = con.execute(
             "SELECT sum(is_eligible::int), sum(is_labelled::int), count(*),"
             " (SELECT count(*) FROM staging.stg_production__consultations WHERE status = 'completed')"
-            " FROM marts.consultation_features").fetchone()
-        bad = con.execute("SELECT count(*) FROM marts.consultation_features WHERE is_eligible AND"
+            " FROM marts.fct_consultation_features").fetchone()
+        bad = con.execute("SELECT count(*) FROM marts.fct_consultation_features WHERE is_eligible AND"
                           " (n_doctor_messages < 5 OR n_patient_messages < 5)").fetchone()[0]
     assert mismatched == 0 and bad == 0
     assert eligible == summary["sape_labels"]["eligible"]
@@ -103,10 +103,10 @@ def test_scoring_is_gated_then_published_into_the_scores_table(warehouse, monkey
     assert release.current_model(cfg)[0] == version
     written = write_scores(release.live_scores(cfg, version=version), cfg)
     assert written["written"] == staged["eligible"] == summary["sape_labels"]["eligible"]
-    dbt_build(select="stg_ml__sape_scores doctor_consultation_quality")
+    dbt_build(select="stg_ml__sape_scores agg_doctor_consultation_quality")
     refresh_reader(cfg)
     with restricted_reader(cfg) as con:
         scored, versions = con.execute("SELECT count(*), count(DISTINCT model_version) FROM ml.sape_scores").fetchone()
-        doctors = con.execute("SELECT count(*), sum(n_scored) FROM marts.doctor_consultation_quality").fetchone()
+        doctors = con.execute("SELECT count(*), sum(n_scored) FROM marts.agg_doctor_consultation_quality").fetchone()
     assert scored == written["written"] and versions == 1
     assert doctors[0] > 0 and doctors[1] == scored

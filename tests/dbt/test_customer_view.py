@@ -32,10 +32,10 @@ def test_no_raw_pii_in_the_analyst_view_but_in_restricted(wh):
     assert wh.query("SELECT count(*) FROM marts.dim_customers WHERE name IS NOT NULL AND name NOT LIKE '_***'")[0][0] == 0
     # the hash in the view is the md5 of the normalised raw value kept in restricted
     mismatches = wh.query("""
-        SELECT count(*) FROM marts.dim_customers d JOIN restricted.customer_pii p USING (customer_key)
+        SELECT count(*) FROM marts.dim_customers d JOIN restricted.dim_customer_pii p USING (customer_key)
         WHERE d.email_md5 IS DISTINCT FROM md5(p.email_normalised)""")[0][0]
     assert mismatches == 0
-    assert wh.query("SELECT count(*) FROM restricted.customer_pii WHERE email LIKE '%@%'")[0][0] > 0
+    assert wh.query("SELECT count(*) FROM restricted.dim_customer_pii WHERE email LIKE '%@%'")[0][0] > 0
 
 
 def test_rfm_and_lifecycle_follow_their_definitions(wh):
@@ -88,11 +88,11 @@ def test_segment_members_are_exactly_the_customers_meeting_the_condition(wh, def
 
 
 def test_membership_history_and_profile_snapshot(wh):
-    days = wh.query("SELECT DISTINCT as_of_date FROM marts.segment_memberships_daily")
+    days = wh.query("SELECT DISTINCT as_of_date FROM marts.fct_segment_memberships_daily")
     assert [d[0] for d in days] == [AS_OF]
     (entered, exited) = wh.query("""SELECT count(*) FILTER (WHERE change = 'entered'), count(*) FILTER (WHERE change = 'exited')
-                                    FROM marts.segment_membership_changes""")[0]
-    assert entered == wh.query("SELECT count(*) FROM marts.segment_memberships_daily")[0][0] and exited == 0
+                                    FROM marts.fct_segment_membership_changes""")[0]
+    assert entered == wh.query("SELECT count(*) FROM marts.fct_segment_memberships_daily")[0][0] and exited == 0
     (versions, customers) = wh.query(
         "SELECT count(*), count(DISTINCT customer_key) FROM snapshots.customer_profiles_snapshot")[0]
     assert versions == customers == wh.query("SELECT count(*) FROM marts.dim_customers")[0][0]

@@ -36,10 +36,10 @@ def test_valid_conditions(condition):
     [
         ("n_orders > 1; drop table marts.dim_customers", "statement separator"),
         ("n_orders > 1) or (1 = 1", None),  # balanced by the wrapper, still one expression: must not parse as more
-        ("customer_key in (select customer_key from restricted.customer_pii)", "subquery"),
-        ("exists (select 1 from restricted.customer_pii)", "subquery"),
-        ("n_orders > 1 union select 1 from restricted.customer_pii", "does not parse"),
-        ("n_orders > 1) union select customer_key from restricted.customer_pii where (true", "one expression"),
+        ("customer_key in (select customer_key from restricted.dim_customer_pii)", "subquery"),
+        ("exists (select 1 from restricted.dim_customer_pii)", "subquery"),
+        ("n_orders > 1 union select 1 from restricted.dim_customer_pii", "does not parse"),
+        ("n_orders > 1) union select customer_key from restricted.dim_customer_pii where (true", "one expression"),
         ("n_orders > 1) group by customer_key having (count(*) > 0", "one expression"),
         ("n_orders > 1) order by (1", "one expression"),
         ("n_orders > 1 -- and nothing else", "comment"),
@@ -47,7 +47,7 @@ def test_valid_conditions(condition):
         ("{{ run_query('drop schema marts cascade') }}", "Jinja"),
         ("getenv('HOME') is not null", "getenv"),
         ("len(read_csv('/etc/passwd')) > 0", "not allowed"),
-        ("customer_pii.email is not null", "bare column"),
+        ("dim_customer_pii.email is not null", "bare column"),
         ("email = 'a@b.id'", "unknown column"),
         ("name = 'Ayu'", "PII"),
         ("no_such_column > 1", "unknown column"),

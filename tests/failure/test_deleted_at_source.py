@@ -27,7 +27,7 @@ def _victim(reference: dict) -> tuple[int, str, list[str]]:
     with restricted_reader(cfg) as con:
         for user_id in sorted(members["user_id"].dropna().astype(int)):
             row = con.execute("SELECT customer_key, identity, email, phone, email_normalised, phone_normalised"
-                              " FROM restricted.customer_pii WHERE user_id = ?", [user_id]).fetchone()
+                              " FROM restricted.dim_customer_pii WHERE user_id = ?", [user_id]).fetchone()
             if not row or not row[2] or not row[3]:
                 continue
             events = con.execute("SELECT DISTINCT email, phone FROM raw.clevertap_events WHERE identity = ?",
@@ -57,7 +57,7 @@ def _tables_holding(con, needles: list[str], schemas: tuple[str, ...] | None = N
 def test_a_user_deleted_at_the_source_is_flagged_unpublished_and_erased(world, reference):
     user_id, customer_key, needles = _victim(reference)
     with restricted_reader(reference["cfg"]) as con:  # the scan finds them where they were
-        assert {"raw.prod_users", "raw.clevertap_events", "restricted.customer_pii"} <= set(
+        assert {"raw.prod_users", "raw.clevertap_events", "restricted.dim_customer_pii"} <= set(
             _tables_holding(con, needles))
 
     home = world.new_home("deleted_at_source")

@@ -53,7 +53,7 @@ def warehouse(sehat_home):
         con.execute("""
             CREATE VIEW staging.stg_production__users AS SELECT * FROM raw.prod_users;
             CREATE VIEW intermediate.int_identities AS SELECT user_id, phone AS identity FROM raw.prod_users;
-            CREATE TABLE restricted.customer_pii AS SELECT 'c' || user_id AS customer_key, phone, email FROM raw.prod_users;
+            CREATE TABLE restricted.dim_customer_pii AS SELECT 'c' || user_id AS customer_key, phone, email FROM raw.prod_users;
             CREATE TABLE marts.dim_customers AS SELECT 'c' || user_id AS customer_key, md5(phone) AS phone_md5 FROM raw.prod_users;
             CREATE VIEW marts.v_customers AS SELECT customer_key FROM marts.dim_customers;
             CREATE TABLE snapshots.customer_profiles_snapshot AS SELECT * FROM marts.dim_customers;
@@ -72,9 +72,9 @@ def test_the_analysts_snapshot_holds_only_analyst_schemas_and_no_phone_or_email(
     # the restricted snapshot keeps everything, PII included; the scanner finds it there
     schemas, leaks = _pii_leaks(restricted_path(warehouse))
     assert {"raw", "staging", "intermediate", "restricted"} <= schemas
-    assert any(leak.startswith("restricted.customer_pii.phone") for leak in leaks)
+    assert any(leak.startswith("restricted.dim_customer_pii.phone") for leak in leaks)
     with restricted_reader(warehouse) as con:
-        assert con.execute("SELECT count(*) FROM restricted.customer_pii").fetchone()[0] == 2
+        assert con.execute("SELECT count(*) FROM restricted.dim_customer_pii").fetchone()[0] == 2
 
 
 @pytest.mark.parametrize("attack", [

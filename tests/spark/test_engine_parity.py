@@ -43,8 +43,8 @@ def test_every_mart_is_the_same_on_duckdb_and_spark(engines):
     names = {r.relation for r in results}
     # the customer view, the prescription and consultation marts and the segments are all there
     assert {"marts.dim_customers", "marts.fct_prescriptions", "marts.fct_prescription_medicines",
-            "marts.consultation_sentences", "marts.seg_consulted_no_order_30d",
-            "marts.segment_memberships_daily", "restricted.customer_pii"} <= names
+            "marts.fct_consultation_sentences", "marts.seg_consulted_no_order_30d",
+            "marts.fct_segment_memberships_daily", "restricted.dim_customer_pii"} <= names
     differing = [r for r in results if not r.equal]
     assert not differing, "\n".join(
         f"{r.relation}: {r.rows_left} rows on DuckDB, {r.rows_right} on Spark, {r.only_left} only on DuckDB, "

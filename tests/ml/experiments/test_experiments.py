@@ -63,7 +63,7 @@ def wh(customer_warehouse):  # built once per session (tests/conftest.py); marks
 
 def test_planted_effects_are_recovered_within_their_intervals(wh):
     """Simultaneous 95% intervals (Bonferroni over the four comparisons) hold every planted multiplier."""
-    metrics = wh.df("SELECT * FROM marts.experiment_customer_metrics")
+    metrics = wh.df("SELECT * FROM marts.fct_experiment_customer_metrics")
     tests = analyse(metrics, alpha=0.05 / 4)
     truth = pd.read_parquet(wh.home / "data" / "truth" / "experiments.parquet")
     merged = tests.merge(truth, on=["experiment_id", "variant"])
@@ -79,8 +79,8 @@ def test_planted_effects_are_recovered_within_their_intervals(wh):
 
 
 def test_report_has_a_plot_per_experiment(wh, tmp_path):
-    metrics = wh.df("SELECT * FROM marts.experiment_customer_metrics")
-    variants = wh.df("SELECT * FROM marts.experiment_variant_results")
+    metrics = wh.df("SELECT * FROM marts.fct_experiment_customer_metrics")
+    variants = wh.df("SELECT * FROM marts.agg_experiment_variant_results")
     tests = analyse(metrics)
     report = write_report(tests, variants, tmp_path)
     text = report.read_text()

@@ -2,7 +2,7 @@
 -- profile column of int_customers_profiled plus cohort and segment memberships.
 -- Anonymous customers (devices that never logged in) are included with user_id NULL.
 -- PII: no raw email/phone/name here (md5 of the normalised email/phone, masked name); the raw
--- values are in restricted.customer_pii.
+-- values are in restricted.dim_customer_pii.
 -- Soft delete: a customer whose production user was deleted at the source stays, flagged
 -- (is_deleted_at_source, deleted_at_source_on), with its personal columns NULL (staging drops them);
 -- no segment holds it (int_customers_deleted_at_source).
@@ -23,7 +23,7 @@ memberships as (
 
     select customer_key, {{ dbt.listagg('segment_name', "', '", 'order by segment_name') }} as segments,
         count(*) as n_segments
-    from {{ ref('segment_memberships_current') }}
+    from {{ ref('fct_segment_memberships_current') }}
     group by customer_key
 
 ),

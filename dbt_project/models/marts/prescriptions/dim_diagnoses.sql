@@ -33,6 +33,6 @@ select
     coalesce(a.alternative_names, {{ sehat.empty_list() }}) as alternative_names,
     coalesce(w.n_prescriptions, 0) as n_prescriptions,
     w.last_prescribed_at
-from {{ ref('int_prescription_diagnoses_described') }} as d
+from {{ ref('stg_enriched__diagnoses_described') }} as d
 left join alternative_names as a using (diagnosis_code)
 left join written as w using (diagnosis_code)

@@ -7,6 +7,6 @@ select
     k.complaint_key,
     coalesce(k.complaint_key, '') = '' as is_blank_key
 from {{ ref('int_prescription_items_unnested') }} as i
-left join {{ ref('int_prescription_complaints_normalised') }} as k
+left join {{ ref('stg_enriched__complaint_keys') }} as k
     on k.complaint_raw = i.raw_value
 where i.field = 'complaint'

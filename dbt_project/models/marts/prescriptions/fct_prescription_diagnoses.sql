@@ -14,7 +14,7 @@ select
     d.parent_chain,
     coalesce(n.alternative_names, {{ sehat.empty_list() }}) as alternative_names
 from {{ ref('int_prescription_items_unnested') }} as i
-left join {{ ref('int_prescription_diagnoses_described') }} as d
+left join {{ ref('stg_enriched__diagnoses_described') }} as d
     on d.diagnosis_code = upper(i.raw_value)
 left join {{ ref('dim_diagnoses') }} as n
     on n.diagnosis_code = upper(i.raw_value)

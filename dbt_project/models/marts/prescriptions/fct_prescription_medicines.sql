@@ -23,6 +23,6 @@ select
     m.is_parsed,
     m.parse_problems
 from {{ ref('int_prescription_items_unnested') }} as i
-join {{ ref('int_prescription_medicines_parsed') }} as m
+join {{ ref('stg_enriched__medicines_parsed') }} as m
     on m.medicine_raw = i.raw_value
 where i.field = 'medicine'

@@ -20,7 +20,7 @@
 -- catalogue of known events (seed clevertap_event_catalogue) is not read here, so this model
 -- builds on its own (Cosmos runs it as a task of its own).
 {{ config(
-    materialized=('table' if target.type == 'spark' else 'incremental'),
+    materialized=sehat.incremental_materialization(),
     incremental_strategy='delete+insert',
     unique_key='event_key',
     on_schema_change='append_new_columns',

@@ -31,5 +31,5 @@ select
     renamed.*,
     d.key is not null as is_deleted_at_source
 from renamed
-left join {{ ref('stg_production__deletions') }} as d
-    on d.table_name = 'doctors' and d.key = cast(renamed.doctor_id as {{ sehat.type_text() }})
+left join {{ sehat.deleted_at_source('doctors') }} as d
+    on d.key = cast(renamed.doctor_id as {{ sehat.type_text() }})

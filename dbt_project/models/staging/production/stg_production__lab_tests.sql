@@ -28,5 +28,5 @@ select
     renamed.*,
     d.key is not null as is_deleted_at_source
 from renamed
-left join {{ ref('stg_production__deletions') }} as d
-    on d.table_name = 'lab_tests' and d.key = cast(renamed.lab_test_id as {{ sehat.type_text() }})
+left join {{ sehat.deleted_at_source('lab_tests') }} as d
+    on d.key = cast(renamed.lab_test_id as {{ sehat.type_text() }})

@@ -38,6 +38,6 @@ renamed as (
 -- rows deleted at the source are left out (docs/design.md, the watermark and its limits)
 select * from renamed
 where not exists (
-    select 1 from {{ ref('stg_production__deletions') }} as d
-    where d.table_name = 'prescriptions' and d.key = cast(renamed.prescription_id as {{ sehat.type_text() }})
+    select 1 from {{ sehat.deleted_at_source('prescriptions') }} as d
+    where d.key = cast(renamed.prescription_id as {{ sehat.type_text() }})
 )

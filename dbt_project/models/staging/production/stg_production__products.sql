@@ -30,5 +30,5 @@ select
     renamed.*,
     d.key is not null as is_deleted_at_source
 from renamed
-left join {{ ref('stg_production__deletions') }} as d
-    on d.table_name = 'products' and d.key = cast(renamed.product_id as {{ sehat.type_text() }})
+left join {{ sehat.deleted_at_source('products') }} as d
+    on d.key = cast(renamed.product_id as {{ sehat.type_text() }})

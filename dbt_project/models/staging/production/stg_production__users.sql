@@ -14,8 +14,7 @@ with source as (
 deletions as (
 
     select key, deleted_at_source_on
-    from {{ ref('stg_production__deletions') }}
-    where table_name = 'users'
+    from {{ sehat.deleted_at_source('users') }} as d
 
 ),
 

@@ -6,7 +6,7 @@
 
 with exposures as (
 
-    select * from {{ ref('experiment_exposures') }} where not has_variant_conflict
+    select * from {{ ref('fct_experiment_exposures') }} where not has_variant_conflict
 
 ),
 

@@ -5,7 +5,7 @@
 
 with history as (
 
-    select * from {{ ref('segment_memberships_daily') }}
+    select * from {{ ref('fct_segment_memberships_daily') }}
 
 ),
 

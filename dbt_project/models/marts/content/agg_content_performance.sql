@@ -34,7 +34,7 @@ per_customer as (
 
 audiences as (
 
-    select segment_name, customer_key from {{ ref('segment_memberships_current') }}
+    select segment_name, customer_key from {{ ref('fct_segment_memberships_current') }}
     union all
     select cast('all' as {{ sehat.type_text() }}) as segment_name, customer_key from per_customer
 

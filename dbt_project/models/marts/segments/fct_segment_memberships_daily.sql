@@ -2,12 +2,7 @@
 -- daily build. Re-running a day replaces that day's rows (delete+insert on as_of_date), so a
 -- re-run is idempotent. On Spark (Parquet tables: no DELETE) the same replacement is an
 -- insert_overwrite of the day's partition.
-{{ config(
-    materialized='incremental',
-    incremental_strategy=('insert_overwrite' if target.type == 'spark' else 'delete+insert'),
-    partition_by=(['as_of_date'] if target.type == 'spark' else none),
-    unique_key='as_of_date'
-) }}
+{{ config(materialized='incremental', **sehat.replace_day_config('as_of_date')) }}
 
 select segment_name, customer_key, as_of_date
-from {{ ref('segment_memberships_current') }}
+from {{ ref('fct_segment_memberships_current') }}

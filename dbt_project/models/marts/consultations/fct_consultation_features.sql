@@ -32,7 +32,7 @@ questions as (
         count(*) as n_sentences,
         count(*) filter (where speaker = 'doctor' and is_question_dictionary) as n_doctor_questions,
         count(*) filter (where speaker = 'patient' and is_question_dictionary) as n_patient_questions
-    from {{ ref('consultation_sentences') }}
+    from {{ ref('fct_consultation_sentences') }}
     group by consultation_id
 
 ),

@@ -4,7 +4,7 @@
 -- var('restricted_readers') are granted SELECT. A user deleted at the source has no row here.
 -- The local Spark metastore has no grants (a cluster's catalog, e.g. Unity Catalog, does): there
 -- the DuckDB file split is the door.
-{{ config(schema='restricted', grants=({} if target.type == 'spark' else {'select': var('restricted_readers', [])})) }}
+{{ config(schema='restricted', grants=sehat.restricted_grants()) }}
 
 select
     c.customer_key,

@@ -1,7 +1,7 @@
 -- The experiment results mart: one row per (experiment, variant) with exposure, conversion,
 -- revenue per user and content click-through. Statistical tests (sample-ratio mismatch,
 -- two-proportion z-test, Welch t-test, confidence intervals) are computed from this and
--- from experiment_customer_metrics by sehat.experiments.
+-- from fct_experiment_customer_metrics by sehat.experiments.
 
 select
     experiment_id,
@@ -19,5 +19,5 @@ select
     sum(n_content_clicks) as content_clicks,
     case when sum(n_content_views) > 0
         then cast(sum(n_content_clicks) as {{ sehat.type_double() }}) / sum(n_content_views) end as content_ctr
-from {{ ref('experiment_customer_metrics') }}
+from {{ ref('fct_experiment_customer_metrics') }}
 group by experiment_id, variant

@@ -5,21 +5,21 @@
 -- others when the share low is >= 0.5 over at least 5 scored consultations. The bad-rating rate
 -- (1-2 stars among rated consultations) is beside it. A view: it reads the latest scores (a table on
 -- Spark, whose tables the DuckDB file imports).
-{{ config(materialized=('table' if target.type == 'spark' else 'view')) }}
+{{ config(materialized=sehat.view_materialization()) }}
 
 with scored as (
 
     select f.doctor_id, f.consultation_id, f.started_at, f.rating,
         s.s_score + s.a_score + s.p_score < 1.5 as is_low, s.s_score, s.a_score, s.p_score, s.e_score,
         s.model_version
-    from {{ ref('consultation_features') }} f
+    from {{ ref('fct_consultation_features') }} f
     join {{ ref('stg_ml__sape_scores') }} s on s.consultation_id = f.consultation_id
 
 ),
 
 as_of as (
 
-    select max(started_at) as as_of_at from {{ ref('consultation_features') }}
+    select max(started_at) as as_of_at from {{ ref('fct_consultation_features') }}
 
 ),
 

@@ -1,5 +1,5 @@
 -- SAPE scores written by the daily scoring task (ml.sape_scores). Empty (typed) until the first run.
-{%- set src = source('sape_ml', 'sape_scores') %}
+{%- set src = source('ml', 'sape_scores') %}
 {%- set exists = execute and adapter.get_relation(src.database, src.schema, src.identifier) is not none %}
 {%- set cols = ['s_main_symptoms', 's_additional_symptoms', 'a_differential_diagnosis', 'a_possible_etiology',
                 'p_lifestyle_modification', 'p_medical_recommendation', 'e_opening', 'e_closing',
