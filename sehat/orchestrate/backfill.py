@@ -43,7 +43,14 @@ def create_backfill(
         "max_active_runs": max_active_runs,
         "run_backwards": False,
     }
-    response = api.http.post("/api/v2/backfills", json=body)
+    # On SQLite, Airflow answers 503 "Database is locked" while the scheduler writes: a moment later the
+    # same request succeeds, so a 503 is retried for up to a minute; any other refusal is final.
+    deadline = time.monotonic() + 60
+    while True:
+        response = api.http.post("/api/v2/backfills", json=body)
+        if response.status_code != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(2)
     if response.status_code >= 400:
         raise RuntimeError(f"backfill refused ({response.status_code}): {response.text[:1000]}")
     return response.json()

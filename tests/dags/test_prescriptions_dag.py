@@ -39,7 +39,8 @@ def _small_snapshot(cfg) -> None:
         con.execute("CREATE SCHEMA staging")
         con.execute(f"CREATE TABLE marts.fct_prescriptions AS SELECT * FROM read_parquet('{synth['prescriptions']}')")
         con.execute("CREATE TABLE staging.stg_production__medicines AS "
-                    f"SELECT name, brand, molecules FROM read_parquet('{synth['catalogue']}')")
+                    f"SELECT name, brand, molecules, NULL::VARCHAR AS composition"  # staging always has it
+                    f" FROM read_parquet('{synth['catalogue']}')")
     refresh_reader(cfg)
 
 

@@ -82,4 +82,5 @@ def test_profiles_default_path_is_relative_to_the_project():
     profiles = yaml.safe_load(Path(DBT_PROJECT_DIR / "profiles.yml").read_text())
     duck = profiles["sehat"]["outputs"]["duckdb"]
     assert "'../.sehat/warehouse/sehat.duckdb'" in duck["path"]
-    assert duck["threads"] == 1 and duck["keep_open"] is False
+    # threads share dbt's one process (DuckDB's single writer is per process), 4 unless SEHAT_DBT_THREADS says
+    assert "env_var('SEHAT_DBT_THREADS', '4')" in duck["threads"] and duck["keep_open"] is False
