@@ -58,7 +58,7 @@ def warehouse(sehat_home):
             CREATE VIEW marts.v_customers AS SELECT customer_key FROM marts.dim_customers;
             CREATE TABLE snapshots.customer_profiles_snapshot AS SELECT * FROM marts.dim_customers;
             CREATE TABLE ml.customer_cohorts AS SELECT customer_key, 1 AS cohort FROM marts.dim_customers;
-        """)
+        """)  # noqa: E501 (SQL fixture text: wrapping would change it)
     refresh_reader(sehat_home)
     return sehat_home
 
