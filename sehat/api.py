@@ -1,4 +1,5 @@
-"""HTTP suggestions of the prescription recommender: ``GET /health``, ``POST /suggest`` (FastAPI) on the published model.
+"""HTTP suggestions of the prescription recommender: ``GET /health``, ``POST /suggest`` (FastAPI) on the published
+model.
 
 Run: ``uvicorn sehat.api:app`` (reads ``$SEHAT_PUBLISH_DIR/models/prescriptions/CURRENT``;
 ``SEHAT_RX_MODEL`` points at a model.pkl instead). The live version is re-checked at most once a second

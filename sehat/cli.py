@@ -279,7 +279,8 @@ def _print_events_without_object_id(cfg) -> None:
     with restricted_reader(cfg) as con:
         try:
             rows = con.execute(
-                "SELECT event_name, count(*), count(customer_key) FROM intermediate.int_events_without_object_id_attributed"
+                "SELECT event_name, count(*), count(customer_key)"
+                " FROM intermediate.int_events_without_object_id_attributed"
                 " GROUP BY ALL ORDER BY 2 DESC, 1").fetchall()
         except duckdb.Error:  # not built yet
             return
@@ -294,7 +295,8 @@ def _print_events_without_object_id(cfg) -> None:
 @app.command()
 def erase(
     user_id: list[int] = typer.Option(
-        [], "--user-id", help="Also erase this production user (an erasure request that arrived directly); repeatable."),
+        [], "--user-id",
+        help="Also erase this production user (an erasure request that arrived directly); repeatable."),
 ) -> None:
     """Purge the personal data of users deleted at the source (and of --user-id) from the warehouse's raw layer.
 

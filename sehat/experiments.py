@@ -223,7 +223,9 @@ def write_report(tests: pd.DataFrame, variants: pd.DataFrame, out_dir: Path, tru
             lines.append(f"| {r['variant']} | {r['exposed_customers']} | {r['order_conversion_rate']:.4f} | "
                          f"{r['orders_per_user']:.4f} | {r['revenue_per_user']:.0f} | "
                          f"{r['consultations_per_user']:.4f} | {(r['content_ctr'] or 0):.4f} |")
-        lines += ["", "| variant vs control | relative effect (95% CI) | Welch p | z-test p (conversion) | revenue diff (95% CI) |",
+        lines += ["",
+                  ("| variant vs control | relative effect (95% CI) | Welch p | z-test p (conversion) "
+                   "| revenue diff (95% CI) |"),
                   "| --- | --- | ---: | ---: | --- |"]
         for _, r in t.iterrows():
             lines.append(f"| {r['variant']} | {r['relative_effect']:.3f} ({r['relative_ci_low']:.3f} .. "

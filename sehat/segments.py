@@ -78,9 +78,13 @@ NAME_RE = re.compile(r"^[a-z][a-z0-9_]{2,60}$")
 
 # Functions a condition may call (besides operators such as =, <, +, ~~ (LIKE), IN).
 ALLOWED_FUNCTIONS = frozenset(
-    ["abs", "ceil", "ceiling", "coalesce", "concat", "contains", "date_diff", "date_part", "date_trunc", "datediff", "day", "ends_with", "extract", "floor", "greatest", "ifnull", "least", "length", "lower", "month", "nullif", "prefix", "regexp_matches", "round", "sign", "starts_with", "strpos", "substr", "substring", "suffix", "trim", "upper", "year"]
+    ["abs", "ceil", "ceiling", "coalesce", "concat", "contains", "date_diff", "date_part", "date_trunc", "datediff",
+     "day", "ends_with", "extract", "floor", "greatest", "ifnull", "least", "length", "lower", "month", "nullif",
+     "prefix", "regexp_matches", "round", "sign", "starts_with", "strpos", "substr", "substring", "suffix", "trim",
+     "upper", "year"]
 )
-_ALLOWED_CLASSES = {"CONJUNCTION", "COMPARISON", "OPERATOR", "FUNCTION", "COLUMN_REF", "CONSTANT", "CAST", "CASE", "BETWEEN"}
+_ALLOWED_CLASSES = {"CONJUNCTION", "COMPARISON", "OPERATOR", "FUNCTION", "COLUMN_REF", "CONSTANT", "CAST", "CASE",
+                    "BETWEEN"}
 
 
 # --------------------------------------------------------------------------- destinations
@@ -234,7 +238,8 @@ def validate_condition(condition: str, columns: tuple[str, ...] | None = None) -
         return ["condition is empty"]
     problems = []
     for token, why in ((";", "a statement separator ';'"), ("--", "a comment '--'"), ("/*", "a comment '/*'"),
-                       ("{", "Jinja / braces '{'"), ("}", "Jinja / braces '}'"), ("$", "a parameter or dollar quote '$'")):
+                       ("{", "Jinja / braces '{'"), ("}", "Jinja / braces '}'"),
+                       ("$", "a parameter or dollar quote '$'")):
         if token in text:
             problems.append(f"condition contains {why}")
     if problems:
@@ -339,7 +344,8 @@ def parse_definition(path: Path) -> SegmentDefinition:
         problems = validate_condition(str(condition))
         if problems:
             fail("invalid condition: " + "; ".join(problems))
-        bad = [c for c in columns if c not in profile_columns() or c in ("customer_key", "user_id", "identity", "as_of_date")]
+        bad = [c for c in columns
+               if c not in profile_columns() or c in ("customer_key", "user_id", "identity", "as_of_date")]
         if bad:
             fail(f"columns {bad} are unknown or always exported")
     try:

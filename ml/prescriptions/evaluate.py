@@ -61,15 +61,18 @@ def split_by_time(source, work_dir: Path, test_days: int | None = None, test_sha
     rel = rxdata._relation_sql(con, source)
     t = f"(SELECT CAST(prescribed_at AS TIMESTAMP) AS t FROM {rel})"
     if test_days is not None:
-        cut = con.execute(f"""SELECT greatest(max(t) - INTERVAL {int(test_days)} DAY, min(t) + (max(t) - min(t)) * 2 / 3)
+        cut = con.execute(f"""SELECT greatest(max(t) - INTERVAL {int(test_days)} DAY, """
+                          f"""min(t) + (max(t) - min(t)) * 2 / 3)
                               FROM {t}""").fetchone()[0]
     else:
         if not 0 < test_share < 1:
             raise ValueError(f"test_share must be between 0 and 1, got {test_share}")
         cut = con.execute(f"SELECT quantile_disc(t, {1 - float(test_share)}) FROM {t}").fetchone()[0]
     train, test = work_dir / "train.parquet", work_dir / "test.parquet"
-    con.execute(f"COPY (SELECT * FROM {rel} WHERE CAST(prescribed_at AS TIMESTAMP) <= '{cut}') TO '{train}' (FORMAT parquet)")
-    con.execute(f"COPY (SELECT * FROM {rel} WHERE CAST(prescribed_at AS TIMESTAMP) > '{cut}') TO '{test}' (FORMAT parquet)")
+    con.execute(f"COPY (SELECT * FROM {rel} WHERE CAST(prescribed_at AS TIMESTAMP) <= '{cut}') "
+                f"TO '{train}' (FORMAT parquet)")
+    con.execute(f"COPY (SELECT * FROM {rel} WHERE CAST(prescribed_at AS TIMESTAMP) > '{cut}') "
+                f"TO '{test}' (FORMAT parquet)")
     con.close()
     return train, test, str(cut)
 
@@ -209,7 +212,8 @@ def markdown_table(result: dict) -> str:
     k = result["k"]
     fields = result["fields"]
     srcs = [s_ for s_ in SOURCES if any(f"{s_}_one" in r for r in fields.values())]
-    head = "| field | n | " + " | ".join(f"{SOURCE_LABELS[s_]} one@{k} | {SOURCE_LABELS[s_]} all@{k}" for s_ in srcs) + " |"
+    head = ("| field | n | "
+            + " | ".join(f"{SOURCE_LABELS[s_]} one@{k} | {SOURCE_LABELS[s_]} all@{k}" for s_ in srcs) + " |")
     sep = "| --- | ---: | " + " | ".join("---: | ---:" for _ in srcs) + " |"
     lines = [head, sep]
     for f, r in fields.items():

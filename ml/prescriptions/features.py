@@ -23,9 +23,10 @@ FEATURE_FIELD: dict[str, str | None] = {
 }
 # recency-frequency models per target, generic -> specific (the global prior is always there too)
 MODELS: dict[str, tuple[str, ...]] = {
-    "complaint": ("speciality", "agegender", "month", "doctor", "spec_ag", "patient", "diagnosis", "diagnosis_ag", "molecule"),
-    "diagnosis": ("speciality", "agegender", "month", "doctor", "spec_ag", "patient", "molecule", "complaint", "complaint_ag",
-                  "complaint_pair"),
+    "complaint": ("speciality", "agegender", "month", "doctor", "spec_ag", "patient", "diagnosis", "diagnosis_ag",
+                  "molecule"),
+    "diagnosis": ("speciality", "agegender", "month", "doctor", "spec_ag", "patient", "molecule", "complaint",
+                  "complaint_ag", "complaint_pair"),
     "molecule": ("speciality", "agegender", "month", "doctor", "patient", "complaint", "complaint_ag", "complaint_pair",
                  "diagnosis", "diagnosis_ag", "diagnosis_doctor"),
     "lab_test": ("speciality", "agegender", "doctor", "complaint", "molecule", "diagnosis", "diagnosis_doctor"),
@@ -46,12 +47,17 @@ FEATURE_SQL: dict[str, str] = {
     "complaint": "SELECT pid, value AS fv FROM items WHERE field = 'complaint'",
     "complaint_pair": """SELECT a.pid, a.value || '&' || b.value AS fv FROM items a JOIN items b
                          ON a.pid = b.pid AND a.field = 'complaint' AND b.field = 'complaint' AND a.value < b.value""",
-    "complaint_ag": "SELECT pid, value || '|' || agegender AS fv FROM items JOIN rx USING (pid) WHERE field = 'complaint'",
+    "complaint_ag": ("SELECT pid, value || '|' || agegender AS fv FROM items JOIN rx USING (pid) "
+                     "WHERE field = 'complaint'"),
     "diagnosis": "SELECT pid, value AS fv FROM items WHERE field = 'diagnosis'",
-    "diagnosis_ag": "SELECT pid, value || '|' || agegender AS fv FROM items JOIN rx USING (pid) WHERE field = 'diagnosis'",
-    "diagnosis_doctor": "SELECT pid, value || '|' || doctor_id AS fv FROM items JOIN rx USING (pid) WHERE field = 'diagnosis'",
-    "dx_cat": "SELECT DISTINCT pid, p.cat AS fv FROM items JOIN dx_parents p ON value = p.code WHERE field = 'diagnosis' AND p.cat IS NOT NULL",
-    "dx_block": "SELECT DISTINCT pid, p.block AS fv FROM items JOIN dx_parents p ON value = p.code WHERE field = 'diagnosis' AND p.block IS NOT NULL",
+    "diagnosis_ag": ("SELECT pid, value || '|' || agegender AS fv FROM items JOIN rx USING (pid) "
+                     "WHERE field = 'diagnosis'"),
+    "diagnosis_doctor": ("SELECT pid, value || '|' || doctor_id AS fv FROM items JOIN rx USING (pid) "
+                         "WHERE field = 'diagnosis'"),
+    "dx_cat": ("SELECT DISTINCT pid, p.cat AS fv FROM items JOIN dx_parents p ON value = p.code "
+               "WHERE field = 'diagnosis' AND p.cat IS NOT NULL"),
+    "dx_block": ("SELECT DISTINCT pid, p.block AS fv FROM items JOIN dx_parents p ON value = p.code "
+                 "WHERE field = 'diagnosis' AND p.block IS NOT NULL"),
     "molecule": "SELECT pid, value AS fv FROM items WHERE field = 'molecule'",
     "lab_test": "SELECT pid, value AS fv FROM items WHERE field = 'lab_test'",
 }
@@ -88,7 +94,8 @@ def query_features(q: Query, known: set[str] | None = None) -> dict[str, list[st
         return q.items.get(f, []) if known is None or f in known else []
 
     c, d = sorted(set(vals("complaint"))), vals("diagnosis")
-    out = {"doctor": [q.doctor], "patient": [q.patient] if q.patient != "?" else [], "speciality": [q.speciality], "agegender": [q.agegender], "month": [q.month],
+    out = {"doctor": [q.doctor], "patient": [q.patient] if q.patient != "?" else [], "speciality": [q.speciality],
+           "agegender": [q.agegender], "month": [q.month],
            "spec_ag": [f"{q.speciality}|{q.agegender}"],
            "complaint": c, "complaint_ag": [f"{x}|{q.agegender}" for x in c],
            "complaint_pair": [f"{a}&{b}" for i, a in enumerate(c) for b in c[i + 1:]],

@@ -60,7 +60,8 @@ def export_snapshot(work: Path, cfg: Settings | None = None) -> dict:
                                 "AND table_name = 'doctor_input_rules'").fetchone()[0] > 0
         if has_rules:  # the dbt seed as loaded into the warehouse; the model carries the rules it was fitted with
             con.execute(f"COPY (SELECT * FROM seeds.doctor_input_rules) TO '{work / 'rules.parquet'}' (FORMAT parquet)")
-        rows, first, last = con.execute(f"SELECT count(*), min(prescribed_at), max(prescribed_at) FROM ({query})").fetchone()
+        rows, first, last = con.execute(
+            f"SELECT count(*), min(prescribed_at), max(prescribed_at) FROM ({query})").fetchone()
     return {"source": "marts.fct_prescriptions" if has_mart else "staging", "rows": rows, "first": str(first),
             "last": str(last), "snapshot": str(cfg.reader_path), "snapshot_mtime": datetime.fromtimestamp(
                 cfg.reader_path.stat().st_mtime, UTC).isoformat(timespec="seconds"),

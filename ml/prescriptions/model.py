@@ -127,7 +127,8 @@ class PrescriptionRecommender(BaseEstimator):
             # no validation period: generic -> specific by hand as a last resort
             self.weights_ = weights or {t: (np.array([0.2] + [1.0 + i for i in range(len(MODELS[t]))] + [1.0]), -4.0)
                                         for t in RF_TARGETS}
-            self.period_ = [str(v) for v in con.execute("SELECT min(prescribed_at), max(prescribed_at) FROM rx").fetchone()]
+            self.period_ = [str(v) for v in
+                            con.execute("SELECT min(prescribed_at), max(prescribed_at) FROM rx").fetchone()]
             timing["total_s"] = round(time.perf_counter() - t0, 2)
             self.timing_ = timing
         finally:
@@ -152,7 +153,8 @@ class PrescriptionRecommender(BaseEstimator):
             FROM rx, (SELECT max(prescribed_at) AS ref FROM rx WHERE pid <= {upto}) WHERE pid <= {upto}""")
         # vocabularies: value ids ordered by weighted frequency
         con.execute("""CREATE OR REPLACE TEMP TABLE vocab AS
-            SELECT field, value, n, CAST(row_number() OVER (PARTITION BY field ORDER BY n DESC, value) - 1 AS INTEGER) AS vid
+            SELECT field, value, n, """
+                    """CAST(row_number() OVER (PARTITION BY field ORDER BY n DESC, value) - 1 AS INTEGER) AS vid
             FROM (SELECT field, value, sum(w) AS n FROM items JOIN w USING (pid) GROUP BY ALL)""")
         total = con.execute("SELECT sum(w) FROM w").fetchone()[0] or 1.0
         vocab, index, prior = {}, {}, {}
@@ -162,7 +164,8 @@ class PrescriptionRecommender(BaseEstimator):
             index[f] = {v: i for i, v in enumerate(values)}
             prior[f] = (np.asarray(ns, np.float64) / total).astype(np.float32)
         con.execute("""CREATE OR REPLACE TEMP TABLE it AS
-            SELECT i.pid, i.field, i.value, v.vid, w.w FROM items i JOIN w USING (pid) JOIN vocab v USING (field, value)""")
+            SELECT i.pid, i.field, i.value, v.vid, w.w """
+                    """FROM items i JOIN w USING (pid) JOIN vocab v USING (field, value)""")
         feats = sorted({f for t in RF_TARGETS for f in MODELS[t]} | set(BACKOFF))
         con.execute("CREATE OR REPLACE TEMP TABLE feats AS " + " UNION ALL ".join(
             f"SELECT pid, '{f}' AS f, hash('{f}', fv) AS fid, fv, w FROM ({FEATURE_SQL[f]}) JOIN w USING (pid)"
@@ -176,7 +179,8 @@ class PrescriptionRecommender(BaseEstimator):
             GROUP BY ALL""")
         counts = con.execute(f"""
             WITH den AS (SELECT f, fid, any_value(fv) AS fv, sum(w) AS den FROM feats GROUP BY ALL),
-            top AS (SELECT t, f, fid, max_by(struct_pack(vid := vid, n := n), n - vid * 1e-9, {k}) AS s FROM num GROUP BY ALL)
+            top AS (SELECT t, f, fid, max_by(struct_pack(vid := vid, n := n), n - vid * 1e-9, {k}) AS s """
+                             f"""FROM num GROUP BY ALL)
             SELECT top.t, top.f, den.fv, den.den, list_transform(top.s, x -> x.vid), list_transform(top.s, x -> x.n)
             FROM top JOIN den USING (f, fid)""").fetchall()
         con.execute("DROP TABLE num")
@@ -275,7 +279,8 @@ class PrescriptionRecommender(BaseEstimator):
             lr.fit(np.vstack(Xs), np.concatenate(ys))
             weights[t] = (lr.coef_[0].astype(np.float32), float(lr.intercept_[0]))
         for t in RF_TARGETS:
-            weights.setdefault(t, (np.array([0.2] + [1.0 + i for i in range(len(MODELS[t]))] + [1.0], np.float32), -4.0))
+            weights.setdefault(
+                t, (np.array([0.2] + [1.0 + i for i in range(len(MODELS[t]))] + [1.0], np.float32), -4.0))
         return weights
 
     # ------------------------------------------------------------------ prediction

@@ -120,7 +120,8 @@ class Oracle:
         con.close()
         out: dict[str, list[tuple]] = {}
         for u, s, age, g, day, codes in rows:
-            out.setdefault(u, []).append((s, age if age is not None else 30, g, day, [c.strip().upper() for c in codes]))
+            out.setdefault(u, []).append(
+                (s, age if age is not None else 30, g, day, [c.strip().upper() for c in codes]))
         return out
 
     def chronic_posterior(self, user_id) -> dict[str | None, float]:
@@ -150,7 +151,8 @@ class Oracle:
         w = w / w.sum()
         primary = dict(zip((d.code for d in cands), w))
         if chronic in primary:
-            primary = {c: (1 - CHRONIC_SHARE) * p + (CHRONIC_SHARE if c == chronic else 0.0) for c, p in primary.items()}
+            primary = {c: (1 - CHRONIC_SHARE) * p + (CHRONIC_SHARE if c == chronic else 0.0)
+                       for c, p in primary.items()}
         return primary
 
     def prior(self, speciality: str, age: int, gender: str, day, user_id) -> dict[str, float]:

@@ -56,7 +56,8 @@ def load_labelled(con) -> LabelledData:
         " FROM marts.fct_consultation_sentences WHERE is_labelled").df()
     consultations = con.execute(
         f"SELECT consultation_id, {', '.join(SCORE_COLUMNS)} FROM staging.stg_labels__sape_consultation_labels"
-        " WHERE consultation_id IN (SELECT consultation_id FROM marts.fct_consultation_sentences WHERE is_labelled)").df()
+        " WHERE consultation_id IN"
+        " (SELECT consultation_id FROM marts.fct_consultation_sentences WHERE is_labelled)").df()
     return LabelledData(sentence_labels=sentences, consultation_labels=consultations)
 
 

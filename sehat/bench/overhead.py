@@ -135,5 +135,6 @@ def _through_airflow(day: date, cfg, in_process_steps: dict[str, float], log) ->
                   "the same run; from the task_instance table of the run's SQLite metadata database",
     }
     log(f"Airflow day {day}: {wall:.0f}s wall for {len(rows)} tasks; median in-task overhead "
-        f"{figures['median_in_task_overhead_seconds']}s, median scheduling wait {figures['median_scheduling_wait_seconds']}s")
+        f"{figures['median_in_task_overhead_seconds']}s, "
+        f"median scheduling wait {figures['median_scheduling_wait_seconds']}s")
     return figures

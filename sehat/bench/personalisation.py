@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 
-def synthetic_baskets(n_baskets: int = 10_000, n_items: int = 170, n_themes: int = 25, seed: int = 0) -> list[list[str]]:
+def synthetic_baskets(n_baskets: int = 10_000, n_items: int = 170, n_themes: int = 25,
+                      seed: int = 0) -> list[list[str]]:
     """Baskets with Zipf-popular items plus planted themes (3-4 items bought together)."""
     rng = np.random.default_rng(seed)
     popularity = 1 / np.arange(1, n_items + 1) ** 0.9

@@ -22,7 +22,8 @@ def bench_accuracy(work: Path, n: int = 60_000) -> dict:
     r = evaluate(s["prescriptions"], test_days=30, catalogue=s["catalogue"], truth_dir=s["truth_dir"], max_rows=3000)
     out = {"prescriptions": n, "fields": r["fields"]}
     out["gap_to_best_one"] = {f: round(v["best_achievable_one"] - v["model_one"], 2) for f, v in r["fields"].items()}
-    out["lift_over_popularity_one"] = {f: round(v["model_one"] - v["popularity_one"], 2) for f, v in r["fields"].items()}
+    out["lift_over_popularity_one"] = {f: round(v["model_one"] - v["popularity_one"], 2)
+                                       for f, v in r["fields"].items()}
     return out
 
 
@@ -85,7 +86,8 @@ def bench_suggest(model_path: Path, n: int = 2000) -> dict:
         suggest(model, reqs[i % len(reqs)], rules=rules)
         times.append(time.perf_counter() - t)
     ms = np.array(times) * 1000
-    return {"calls": n, "p50_ms": round(float(np.percentile(ms, 50)), 3), "p99_ms": round(float(np.percentile(ms, 99)), 3)}
+    return {"calls": n, "p50_ms": round(float(np.percentile(ms, 50)), 3),
+            "p99_ms": round(float(np.percentile(ms, 99)), 3)}
 
 
 class _Connection:

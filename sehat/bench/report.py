@@ -89,12 +89,14 @@ def readme(results_dir: Path) -> str:
         f = incremental["figures"]
         rows.append([f"day N+1 on {f['history_days']} days of history vs a fresh day ({_n(f['customers'])} customers)",
                      f"{f['ratio']:.2f}x wall, {f['cpu_ratio']:.2f}x CPU", f"< {f['target_ratio']}x",
-                     _met(f["cpu_ratio"] < f["target_ratio"]), "[incremental.json](benchmarks/results/incremental.json)"])
+                     _met(f["cpu_ratio"] < f["target_ratio"]),
+                     "[incremental.json](benchmarks/results/incremental.json)"])
     extraction = read_results("extraction", results_dir)
     if extraction:
         f = extraction["figures"]
         rows.append([f"PostgreSQL extraction, {_n(f['rows'])} rows", f"{_k(f['sehat_extract_rows_per_s'])} rows/s",
-                     f">= {_k(f['target_rows_per_s'])} rows/s", _met(f["sehat_extract_rows_per_s"] >= f["target_rows_per_s"]),
+                     f">= {_k(f['target_rows_per_s'])} rows/s",
+                     _met(f["sehat_extract_rows_per_s"] >= f["target_rows_per_s"]),
                      "[extraction.json](benchmarks/results/extraction.json)"])
     ingest = read_results("ingest", results_dir)
     if ingest:
@@ -104,7 +106,8 @@ def readme(results_dir: Path) -> str:
         rows.append([f"CleverTap ingest vs DuckDB `read_json` on the same files, {_n(f['customers'])} customers",
                      (f"{f['sehat_ingest_vs_duckdb_ceiling']:.2f} of the ceiling, median of {f.get('repeats', 1)}"
                      f"{spread}; {f['sehat_ingest_vs_pandas']:.1f}x a plain pandas loader"),
-                     f">= {f['target_vs_ceiling']}", _met(f["sehat_ingest_vs_duckdb_ceiling"] >= f["target_vs_ceiling"]),
+                     f">= {f['target_vs_ceiling']}",
+                     _met(f["sehat_ingest_vs_duckdb_ceiling"] >= f["target_vs_ceiling"]),
                      "[ingest.json](benchmarks/results/ingest.json)"])
     if scale:
         runs = [(r["customers"], r.get("ceilings", {}).get("sehat_ingest_vs_duckdb_ceiling"))
@@ -205,7 +208,8 @@ def prescriptions_speed(results_dir: Path) -> str:
     t, s, closed, think = (f["training"], f["suggest_in_process"], f["suggest_http"]["closed_loop"],
                            f["suggest_http"]["think_50ms"])
     rows = [
-        [f"training on {_n(t['prescriptions'])} prescriptions", (f"{t['fit_s']:.1f} s, peak RSS {t['peak_rss_gb']:.2f} GiB,"
+        [f"training on {_n(t['prescriptions'])} prescriptions",
+         (f"{t['fit_s']:.1f} s, peak RSS {t['peak_rss_gb']:.2f} GiB,"
          f" model {t['model_mb']:.0f} MB"), "< 2 min, < 4 GB", _met(t["fit_s"] < 120 and t["peak_rss_gb"] < 4)],
         [f"`suggest` in process ({_n(s['calls'])} calls)", f"p50 {s['p50_ms']:.2f} ms, p99 {s['p99_ms']:.2f} ms",
          "p99 < 10 ms", _met(s["p99_ms"] < 10)],
@@ -327,7 +331,8 @@ def dbt_routes(results_dir: Path) -> str:
     for route in f["routes"]:
         ratio = route["per_model_seconds"] / route["single_build_seconds"]
         rows.append([route["route"], f"{route['single_build_seconds']:.0f} s",
-                     f"{route['per_model_seconds']:.0f} s ({ratio:.1f}x), task median {route['task_median_seconds']} s"])
+                     (f"{route['per_model_seconds']:.0f} s ({ratio:.1f}x), "
+                      f"task median {route['task_median_seconds']} s")])
     return (_table(["route", "single `dbt build` (`sehat_transform`)",
                     f"per model (`sehat_dbt_models`, {f['per_model_tasks']} tasks)"], rows)
             + f"\nBoth routes pass the same {f['nodes']} nodes and {f['tests']} tests. {f['conditions']}\n"
@@ -379,9 +384,11 @@ def engines(results_dir: Path) -> str:
         if max(both) >= 0.05:
             rows.append([f"dbt {names.get(layer, layer)} (sum of node times)", f"{both[0]:.1f}", f"{both[1]:.1f}"])
     parity = f["parity"]
-    same = "all equal" if not parity["differing"] else f"{len(parity['differing'])} differ: {', '.join(parity['differing'])}"
+    same = ("all equal" if not parity["differing"]
+            else f"{len(parity['differing'])} differ: {', '.join(parity['differing'])}")
     return (f"One generated day, {_n(f['customers'])} customers, {_n(f['events'])} events; seconds. "
-            f"Spark is local[2] with a {f['spark_driver_memory']} driver. Marts compared: {parity['relations']}, {same}.\n\n"
+            f"Spark is local[2] with a {f['spark_driver_memory']} driver. "
+            f"Marts compared: {parity['relations']}, {same}.\n\n"
             + _table(["stage", "DuckDB", "Spark local"], rows, "lrr") + _source("engines", payload))
 
 

@@ -71,7 +71,8 @@ def bench_sape(consultations: int = 4000, score_consultations: int = 3000, seed:
         "note": "one core (threadpool limited to 1); 100k estimate extrapolated from the measured rate",
     }
     figures["targets"]["scoring_20k_sentences_per_s"] = per_s >= 20_000
-    figures["targets"]["100k_consultations_under_5_min"] = figures["scoring"]["estimated_seconds_for_100k_consultations"] < 300
+    figures["targets"]["100k_consultations_under_5_min"] = (
+        figures["scoring"]["estimated_seconds_for_100k_consultations"] < 300)
     return figures
 
 

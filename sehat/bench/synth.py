@@ -33,9 +33,9 @@ def synthesise(out_dir: Path, n: int = 100_000, customers: int = 20_000, days: i
     patient = r.integers(0, len(cust), n)
     doctor = r.integers(0, len(docs), n)
     offsets = np.sort(r.integers(0, days * 86400, n))
-    cols: dict[str, list] = {k: [] for k in ("prescription_id", "doctor_id", "patient_id", "prescribed_at", "speciality",
-                                             "patient_age", "patient_gender", "complaints", "diagnoses", "medicines",
-                                             "lab_tests", "advice", "notes")}
+    cols: dict[str, list] = {k: [] for k in ("prescription_id", "doctor_id", "patient_id", "prescribed_at",
+                                             "speciality", "patient_age", "patient_gender", "complaints", "diagnoses",
+                                             "medicines", "lab_tests", "advice", "notes")}
     t0 = datetime(start.year, start.month, start.day)
     for i in range(n):
         c, d = int(patient[i]), int(doctor[i])

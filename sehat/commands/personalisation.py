@@ -46,7 +46,8 @@ def compile_segments_cmd(
 
 
 @app.command("check-condition")
-def check_condition_cmd(condition: str = typer.Argument(..., help="A SQL condition over the customer profile.")) -> None:
+def check_condition_cmd(
+        condition: str = typer.Argument(..., help="A SQL condition over the customer profile.")) -> None:
     """Tell whether a segment condition would be accepted, and why not."""
     from sehat.segments import validate_condition
 

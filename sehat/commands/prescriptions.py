@@ -19,7 +19,8 @@ def _spinner():
 
 
 @app.command()
-def train(data: Path = typer.Argument(..., help="Prescriptions (.parquet/.csv) in the input format of docs/prescriptions.md"),
+def train(data: Path = typer.Argument(
+              ..., help="Prescriptions (.parquet/.csv) in the input format of docs/prescriptions.md"),
           out: Path = typer.Option(Path("prescriptions_model.pkl"), help="Where to write the model"),
           catalogue: Path = typer.Option(None, help="Medicine catalogue (.parquet/.csv: name, brand, molecules)"),
           half_life_days: float = typer.Option(120.0, help="Recency half-life"),
@@ -123,7 +124,8 @@ def retrain(tolerance: float = typer.Option(2.0, help="Points of Accuracy@8 one 
 
 @app.command("parse-eval")
 def parse_eval():
-    """The medicine-name parser on the labelled names of tests/fixtures/medicines -> benchmarks/results/medicine_parser.json."""
+    """The medicine-name parser on the labelled names of tests/fixtures/medicines
+    -> benchmarks/results/medicine_parser.json."""
     from sehat.bench.cli import medicine_parser
 
     medicine_parser()

@@ -63,7 +63,9 @@ def train(
 
     data = LabelledData(sentence_labels=read_table(sentences),
                         consultation_labels=read_table(consultations) if consultations else None)
-    p = _progress(f"training on {data.sentence_labels['consultation_id'].nunique() if 'consultation_id' in data.sentence_labels else 0} consultations")
+    n_consultations = (data.sentence_labels["consultation_id"].nunique()
+                       if "consultation_id" in data.sentence_labels else 0)
+    p = _progress(f"training on {n_consultations} consultations")
     try:
         model, metrics = fit(data, seed, label_source=label_source or f"labelling-team:{sentences.name}")
     except LabelError as exc:
@@ -100,7 +102,8 @@ def _evaluate_saved(model: Path, test: Path, consultations: Path | None) -> None
     for name, r in rows:
         m, ref = r["majority"], r.get("balanced_reference") or {}
         typer.echo(f"| {name} | {r['n']} | {r['positives']} | {f(r['accuracy'])} ({f(m['accuracy'])}) | "
-                   f"{f(r['balanced_accuracy'])} ({f(m['balanced_accuracy'])}) | {f(r['macro_f1'])} ({f(m['macro_f1'])}) "
+                   f"{f(r['balanced_accuracy'])} ({f(m['balanced_accuracy'])}) | "
+                   f"{f(r['macro_f1'])} ({f(m['macro_f1'])}) "
                    f"| {f(ref.get('balanced_accuracy'))} |")
 
 

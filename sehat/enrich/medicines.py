@@ -1,4 +1,5 @@
-"""The medicine-name parser: ``Augmentin 625 Duo Tablet`` -> Augmentin Duo / 625 / tablet / amoxycillin + clavulanic acid.
+"""The medicine-name parser: ``Augmentin 625 Duo Tablet`` -> Augmentin Duo / 625 / tablet / amoxycillin +
+clavulanic acid.
 
 Medicine names come in several styles, all read by :func:`parse_medicine`:
 
@@ -71,7 +72,8 @@ FORMS: dict[str, str] = {
     "INJECTION": "injection", "INJ": "injection", "INJEKSI": "injection", "INJECTABLE SOLUTION": "injection",
     "INJECTABLE SUSPENSION": "injection", "VIAL": "injection", "AMPOULE": "injection", "AMP": "injection",
     "PREFILLED SYRINGE": "injection", "SOLUTION FOR INJECTION": "injection",
-    "SUSPENSION FOR INJECTION": "injection", "POWDER FOR SOLUTION FOR INJECTION": "injection", "SERBUK INJEKSI": "injection", "POWDER FOR INJECTION": "injection",
+    "SUSPENSION FOR INJECTION": "injection", "POWDER FOR SOLUTION FOR INJECTION": "injection",
+    "SERBUK INJEKSI": "injection", "POWDER FOR INJECTION": "injection",
     "INFUSION": "infusion", "SOLUTION FOR INFUSION": "infusion", "INFUS": "infusion", "IV INFUSION": "infusion",
     # skin
     "CREAM": "cream", "CRM": "cream", "KRIM": "cream", "TOPICAL CREAM": "cream", "GEL": "gel",
@@ -580,8 +582,10 @@ def _assemble(text, key, segments, form, form_phrase, pack, unread, rx_brand, va
     if variant_words and not variant:
         variant = variant_words[-1]
     if molecules_from != "name" and len(segments) == 1 and brand and cat and brand in cat.molecule_names:
-        molecules, mol_strengths, molecules_from = (brand,), (normalise_strength(strength) if strength
-                                                             and not re.fullmatch(r"[\d./]+", strength) else None,), "name"
+        molecules, mol_strengths, molecules_from = (
+            (brand,),
+            (normalise_strength(strength) if strength and not re.fullmatch(r"[\d./]+", strength) else None,),
+            "name")
     if cat is not None:  # a name the catalogue knows takes its molecules from it; else its brand
         numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", strength or "")]
         entry = cat.names.get(key)

@@ -449,7 +449,8 @@ class Simulator:
                 if r.random() < 0.08:
                     status, updated = "cancelled", int(ts + r.integers(3600, max(3601, scheduled - ts)))
                 elif scheduled + 3600 < end_of_period:
-                    status, updated = ("completed", scheduled + 3600) if r.random() < 0.88 else ("no_show", scheduled + 7200)
+                    status, updated = (("completed", scheduled + 3600) if r.random() < 0.88
+                                       else ("no_show", scheduled + 7200))
                 if updated >= end_of_period:
                     status, updated = "scheduled", ts
                 rows.add("appointments", appointment, int(c.user_id[customer]), hospital, spec, scheduled, status,

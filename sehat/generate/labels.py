@@ -78,7 +78,7 @@ flip rates {flips}; sentence category {cat_noise:.0%}, question {q_noise:.0%}).
 The truth is in `../truth/sape_consultations.parquet` and `../truth/sape_sentences.parquet`
 (same keys; `done` flags as 0/0.5 scores, plus the doctor's hidden quality and the
 eligibility flag) for computing the best achievable accuracy.
-"""
+"""  # noqa: E501 (a row of this markdown table cannot wrap)
 
 
 def write(cfg: GenerateConfig, rows) -> dict:

@@ -66,7 +66,8 @@ def prescribe(r: np.random.Generator, doctor: int, doctors: Doctors, age: int, g
         candidates = [d for d in DIAGNOSES if d.code == "J06.9"]
     chronic = next((d for d in candidates if d.code == chronic_dx), None)
     weights = np.array([d.weight * seasonal_factor(d.season_amplitude, d.peak_month, day) for d in candidates])
-    primary = chronic if chronic and r.random() < 0.6 else candidates[r.choice(len(candidates), p=weights / weights.sum())]
+    primary = (chronic if chronic and r.random() < 0.6
+               else candidates[r.choice(len(candidates), p=weights / weights.sum())])
     chosen = [primary]
     if r.random() < 0.2 and len(candidates) > 1:
         second = candidates[r.choice(len(candidates), p=weights / weights.sum())]

@@ -106,7 +106,8 @@ def write(cfg: GenerateConfig, world: World, manifest: list[dict]) -> Path:
         "basket_themes.parquet": pa.table(_rows_to_columns(
             [(theme, cat.product_index(name) + 1, name, p) for theme, items in BASKET_THEMES.items()
              for name, p in items], ("theme", "product_id", "product_name", "probability"))),
-        "export_files.parquet": pa.Table.from_pylist(manifest) if manifest else pa.table({"file": pa.array([], pa.string())}),
+        "export_files.parquet": (pa.Table.from_pylist(manifest) if manifest
+                                 else pa.table({"file": pa.array([], pa.string())})),
     }
     for name, table in tables.items():
         pq.write_table(table, folder / name)

@@ -176,8 +176,10 @@ BASKET_THEMES: dict[str, tuple[tuple[str, float], ...]] = {
     "bp_kit": (("Omron BP Monitor HEM-7120", 0.4), ("Omega-3 Fish Oil 1000mg 60's", 0.35), ("Oats 1kg", 0.3)),
     "baby": (("Baby Diapers M 34's", 0.8), ("Baby Wipes 80's", 0.6), ("Baby Lotion 200ml", 0.4),
              (_sku("CALPOL", "120MG"), 0.2)),
-    "skin": (("Sunscreen SPF50 50ml", 0.6), ("Gentle Face Wash 100ml", 0.55), ("Fragrance-free Moisturiser 200ml", 0.4)),
-    "protection": (("3-Ply Surgical Mask 50's", 0.7), ("Hand Sanitizer 500ml", 0.55), ("Antiseptic Liquid 250ml", 0.35)),
+    "skin": (("Sunscreen SPF50 50ml", 0.6), ("Gentle Face Wash 100ml", 0.55),
+             ("Fragrance-free Moisturiser 200ml", 0.4)),
+    "protection": (("3-Ply Surgical Mask 50's", 0.7), ("Hand Sanitizer 500ml", 0.55),
+                   ("Antiseptic Liquid 250ml", 0.35)),
     "gut": ((_sku("ORALIT", "21.8G"), 0.7), (_sku("ENTEROGERMINA", "2 BILLION SPORES"), 0.4),
             (_sku("DIGENE", "GEL MINT"), 0.3)),
     "pregnancy": (("Pregnancy Test Kit", 0.5), ("Prenatal Milk Chocolate 400g", 0.5), (_sku("FOLVITE", "5MG"), 0.4)),
@@ -378,7 +380,8 @@ def build_customers(cfg: GenerateConfig) -> Customers:
     return Customers(
         user_id=user_id, identity=np.array([f"U{u:07d}" for u in user_id], dtype=object), behaviour=behaviour,
         name=name, email=email, phone=phone, new_phone=new_phone, phone_changed_at=phone_changed_at,
-        gender=gender, birth_date=birth_date, age=age_days // 365, city=city, signup_at=signup_at, first_seen_at=first_seen_at,
+        gender=gender, birth_date=birth_date, age=age_days // 365, city=city, signup_at=signup_at,
+        first_seen_at=first_seen_at,
         lapse_at=lapse_at, chronic_dx=chronic_dx, cycle=cycle, cycle_phase=cycle_phase,
         control_group=r.random(n) < 0.05, variants=variants, dev_offset=dev_offset, dev_count=dev_count,
     )

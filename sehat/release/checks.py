@@ -95,7 +95,8 @@ def new_suite(name: str):
     return gx.ExpectationSuite(name=name)
 
 
-def run_suite(df: pd.DataFrame, build_suite: Callable[[], object], asset: str = "candidate") -> tuple[list[dict], object]:
+def run_suite(df: pd.DataFrame, build_suite: Callable[[], object],
+              asset: str = "candidate") -> tuple[list[dict], object]:
     """Validate ``df`` with the suite ``build_suite()`` returns (called once GX has a context);
     returns (one check per expectation, the GX validation result)."""
     source = _gx_source()
@@ -154,7 +155,8 @@ def write_data_docs(validation, out: Path, extra_checks: Iterable[dict] = (), ti
     if "</body>" in html:
         html = html.replace("<head>", "<head>" + style, 1).replace("</body>", summary + "</body>", 1)
     else:
-        html = f"<html><head><meta charset='utf-8'>{style}<title>{_esc(title)}</title></head><body>{summary}</body></html>"
+        html = (f"<html><head><meta charset='utf-8'>{style}<title>{_esc(title)}</title></head>"
+                f"<body>{summary}</body></html>")
     path = out / "index.html"
     path.write_text(html)
     return path
@@ -335,7 +337,8 @@ def pii_check(df: pd.DataFrame, allow_hashed: bool = False, known: KnownPII | di
         else:
             continue
         if len(hits):
-            found.append(f"values in {col} ({len(hits)} distinct, e.g. {', '.join(_mask(v) for v in hits.iloc[:PII_SAMPLE])})")
+            found.append(f"values in {col} ({len(hits)} distinct, "
+                         f"e.g. {', '.join(_mask(v) for v in hits.iloc[:PII_SAMPLE])})")
     return check("expect_no_pii", not found, "; ".join(found) if found else "none",
                  forbidden_columns=sorted(forbidden), known_values=known.count)
 

@@ -2,8 +2,8 @@
 
 :func:`validate_export` reads one export from the read-only snapshot into a DataFrame, stages it as a
 candidate (``members.parquet``) and runs its gate: the Great Expectations suite of :func:`build_suite`,
-the size bounds, the PII scan and the erased-user check of :mod:`sehat.release.checks`. :func:`publish_export` promotes a
-passed candidate to two destinations:
+the size bounds, the PII scan and the erased-user check of :mod:`sehat.release.checks`. :func:`publish_export`
+promotes a passed candidate to two destinations:
 
 1. a **file drop** (:class:`~sehat.release.store.Release` ``(<kind>, <name>)``)::
 

@@ -6,8 +6,8 @@ A :class:`~sehat.release.store.Release` ``("models", "sape")``; one publication 
     $SEHAT_PUBLISH_DIR/models/sape/CURRENT
 
 The DAG ``sehat_consultation_quality`` runs :func:`train_candidate` (the job's training and scoring,
-:func:`ml.sape.job.train_and_score`, staged as a candidate), :func:`validate_candidate` (Great Expectations on the scores: one row per
-eligible consultation, scores in 0 / 0.5 / 1.0, model version set; no PII; held-out accuracy floors;
+:func:`ml.sape.job.train_and_score`, staged as a candidate), :func:`validate_candidate` (Great Expectations on the
+scores: one row per eligible consultation, scores in 0 / 0.5 / 1.0, model version set; no PII; held-out accuracy floors;
 a failure raises :class:`~sehat.release.checks.GateFailed` and nothing is published),
 :func:`publish_candidate` (versioned directory + atomic ``CURRENT``), then ``ml.sape.job.write_scores``
 with the **live** scores (:func:`live_scores`) in the writer pool.

@@ -91,7 +91,8 @@ def sync_sources(cfg: Settings | None, manifest: Path) -> dict[str, int]:
     written: dict[str, int] = {}
     with writer(cfg) as con:
         present = {tuple(r) for r in con.execute(
-            "SELECT schema_name, table_name FROM duckdb_tables() UNION SELECT schema_name, view_name FROM duckdb_views()"
+            "SELECT schema_name, table_name FROM duckdb_tables()"
+            " UNION SELECT schema_name, view_name FROM duckdb_views()"
         ).fetchall()}
         for schema, table in sources:
             if (schema, table) not in present:

@@ -209,10 +209,12 @@ def test_day_rule_and_failure_alert(env, tmp_path):
         from sehat_airflow.common import RAW, days_from_extras, resolve_days
         from sehat_airflow.callbacks import alerts_path, record_failure
 
-        events = {RAW: [NS(extra={"day": "2025-11-03"}), NS(extra={"day": "2025-11-02", "days": ["2025-11-01"]}), NS(extra={})]}
+        events = {RAW: [NS(extra={"day": "2025-11-03"}), NS(extra={"day": "2025-11-02", "days": ["2025-11-01"]}),
+                        NS(extra={})]}
         assert resolve_days({"triggering_asset_events": events}, RAW) == ["2025-11-01", "2025-11-02", "2025-11-03"]
         # no events (airflow dags test, manual run): conf, then logical date
-        assert resolve_days({"triggering_asset_events": {}, "dag_run": NS(conf={"day": "2025-11-05"})}, RAW) == ["2025-11-05"]
+        assert resolve_days({"triggering_asset_events": {}, "dag_run": NS(conf={"day": "2025-11-05"})},
+                            RAW) == ["2025-11-05"]
         assert resolve_days({"params": {"day": None}, "dag_run": NS(conf={}),
                              "logical_date": datetime(2025, 11, 6, tzinfo=timezone.utc)}) == ["2025-11-06"]
         try:

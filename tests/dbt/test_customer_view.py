@@ -19,17 +19,20 @@ def wh(customer_warehouse):  # built once per session (tests/conftest.py); marks
 
 def test_one_row_per_customer_and_every_user_once(wh):
     (rows, keys, users, distinct_users) = wh.query(
-        "SELECT count(*), count(DISTINCT customer_key), count(user_id), count(DISTINCT user_id) FROM marts.dim_customers")[0]
+        "SELECT count(*), count(DISTINCT customer_key), count(user_id), count(DISTINCT user_id)"
+        " FROM marts.dim_customers")[0]
     (production_users,) = wh.query("SELECT count(*) FROM staging.stg_production__users")[0]
     assert rows == keys and users == distinct_users == production_users
 
 
 def test_no_raw_pii_in_the_analyst_view_but_in_restricted(wh):
     view_cols = {r[0] for r in wh.query(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'marts' AND table_name = 'dim_customers'")}
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = 'marts' AND table_name = 'dim_customers'")}
     assert not {"email", "phone", "birth_date"} & view_cols
     assert {"email_md5", "phone_md5", "name"} <= view_cols
-    assert wh.query("SELECT count(*) FROM marts.dim_customers WHERE name IS NOT NULL AND name NOT LIKE '_***'")[0][0] == 0
+    assert wh.query(
+        "SELECT count(*) FROM marts.dim_customers WHERE name IS NOT NULL AND name NOT LIKE '_***'")[0][0] == 0
     # the hash in the view is the md5 of the normalised raw value kept in restricted
     mismatches = wh.query("""
         SELECT count(*) FROM marts.dim_customers d JOIN restricted.dim_customer_pii p USING (customer_key)
@@ -61,7 +64,8 @@ def test_engagement_counts_match_the_events(wh):
                bool_and(push_ctr IS NULL OR push_ctr = push_clicked / push_sent)
         FROM marts.dim_customers""")[0]
     assert sent and clicked and ctr_ok
-    (events_sent,) = wh.query("""SELECT count(*) FROM staging.stg_clevertap__events WHERE event_name = 'Notification Sent'""")[0]
+    (events_sent,) = wh.query(
+        """SELECT count(*) FROM staging.stg_clevertap__events WHERE event_name = 'Notification Sent'""")[0]
     assert wh.query("SELECT sum(notifications_sent) FROM marts.dim_customers")[0][0] == events_sent
 
 
@@ -90,7 +94,8 @@ def test_segment_members_are_exactly_the_customers_meeting_the_condition(wh, def
 def test_membership_history_and_profile_snapshot(wh):
     days = wh.query("SELECT DISTINCT as_of_date FROM marts.fct_segment_memberships_daily")
     assert [d[0] for d in days] == [AS_OF]
-    (entered, exited) = wh.query("""SELECT count(*) FILTER (WHERE change = 'entered'), count(*) FILTER (WHERE change = 'exited')
+    (entered, exited) = wh.query("""SELECT count(*) FILTER (WHERE change = 'entered'), """
+                                 """count(*) FILTER (WHERE change = 'exited')
                                     FROM marts.fct_segment_membership_changes""")[0]
     assert entered == wh.query("SELECT count(*) FROM marts.fct_segment_memberships_daily")[0][0] and exited == 0
     (versions, customers) = wh.query(

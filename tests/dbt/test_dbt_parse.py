@@ -75,7 +75,8 @@ def test_event_names_are_not_listed_twice():
     )
     column = next(c for c in models["models"][0]["columns"] if c["name"] == "event_name")
     assert not any(isinstance(t, dict) and "accepted_values" in t for t in column["data_tests"])
-    assert (DBT_PROJECT_DIR / "seeds/clevertap/clevertap_event_catalogue.csv").read_text().count("\n") == len(EVENTS) + 1
+    assert ((DBT_PROJECT_DIR / "seeds/clevertap/clevertap_event_catalogue.csv").read_text().count("\n")
+            == len(EVENTS) + 1)
 
 
 def test_profiles_default_path_is_relative_to_the_project():

@@ -29,7 +29,8 @@ def build(warehouse, tmp_path, monkeypatch) -> None:
 def test_incremental_runs_out_of_order_equal_a_build_from_scratch(tmp_path, monkeypatch):
     warehouse = create_raw_warehouse(tmp_path / "incremental" / "sehat.duckdb")
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("create table raw.held as select * from raw.clevertap_events where cast(export_date as varchar) in ?", [HELD])
+        con.execute("create table raw.held as select * from raw.clevertap_events"
+                    " where cast(export_date as varchar) in ?", [HELD])
         con.execute("delete from raw.clevertap_events where cast(export_date as varchar) in ?", [HELD])
     build(warehouse, tmp_path, monkeypatch)
     with duckdb.connect(str(warehouse)) as con:

@@ -50,7 +50,8 @@ def test_redis_is_not_published_and_requires_a_password():
 def test_celery_commands_parse_with_the_installed_airflow():
     """Every `airflow celery ...` command (workers and flower) with its options, through Airflow's own
     CLI parser in a child process; the workers also run for real in test_compose_components."""
-    commands = [s["command"][1:] for s in CELERY["services"].values() if s.get("command", [])[:2] == ["airflow", "celery"]]
+    commands = [s["command"][1:] for s in CELERY["services"].values()
+                if s.get("command", [])[:2] == ["airflow", "celery"]]
     assert {c[1] for c in commands} == {"worker", "flower"}
     script = (
         "import json, sys\n"

@@ -151,7 +151,7 @@ def test_a_catalogue_with_composition_gives_molecule_strengths_and_numbered_bran
                     'Amoxycillin (500mg) + Clavulanic Acid (125mg)', '2026-01-01', '2026-11-01'),
                 (3, 'Liv 52 Tablet', 'Liv 52', '["herbal"]', 'Himsra (65mg) + Kasani (65mg)', '2026-01-01', '2026-11-01'),
                 (4, 'Pan 40 Tablet', 'Pan', '["pantoprazole"]', null, '2026-01-01', '2026-11-01');
-        """)
+        """)  # noqa: E501 (a SQL fixture row: wrapping would change the text)
         enrich_warehouse(con)
         meds = rows(con, "medicines_parsed")
     dolo = meds["Dolo 650 Tablet"]

@@ -83,7 +83,8 @@ def land(cfg: Settings, days: list[date]) -> None:
 def relations(con) -> list[str]:
     """Every table and view of the raw, staging, intermediate and marts layers."""
     rows = con.execute(
-        "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name IN ('raw','staging','intermediate','marts')"
+        "SELECT schema_name, table_name FROM duckdb_tables()"
+        " WHERE schema_name IN ('raw','staging','intermediate','marts')"
         " UNION ALL SELECT schema_name, view_name FROM duckdb_views()"
         " WHERE NOT internal AND schema_name IN ('staging','intermediate','marts')"
     ).fetchall()

@@ -95,7 +95,8 @@ def test_bad_inputs_next_to_a_generated_day_reconcile_exactly(world, tmp_path):
     with writer(cfg) as con:
         truncated_kept = con.execute(
             "SELECT count(*) FROM raw.clevertap_events WHERE object_id LIKE '__cut%'").fetchone()[0]
-        drift = con.execute("SELECT record->>'newTopLevelField' FROM raw.clevertap_events WHERE object_id = '__new'").fetchone()
+        drift = con.execute(
+            "SELECT record->>'newTopLevelField' FROM raw.clevertap_events WHERE object_id = '__new'").fetchone()
         q_total, q_lines = con.execute(
             "SELECT count(*), count(DISTINCT (source_file, line_no)) FROM raw.clevertap_quarantine").fetchone()
         log = con.execute("SELECT read, loaded, quarantined FROM raw.load_log WHERE source = 'clevertap'").fetchone()

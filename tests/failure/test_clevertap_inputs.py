@@ -135,7 +135,8 @@ def test_a_file_landing_for_a_loaded_day_is_loaded_on_the_next_run(sehat_home):
     _export(cfg, [_line("__late_file")], index=5)  # lands for DAY after DAY was loaded
     _export(cfg, [_line("__d2", ts=20261102101010)], day=next_day)
     report = ingest_day(next_day, cfg)
-    assert report.detail["late_files"] == {str(DAY): [f"clevertap/export/{export_file_name(1, 1762000000, 'App Launched', DAY, 5, 7)}"]}
+    assert report.detail["late_files"] == {
+        str(DAY): [f"clevertap/export/{export_file_name(1, 1762000000, 'App Launched', DAY, 5, 7)}"]}
     assert any("after that day was loaded" in w for w in report.detail["warnings"])
     assert _count(cfg, "object_id = '__late_file' AND export_date = DATE '2026-11-01'") == 1
     with writer(cfg) as con:
@@ -230,7 +231,8 @@ def test_a_warehouse_loaded_before_this_release_upgrades_in_place(sehat_home):
     report = ingest_day(next_day, cfg)
     assert (report.loaded, report.quarantined) == (1, 1) and "late_files" not in report.detail
     with writer(cfg) as con:
-        tracked = con.execute("SELECT export_date, count(*) FROM raw.clevertap_files GROUP BY ALL ORDER BY 1").fetchall()
+        tracked = con.execute(
+            "SELECT export_date, count(*) FROM raw.clevertap_files GROUP BY ALL ORDER BY 1").fetchall()
         local = con.execute("SELECT object_id, event_ts_local FROM raw.clevertap_events ORDER BY 1").fetchall()
     assert tracked == [(DAY, 1), (next_day, 1)]
     assert local[0][1] is None and local[1][1] is not None  # the older day's rows as they were

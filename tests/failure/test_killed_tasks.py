@@ -152,5 +152,6 @@ def _members_sha(pub_dir: Path) -> str:
     import duckdb
 
     return duckdb.sql(
-        f"SELECT md5(string_agg(x::VARCHAR, ',' ORDER BY x::VARCHAR)) FROM read_parquet('{pub_dir / 'members.parquet'}') x"
+        f"SELECT md5(string_agg(x::VARCHAR, ',' ORDER BY x::VARCHAR))"
+        f" FROM read_parquet('{pub_dir / 'members.parquet'}') x"
     ).fetchone()[0]

@@ -87,7 +87,8 @@ def test_campaign_table_is_replaced_atomically(sehat_home, postgres_url, postgre
     first = publish_segment(RECS, "r1", sehat_home)
     assert first["campaign_db"] == {"schema": postgres_schema, "table": "recommendations__customer_top10", "rows": 3}
     with psycopg.connect(postgres_url) as con:
-        rows = con.execute(f'SELECT customer_key, rank, item_id FROM {postgres_schema}."recommendations__customer_top10"'
+        rows = con.execute(f'SELECT customer_key, rank, item_id FROM {postgres_schema}.'
+                           '"recommendations__customer_top10"'
                            " ORDER BY 1, 2").fetchall()
         assert rows == [("k1", 1, "P1"), ("k1", 2, "P2"), ("k2", 1, "P1")]
 
@@ -95,11 +96,13 @@ def test_campaign_table_is_replaced_atomically(sehat_home, postgres_url, postgre
     validate_segment(RECS, "2026-11-05", "r2", sehat_home)
     publish_segment(RECS, "r2", sehat_home)
     with psycopg.connect(postgres_url) as con:
-        assert con.execute(f'SELECT count(*) FROM {postgres_schema}."recommendations__customer_top10"').fetchone()[0] == 2
+        assert con.execute(
+            f'SELECT count(*) FROM {postgres_schema}."recommendations__customer_top10"').fetchone()[0] == 2
         tables = {r[0] for r in con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = %s", [postgres_schema])}
         assert tables == {"recommendations__customer_top10", "sehat_publications"}  # no staging leftovers
-        log = con.execute(f"SELECT publication_id, rows FROM {postgres_schema}.sehat_publications ORDER BY published_at").fetchall()
+        log = con.execute(
+            f"SELECT publication_id, rows FROM {postgres_schema}.sehat_publications ORDER BY published_at").fetchall()
         assert [r[1] for r in log] == [3, 2]
 
     # the campaign DB is down: nothing moves, neither the table nor the file drop's CURRENT

@@ -34,7 +34,8 @@ def _snapshot(cfg, rows, customers=CUSTOMERS):
         )
         if rows:
             con.executemany(
-                "INSERT INTO marts.seg_consulted_no_order_30d VALUES (?, ?, TIMESTAMP '2026-11-01 10:00', 3, DATE '2026-11-04')",
+                "INSERT INTO marts.seg_consulted_no_order_30d"
+                " VALUES (?, ?, TIMESTAMP '2026-11-01 10:00', 3, DATE '2026-11-04')",
                 rows,
             )
 

@@ -93,7 +93,8 @@ def test_a_known_phone_in_any_notation_is_refused(value):
     81234567890,  # its national significant number
 ])
 def test_a_known_phone_stored_as_an_integer_is_refused(value):
-    result = pii_check(pd.DataFrame({"contact": pd.Series([value], dtype="int64")}), known={"phone": ["+6281234567890"]})
+    result = pii_check(pd.DataFrame({"contact": pd.Series([value], dtype="int64")}),
+                       known={"phone": ["+6281234567890"]})
     assert not result["success"]
 
 

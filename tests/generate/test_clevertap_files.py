@@ -116,7 +116,8 @@ def test_api_pages_chain_through_next_cursor(generated):
                     assert set(record["event_props"]) == {"campaign_id", "campaign_type", "content_id"}
                 total += len(body["records"])
                 cursor = body["next_cursor"]
-                page = None if cursor is None else f"page-{json.loads(base64.urlsafe_b64decode(cursor))['page']:04d}.json"
+                page = (None if cursor is None
+                        else f"page-{json.loads(base64.urlsafe_b64decode(cursor))['page']:04d}.json")
             assert sorted(visited) == sorted(p.name for p in event_dir.iterdir())
             chains += len(visited) > 1
     assert total == generated.summary["api"]["records"]

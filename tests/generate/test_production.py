@@ -43,9 +43,11 @@ def test_events_reference_production_rows(generated):
     for oid, pid, qty, price in generated.query("SELECT order_id, product_id, quantity, unit_price FROM order_items"):
         items.setdefault(oid, []).append((pid, qty, price))
     ids = {
-        "Consultation Booked": ("consultation_id", {r[0] for r in generated.query("SELECT consultation_id FROM consultations")}),
+        "Consultation Booked": ("consultation_id",
+                                {r[0] for r in generated.query("SELECT consultation_id FROM consultations")}),
         "Lab Test Booked": ("booking_id", {r[0] for r in generated.query("SELECT booking_id FROM lab_bookings")}),
-        "Appointment Booked": ("appointment_id", {r[0] for r in generated.query("SELECT appointment_id FROM appointments")}),
+        "Appointment Booked": ("appointment_id",
+                               {r[0] for r in generated.query("SELECT appointment_id FROM appointments")}),
     }
     seen = {name: 0 for name in ids} | {"Charged": 0}
     for record in generated.records():
@@ -53,7 +55,8 @@ def test_events_reference_production_rows(generated):
         name = record.get("eventName")  # missing on the missing_event_name lines
         if name == "Charged":
             assert orders[props["order_id"]] == props["amount"]
-            assert sorted((i["product_id"], i["quantity"], i["price"]) for i in props["items"]) == sorted(items[props["order_id"]])
+            assert (sorted((i["product_id"], i["quantity"], i["price"]) for i in props["items"])
+                    == sorted(items[props["order_id"]]))
             assert record["profile"]["identity"]
         elif name in ids:
             key, known = ids[name]

@@ -17,7 +17,8 @@ def test_ingest_and_ceiling_alternate_and_the_medians_are_compared(sehat_home):
     figures = bench_clevertap_ingest(cfg, [DAY], pandas_sample_files=2, repeats=3)
 
     ingest, ceiling = figures["sehat_seconds_per_repeat"], figures["duckdb_read_json_seconds_per_repeat"]
-    assert figures["repeats"] == len(ingest) == len(ceiling) == len(figures["sehat_ingest_vs_duckdb_ceiling_per_repeat"]) == 3
+    assert (figures["repeats"] == len(ingest) == len(ceiling)
+            == len(figures["sehat_ingest_vs_duckdb_ceiling_per_repeat"]) == 3)
     assert abs(figures["sehat_seconds"] - median(ingest)) <= 0.01
     assert abs(figures["duckdb_read_json_seconds"] - median(ceiling)) <= 0.002
     assert abs(figures["sehat_ingest_vs_duckdb_ceiling"] - median(ceiling) / median(ingest)) < 0.01

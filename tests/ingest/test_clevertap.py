@@ -45,7 +45,8 @@ def _write_api(cfg, event, pages):
     d.mkdir(parents=True, exist_ok=True)
     for i, records in enumerate(pages, start=1):
         cursor = None if i == len(pages) else f"cursor-{i}"
-        (d / f"page-{i:04d}.json").write_text(json.dumps({"status": "success", "records": records, "next_cursor": cursor}))
+        (d / f"page-{i:04d}.json").write_text(
+            json.dumps({"status": "success", "records": records, "next_cursor": cursor}))
 
 
 def _reasons(cfg):
@@ -156,8 +157,10 @@ def test_batches_give_the_same_partition_as_one_load(sehat_home, monkeypatch):
 
     def snapshot():
         with writer(cfg) as con:
-            return (con.execute("SELECT source_file, line_no, event_key FROM raw.clevertap_events ORDER BY ALL").fetchall(),
-                    con.execute("SELECT source_file, line_no, reason FROM raw.clevertap_quarantine ORDER BY ALL").fetchall())
+            return (
+                con.execute("SELECT source_file, line_no, event_key FROM raw.clevertap_events ORDER BY ALL").fetchall(),
+                con.execute(
+                    "SELECT source_file, line_no, reason FROM raw.clevertap_quarantine ORDER BY ALL").fetchall())
 
     one = ingest_day(DAY, cfg)
     one_batch = snapshot()

@@ -146,7 +146,8 @@ def test_quarantine_keeps_the_event_name_from_the_path(sehat_home):
     ingest_day(DAY, cfg)
 
     with writer(cfg) as con:
-        got = con.execute("SELECT source_format, reason, event_name FROM raw.clevertap_quarantine ORDER BY 1").fetchall()
+        got = con.execute(
+            "SELECT source_format, reason, event_name FROM raw.clevertap_quarantine ORDER BY 1").fetchall()
     assert got == [("api", "missing_ts", "UTM Visited"), ("export", "invalid_json", "Search")]
 
 

@@ -25,7 +25,8 @@ def _sqlite_source(cfg: Settings, rows=USERS, drop_identity=False) -> Settings:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     with sqlite3.connect(path) as db:
-        cols = "user_id INTEGER, updated_at TIMESTAMP" if drop_identity else "user_id INTEGER, identity TEXT, updated_at TIMESTAMP"
+        cols = ("user_id INTEGER, updated_at TIMESTAMP" if drop_identity
+                else "user_id INTEGER, identity TEXT, updated_at TIMESTAMP")
         db.execute(f"CREATE TABLE users ({cols})")
         for uid, ident, ts in rows:
             if drop_identity:

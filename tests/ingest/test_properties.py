@@ -99,7 +99,8 @@ def test_every_record_lands_once_with_the_reason_its_damage_implies(batch):
         rec = json.loads(line) if reason is None else {}
         # (without an objectId: the profile's identifiers, an absent one counting as empty)
         profile = rec.get("profile", {})
-        who = (profile["objectId"],) if "objectId" in profile else (profile.get("identity") or "", profile.get("phone") or "")
+        who = ((profile["objectId"],) if "objectId" in profile
+               else (profile.get("identity") or "", profile.get("phone") or ""))
         key = (rec.get("eventName"), who, rec.get("ts"), json.dumps(rec.get("eventProps")))
         if reason is None and key in seen:
             reason = "duplicate"

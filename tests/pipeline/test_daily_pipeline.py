@@ -58,7 +58,8 @@ def test_customer_view_has_every_user_once_and_the_segment_is_published(warehous
     cfg, summary, runs = warehouse
     with restricted_reader(cfg) as con:
         users = con.execute("SELECT count(*) FROM staging.stg_production__users").fetchone()[0]
-        in_view = con.execute("SELECT count(DISTINCT user_id) FROM marts.dim_customers WHERE user_id IS NOT NULL").fetchone()[0]
+        in_view = con.execute(
+            "SELECT count(DISTINCT user_id) FROM marts.dim_customers WHERE user_id IS NOT NULL").fetchone()[0]
         anonymous = con.execute("SELECT count(*) FROM marts.dim_customers WHERE user_id IS NULL").fetchone()[0]
         segment = con.execute("SELECT count(*) FROM marts.seg_consulted_no_order_30d").fetchone()[0]
     assert users == summary["production"]["users"]

@@ -48,7 +48,8 @@ def warehouse(sehat_home):
             CREATE TABLE raw.prod_users (user_id INTEGER, phone VARCHAR, email VARCHAR);
             CREATE TABLE raw.clevertap_quarantine (raw_line VARCHAR);
         """)
-        con.executemany("INSERT INTO raw.prod_users VALUES (?, ?, ?)", [(1, PHONES[0], EMAILS[0]), (2, PHONES[1], EMAILS[1])])
+        con.executemany("INSERT INTO raw.prod_users VALUES (?, ?, ?)",
+                        [(1, PHONES[0], EMAILS[0]), (2, PHONES[1], EMAILS[1])])
         con.execute("INSERT INTO raw.clevertap_quarantine VALUES (?)", [f'{{"phone": "{PHONES[0]}"}}'])
         con.execute("""
             CREATE VIEW staging.stg_production__users AS SELECT * FROM raw.prod_users;
@@ -58,7 +59,7 @@ def warehouse(sehat_home):
             CREATE VIEW marts.v_customers AS SELECT customer_key FROM marts.dim_customers;
             CREATE TABLE snapshots.customer_profiles_snapshot AS SELECT * FROM marts.dim_customers;
             CREATE TABLE ml.customer_cohorts AS SELECT customer_key, 1 AS cohort FROM marts.dim_customers;
-        """)
+        """)  # noqa: E501 (SQL fixture text: wrapping would change it)
     refresh_reader(sehat_home)
     return sehat_home
 

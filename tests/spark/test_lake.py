@@ -76,7 +76,8 @@ def test_a_rerun_rewrites_only_the_days_that_changed(home):
     assert sum(sync_sources(cfg, manifest).values()) == 0 and _files(cfg.lake) == before
 
     with writer(cfg) as con:  # a late event for day 1, an erased user on day 2, a first quarantined row
-        con.execute("INSERT INTO raw.clevertap_events VALUES (DATE '2026-11-01', 'd', NULL, TIMESTAMP '2026-11-01 12:00')")
+        con.execute(
+            "INSERT INTO raw.clevertap_events VALUES (DATE '2026-11-01', 'd', NULL, TIMESTAMP '2026-11-01 12:00')")
         con.execute("DELETE FROM raw.prod_users WHERE user_id = 2")
         con.execute("INSERT INTO raw.production_quarantine VALUES ('users', DATE '2026-11-02', DATE '2026-11-02')")
     assert sync_sources(cfg, manifest) == {"raw.clevertap_events": 1, "raw.prod_users": 0,
@@ -86,7 +87,8 @@ def test_a_rerun_rewrites_only_the_days_that_changed(home):
     assert after[day1] != before[day1] and after[day2] == before[day2]
     assert "raw/prod_users/export_date=2026-11-02/data.parquet" not in after  # the day is gone from raw
     assert "raw/production_quarantine/export_date=1970-01-01/data.parquet" not in after
-    assert duckdb.sql(f"SELECT count(*) FROM read_parquet('{cfg.lake}/raw/clevertap_events/*/*.parquet')").fetchone() == (4,)
+    assert duckdb.sql(
+        f"SELECT count(*) FROM read_parquet('{cfg.lake}/raw/clevertap_events/*/*.parquet')").fetchone() == (4,)
     assert not list(cfg.lake.rglob("*.tmp"))
 
 

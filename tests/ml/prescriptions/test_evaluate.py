@@ -118,7 +118,8 @@ def test_plot_flags_fields_below_popularity(tmp_path):
         return {"n": n, "reliable": n >= 30, "below_popularity": model < pop,
                 "model_one": model, "model_all": model, "model_one_ci95": wilson(round(model * n / 100), n),
                 "model_all_ci95": wilson(round(model * n / 100), n), "popularity_one": pop, "popularity_all": pop,
-                "popularity_one_ci95": wilson(round(pop * n / 100), n), "popularity_all_ci95": wilson(round(pop * n / 100), n)}
+                "popularity_one_ci95": wilson(round(pop * n / 100), n),
+                "popularity_all_ci95": wilson(round(pop * n / 100), n)}
     result = {"k": 8, "rows": 31, "min_n": 30, "fields": {
         "complaint": row(40, 50, 31), "diagnosis": row(90, 50, 31), "molecule": row(80, 60, 12),
         "brand": row(30, 35, 31), "lab_test": row(70, 20, 31), "advice": row(60, 30, 31)}}

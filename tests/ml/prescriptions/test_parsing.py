@@ -59,7 +59,8 @@ def test_parser_never_raises_and_keeps_the_raw_string(raw):
 
 
 def test_complaint_paraphrases_share_a_key():
-    assert normalise_complaint("Right lung is paining") == normalise_complaint("pain in right lung") == "lung pain right"
+    assert (normalise_complaint("Right lung is paining") == normalise_complaint("pain in right lung")
+            == "lung pain right")
     assert normalise_complaint("fever since 3 days") == normalise_complaint("Fever since 5 days")
     assert normalise_complaint("") == ""
 

@@ -64,8 +64,8 @@ def test_textbook_rules_of_i1_i2_i5():
         assert r["lift"] == pytest.approx(float(confidence / consequent_support[c]), abs=1e-12)
     # with the book's min_conf = 70% only the three 100% rules remain
     strict = AssociationRules(min_support=2 / 9, min_confidence=0.7, max_consequent_len=None).fit(ALL_ELECTRONICS)
-    kept = {(tuple(sorted(a)), tuple(sorted(c))) for a, c in zip(strict.rules_["antecedents"], strict.rules_["consequents"])
-            if len(a | c) == 3}
+    kept = {(tuple(sorted(a)), tuple(sorted(c)))
+            for a, c in zip(strict.rules_["antecedents"], strict.rules_["consequents"]) if len(a | c) == 3}
     assert kept == {(("I1", "I5"), ("I2",)), (("I2", "I5"), ("I1",)), (("I5",), ("I1", "I2"))}
 
 

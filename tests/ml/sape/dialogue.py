@@ -23,7 +23,8 @@ SUBJECTIVE = [
     "Are you taking any medicine right now?", "Ada riwayat alergi obat?", "Have you measured your temperature?",
     "Where exactly is the {s}?", "Did the {s} come suddenly or slowly", "Is the {s} constant or does it come and go?",
     "Apakah sudah minum obat untuk {s}?", "Could you describe the {s} a bit more", "Okay, and the {s} since yesterday?",
-    "I see, the {s} started three days ago.", "So the {s} gets worse when you lie down.", "Ada keluhan lain selain {s}?",
+    "I see, the {s} started three days ago.", "So the {s} gets worse when you lie down.",
+    "Ada keluhan lain selain {s}?",
     # history taking that names diagnoses and drugs: the words of A and P sentences, asked as history
     "Have you ever been diagnosed with {d}?", "Pernah didiagnosis {d} sebelumnya?", "Did a doctor say it was {d}?",
     "Have you taken {m} before?", "Sudah pernah minum {m}?", "Did the {m} help with the {s}?",

@@ -150,12 +150,14 @@ def test_feature_plots_have_a_y_scale():
 
     rng = np.random.default_rng(0)
     ids = np.arange(90)
-    features = pd.DataFrame(rng.random((90, len(NUMERIC))), columns=NUMERIC, index=pd.Index(ids, name="consultation_id"))
+    features = pd.DataFrame(rng.random((90, len(NUMERIC))), columns=NUMERIC,
+                            index=pd.Index(ids, name="consultation_id"))
     labels = pd.DataFrame({"consultation_id": ids, "s_score": np.tile([0.0, 0.5, 1.0], 30)})
     fig = feature_distribution_figure(features, labels)
     fig.canvas.draw()
     for ax in fig.axes:
         assert len(ax.get_yticks()) >= 2
         assert any(t.get_text() for t in ax.get_yticklabels()) or not ax.get_subplotspec().is_first_col()
-    assert all(any(t.get_text() for t in ax.get_yticklabels()) for ax in fig.axes if ax.get_subplotspec().is_first_col())
+    assert all(any(t.get_text() for t in ax.get_yticklabels())
+               for ax in fig.axes if ax.get_subplotspec().is_first_col())
     plt.close(fig)

@@ -125,7 +125,8 @@ def test_cli_trains_from_files_and_scores_one_json_consultation(data, tmp_path):
         {"speaker": "patient", "body": "dok saya demam 3 hari"},
         {"speaker": "doctor", "body": "sudah berapa hari demamnya? berapa suhu tertingginya"},
         {"speaker": "patient", "body": "3 hari dok, 38.5"},
-        {"speaker": "doctor", "body": "Saya resepkan PARACETAMOL 500MG, diminum 3x sehari setelah makan selama 3 hari."},
+        {"speaker": "doctor",
+         "body": "Saya resepkan PARACETAMOL 500MG, diminum 3x sehari setelah makan selama 3 hari."},
         {"speaker": "doctor", "body": "Semoga lekas sembuh ya."}]}
     (tmp_path / "chat.json").write_text(json.dumps(chat))
     result = runner.invoke(app, ["score", str(tmp_path / "chat.json"), "--model", str(tmp_path / "m.pkl")])
