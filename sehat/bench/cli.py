@@ -160,7 +160,7 @@ def overhead(
 
 @app.command("pii-gate")
 def pii_gate(
-    known: int = typer.Option(1_000_000, help="Known phones and e-mails in restricted.customer_pii."),
+    known: int = typer.Option(1_000_000, help="Known phones and e-mails in restricted.dim_customer_pii."),
     rows: int = typer.Option(100_000, help="Rows of the segment checked."),
 ) -> None:
     """The PII gate's time and peak memory: known values loaded, a segment (and a free-text variant) checked."""

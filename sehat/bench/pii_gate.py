@@ -4,7 +4,7 @@ tail-of-digits rule refused every segment).
 
 Two phases, each measured on its own:
 
-1. **load**: the known e-mails and phones read from ``restricted.customer_pii`` of a DuckDB file
+1. **load**: the known e-mails and phones read from ``restricted.dim_customer_pii`` of a DuckDB file
    (:func:`~sehat.release.checks.known_pii_values`, what every gate run does);
 2. **check**: :func:`~sehat.release.checks.pii_check` on a segment shaped like
    ``consulted_no_order_30d`` (md5 ``customer_key``, ``user_id``, timestamps, dates), and on the
@@ -49,11 +49,11 @@ def _measured(fn: Callable[[], object]) -> tuple[object, float, float | None]:
 
 
 def _known_values_db(path: Path, known: int) -> None:
-    """``restricted.customer_pii`` with ``known`` customers: distinct phones and e-mails."""
+    """``restricted.dim_customer_pii`` with ``known`` customers: distinct phones and e-mails."""
     with duckdb.connect(str(path)) as con:
         con.execute("CREATE SCHEMA restricted")
         con.execute(f"""
-            CREATE TABLE restricted.customer_pii AS
+            CREATE TABLE restricted.dim_customer_pii AS
             SELECT md5('customer' || i::VARCHAR) AS customer_key,
                    '+62' || (['812', '813', '821', '857', '878', '895'])[1 + i % 6]
                          || lpad(((i * 7919 + 104729) % 900000000 + 100000000)::VARCHAR, 9, '0') AS phone,

@@ -19,7 +19,7 @@ N = 1_000_000
 
 @pytest.fixture(scope="module")
 def phones() -> pd.Series:
-    """1,000,000 distinct Indonesian mobile numbers, as ``restricted.customer_pii`` holds them."""
+    """1,000,000 distinct Indonesian mobile numbers, as ``restricted.dim_customer_pii`` holds them."""
     r = np.random.default_rng(28)
     prefix = r.choice(np.array([62812, 62813, 62821, 62857, 62878, 62895], dtype="int64"), 2 * N)
     numbers = pd.Series(prefix * 10**9 + r.integers(10**8, 10**9, 2 * N)).drop_duplicates().iloc[:N]
@@ -28,7 +28,7 @@ def phones() -> pd.Series:
 
 @pytest.fixture(scope="module")
 def known(phones) -> KnownPII:
-    """Read once, as a gate run reads ``restricted.customer_pii`` once for every check."""
+    """Read once, as a gate run reads ``restricted.dim_customer_pii`` once for every check."""
     return KnownPII.of({"phone": phones, "email": pd.Series([f"user{i}@mail.example" for i in range(1000)])})
 
 
@@ -122,7 +122,7 @@ def test_known_phones_are_read_by_country_code():
 
 
 def _restricted_snapshot(cfg, phones: list[str]) -> None:
-    """The restricted snapshot with ``restricted.customer_pii`` holding ``phones`` (written beside, then
+    """The restricted snapshot with ``restricted.dim_customer_pii`` holding ``phones`` (written beside, then
     renamed into place, as the warehouse publishes it)."""
     from sehat.warehouse import restricted_path
 
@@ -132,8 +132,8 @@ def _restricted_snapshot(cfg, phones: list[str]) -> None:
     tmp.unlink(missing_ok=True)
     with duckdb.connect(str(tmp)) as con:
         con.execute("CREATE SCHEMA restricted")
-        con.execute("CREATE TABLE restricted.customer_pii (email VARCHAR, phone VARCHAR)")
-        con.executemany("INSERT INTO restricted.customer_pii VALUES (?, ?)",
+        con.execute("CREATE TABLE restricted.dim_customer_pii (email VARCHAR, phone VARCHAR)")
+        con.executemany("INSERT INTO restricted.dim_customer_pii VALUES (?, ?)",
                         [(f"user{i}@mail.example", p) for i, p in enumerate(phones)])
     tmp.replace(path)
 
