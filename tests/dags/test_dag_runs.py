@@ -2,8 +2,12 @@
 (ingest triggered per day, transform and publish by Assets), with the metadata database on the real
 PostgreSQL; then the personalisation retrain on that warehouse through ``airflow dags test``.
 
-The other Airflow runs have their own files, so ``--dist loadfile`` spreads them over the workers:
-``test_gate_failure_dag.py`` (a failing gate inside Airflow) and ``test_slow_api_run.py``.
+The run also goes through a slow API: every status read is delayed and every third one times out,
+and the client retries them with backoff (before, the first ReadTimeout ended `sehat run` half-way):
+one two-day world proves both, instead of a second scheduler run of its own.
+
+The failing gate inside Airflow has its own file (``test_gate_failure_dag.py``), so ``--dist
+loadfile`` spreads the Airflow runs over the workers.
 """
 
 from __future__ import annotations
@@ -43,17 +47,53 @@ def _warehouse_facts(cfg):
         }
 
 
+class _FlakyTransport:
+    """An httpx transport that delays every status read and times out every third one."""
+
+    def __init__(self, delay: float = 0.5, every: int = 3):
+        import httpx
+
+        self.inner = httpx.HTTPTransport()
+        self.delay, self.every, self.reads, self.timeouts = delay, every, 0, 0
+
+    def handle_request(self, request):
+        import time
+
+        import httpx
+
+        if request.method == "GET" and "/dagRuns" in request.url.path:
+            self.reads += 1
+            time.sleep(self.delay)
+            if self.reads % self.every == 0:
+                self.timeouts += 1
+                raise httpx.ReadTimeout("injected: the API did not answer in time", request=request)
+        return self.inner.handle_request(request)
+
+    def close(self):
+        self.inner.close()
+
+
 @pytest.mark.postgres
 def test_two_days_through_the_scheduler(home, airflow_database, monkeypatch):
-    """The main route: real components, ingest triggered per day, transform/publish by Assets.
+    """The main route: real components, ingest triggered per day, transform/publish by Assets, while
+    the API answers slowly and times out every third status read.
 
     With the metadata database on the real PostgreSQL, as docker-compose.yml deploys it (the
     LocalExecutor; the demo's SQLite route runs in tests/deploy/test_standalone_api.py).
     """
     metadata_db = "postgresql+psycopg2" + airflow_database[1].removeprefix("postgresql")
     monkeypatch.setenv("SEHAT_AIRFLOW_DB_URL", metadata_db)
+    from sehat.orchestrate import ApiClient
+
     summary = _generate(home, days=2)
-    result = run_through_scheduler(["2026-11-02", "2026-11-01"], timeout=600, cfg=home, retries=0)
+    transport = _FlakyTransport()
+
+    def slow_client(base_url):
+        return ApiClient(base_url, retry_for=120, max_wait=4, transport=transport)
+
+    result = run_through_scheduler(["2026-11-02", "2026-11-01"], timeout=900, cfg=home, retries=0,
+                                   api_factory=slow_client)
+    assert transport.timeouts >= 3, transport.reads  # the slow API was retried, and the run completed
     print(f"\nscheduler route: start-up {result.startup_seconds}s, total {result.seconds}s, states {result.states}")
     assert result.ok, (result.failures, result.states)
     assert result.days == ["2026-11-01", "2026-11-02"]
