@@ -136,10 +136,18 @@ def readme(results_dir: Path) -> str:
     overhead = read_results("overhead", results_dir)
     if overhead:
         rows.extend(overhead_rows(overhead["figures"]))
+    pii = read_results("pii_gate", results_dir)
+    if pii:
+        f = pii["figures"]
+        rows.append([f"PII gate: {_n(f['known_phones'])} known phones + {_n(f['known_emails'])} e-mails,"
+                     f" a {_n(f['rows'])}-row segment (generated)",
+                     f"load {f['load_known_s']:.1f} s ({f['load_known_peak_mb']:.0f} MB), check"
+                     f" {f['segment']['check_s']:.1f} s; with a free-text column {f['free_text']['check_s']:.1f} s",
+                     "measured", "-", "[pii_gate.json](benchmarks/results/pii_gate.json)"])
     if not rows:
         raise MissingResults("no benchmark results for the README table")
     measured = sorted({p["measured_at"][:10] for p in (scale, incremental, extraction, ingest, dag_parse, engines_run,
-                                                       overhead) if p})
+                                                       overhead, pii) if p})
     return (_table(["figure", "measured", "target", "target met", "details"], rows)
             + f"\nMeasured between {measured[0]} and {measured[-1]}; each file names its command and machine.\n")
 
