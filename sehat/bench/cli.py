@@ -172,6 +172,20 @@ def pii_gate(
     _written("pii_gate", figures, _command(f"sehat bench pii-gate --known {known} --rows {rows}"))
 
 
+@app.command()
+def suite(
+    lane: str = typer.Option("fast", help="fast: `make test-fast` (no e2e, no spark marks); full: `make test`."),
+    workers: int = typer.Option(2, help="pytest-xdist workers, as the Makefile runs them."),
+) -> None:
+    """The test suite's wall time (the fast lane or the full suite), to test_<lane>.json."""
+    from sehat.bench.suite import bench_suite
+
+    with console.status(f"running the {lane} test suite on {workers} workers"):
+        figures = bench_suite(lane, workers)
+    console.print_json(json.dumps(figures))
+    _written(f"test_{lane}", figures, _command(f"sehat bench suite --lane {lane} --workers {workers}"))
+
+
 @app.command("all")
 def all_(
     scales: str = typer.Option("10000,100000,1000000", help="scale: comma-separated customer counts."),

@@ -11,7 +11,7 @@ def test_every_benchmark_is_a_bench_command():
     result = CliRunner().invoke(app, ["bench", "--help"])
     assert result.exit_code == 0, result.output
     for name in ("scale", "incremental", "extraction", "ingest", "dag-parse", "all", "prescriptions", "sape",
-                 "personalisation", "pii-gate", "report"):
+                 "personalisation", "pii-gate", "overhead", "suite", "report"):
         assert name in result.output
 
 
