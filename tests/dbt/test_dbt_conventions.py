@@ -16,7 +16,7 @@ pytest.importorskip("dbt.adapters.duckdb", reason="dbt-duckdb is in the orchestr
 pytest.importorskip("dbt_bouncer", reason="dbt-bouncer is in the dev extra")
 
 from sehat.config import DBT_PROJECT_DIR
-from sehat.transform import dbt_parse
+from sehat.transform.dbt import dbt_parse
 
 CONFIG = DBT_PROJECT_DIR / "dbt-bouncer.yml"
 
@@ -35,7 +35,7 @@ def bouncer(project: Path, artifacts: Path) -> tuple[subprocess.CompletedProcess
 
 def parse(project: Path, artifacts: Path, monkeypatch) -> None:
     monkeypatch.setenv("SEHAT_WAREHOUSE", str(artifacts / "never-opened.duckdb"))
-    monkeypatch.setattr("sehat.transform.DBT_PROJECT_DIR", project)
+    monkeypatch.setattr("sehat.transform.dbt.DBT_PROJECT_DIR", project)
     dbt_parse(target_path=artifacts / "target")
 
 

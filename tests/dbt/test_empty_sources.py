@@ -15,7 +15,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from sehat.bench.results import sehat_home
+from sehat.config import sehat_home
 
 pytestmark = pytest.mark.e2e
 
@@ -45,7 +45,7 @@ def empty_day(tmp_path_factory):
 
 
 def _build(empty_day, home, engine: str):
-    from sehat.transform import dbt_build
+    from sehat.transform.dbt import dbt_build
 
     sources, raw = empty_day
     with sehat_home(home, SEHAT_DATA_DIR=str(sources), SEHAT_ENGINE=engine) as cfg:

@@ -12,7 +12,7 @@ def test_anonymous_then_login_pattern(generated):
     first_known: dict[str, int] = {}
     for record in generated.records():
         profile = record["profile"]
-        if "objectId" not in profile or not isinstance(record.get("ts"), int):
+        if not isinstance(profile, dict) or "objectId" not in profile or not isinstance(record.get("ts"), int):
             continue
         oid, ts = profile["objectId"], record["ts"]
         if profile.get("identity"):
@@ -33,6 +33,8 @@ def test_devices_and_phone_changes_match_truth(generated):
     phones: dict[str, set[str]] = {}
     for record in generated.records():
         profile = record["profile"]
+        if not isinstance(profile, dict):  # a planted fault: the profile written as a string
+            continue
         if profile.get("identity") and "objectId" in profile:
             assert owner[profile["objectId"]] == profile["identity"]
             phones.setdefault(profile["identity"], set()).add(profile["phone"])
