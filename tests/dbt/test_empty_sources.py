@@ -55,7 +55,7 @@ def _build(empty_day, home, engine: str):
                            on_line=lambda _: None)
         with duckdb.connect(str(cfg.warehouse_path), read_only=True) as con:
             counts = {name: con.sql(f"SELECT count(*) FROM marts.{name}").fetchone()[0]
-                      for name in ("fct_prescriptions", "consultation_sentences", "dim_customers")}
+                      for name in ("fct_prescriptions", "fct_consultation_sentences", "dim_customers")}
     return result, counts
 
 
@@ -64,7 +64,7 @@ def _assert_all_built(result, counts):
     assert result.models > 50 and result.models_failed == 0 and result.tests_failed == 0, result.summary()
     assert result.skipped == 0, result.summary()
     # the empty sources give empty marts, the full ones still give customers
-    assert counts["fct_prescriptions"] == 0 and counts["consultation_sentences"] == 0
+    assert counts["fct_prescriptions"] == 0 and counts["fct_consultation_sentences"] == 0
     assert counts["dim_customers"] > 0
 
 
