@@ -24,14 +24,14 @@ def _all_segments(cfg):
     write_snapshot(cfg, {name: members(3, len(get_segment(name).columns)) for name in segment_names()})
 
 
-def test_a_daily_run_publishes_each_segment_once(sehat_home, monkeypatch):
-    """``consulted_no_order_30d`` was gated and published twice per run, leaving a ``.2`` directory."""
+def _stub_the_loads_and_the_build(monkeypatch):
+    """The in-process day without sources: the loads load nothing, dbt and the snapshot refresh are no-ops
+    (the snapshot the test wrote is what the gate reads)."""
     import sehat.ingest.clevertap
     import sehat.ingest.labels
     import sehat.ingest.production
     import sehat.transform.dbt
     import sehat.warehouse
-    from sehat.daily import run_day
 
     report = SimpleNamespace(as_dict=dict, detail={"export_files": 1}, batch_date=date(2026, 11, 4))
     monkeypatch.setattr(sehat.ingest.clevertap, "ingest_day", lambda day, cfg, allow_shrink=None: report)
@@ -39,6 +39,13 @@ def test_a_daily_run_publishes_each_segment_once(sehat_home, monkeypatch):
     monkeypatch.setattr(sehat.ingest.labels, "ingest_day", lambda day, cfg: [])
     monkeypatch.setattr(sehat.transform.dbt, "dbt_build", lambda **kwargs: report)
     monkeypatch.setattr(sehat.warehouse, "refresh_reader", lambda cfg: cfg.reader_path)
+
+
+def test_a_daily_run_publishes_each_segment_once(sehat_home, monkeypatch):
+    """``consulted_no_order_30d`` was gated and published twice per run, leaving a ``.2`` directory."""
+    from sehat.daily import run_day
+
+    _stub_the_loads_and_the_build(monkeypatch)
     _all_segments(sehat_home)
 
     out = run_day(date(2026, 11, 4), sehat_home, log=lambda _line: None)
@@ -53,20 +60,10 @@ def test_a_rejected_segment_fails_the_day_after_the_others_are_published(sehat_h
     """A small sample whose lead audience is empty: the other segments are still gated and published,
     and the in-process day ends with one line per rejected segment naming the check, the observed and
     expected values, the setting to change and the Data Docs (issue 25: it stopped at the first one)."""
-    import sehat.ingest.clevertap
-    import sehat.ingest.labels
-    import sehat.ingest.production
-    import sehat.transform.dbt
-    import sehat.warehouse
     from sehat.daily import SegmentsRejected, run_day
     from sehat.segments import get_segment
 
-    report = SimpleNamespace(as_dict=dict, detail={"export_files": 1}, batch_date=date(2026, 11, 4))
-    monkeypatch.setattr(sehat.ingest.clevertap, "ingest_day", lambda day, cfg, allow_shrink=None: report)
-    monkeypatch.setattr(sehat.ingest.production, "extract_day", lambda day, cfg: [])
-    monkeypatch.setattr(sehat.ingest.labels, "ingest_day", lambda day, cfg: [])
-    monkeypatch.setattr(sehat.transform.dbt, "dbt_build", lambda **kwargs: report)
-    monkeypatch.setattr(sehat.warehouse, "refresh_reader", lambda cfg: cfg.reader_path)
+    _stub_the_loads_and_the_build(monkeypatch)
     write_snapshot(sehat_home, {name: [] if name == SEG else members(3, len(get_segment(name).columns))
                                 for name in segment_names()})
 
