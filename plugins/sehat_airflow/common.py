@@ -24,6 +24,7 @@ from typing import Any
 
 from airflow.sdk import Asset, Param
 
+from sehat import daily
 from sehat.daily import as_plain
 from sehat_airflow.callbacks import record_failure
 
@@ -142,7 +143,6 @@ def run_step(name: str, asset: Asset | None = None, *, earlier: Mapping[str, Any
     from airflow.sdk import get_current_context
     from airflow.sdk.exceptions import AirflowFailException
 
-    from sehat import daily
     from sehat_airflow.callbacks import record_warnings
 
     context = get_current_context()

@@ -120,8 +120,7 @@ def _through_airflow(day: date, cfg, in_process_steps: dict[str, float], log) ->
         upstream = [e for (d, r, _t), e in ends.items() if d == dag_id and r == run_id and e < start]
         if upstream:
             waits.append((start - max(upstream)) * day_s)
-    runs = sorted(rows, key=lambda r: r[4])
-    wall = (max(r[5] for r in runs) - min(r[3] or r[4] for r in runs)) * day_s
+    wall = (max(r[5] for r in rows) - min(r[3] or r[4] for r in rows)) * day_s  # first queued to last done
     figures = {
         "date": day.isoformat(),
         "tasks": len(rows),
