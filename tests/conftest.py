@@ -36,13 +36,13 @@ WORLD_FIXTURES = frozenset({"reference", "customer_warehouse"})
 # xdist each worker would build it again; these travel to one worker together. (A file
 # missing here still passes: it only pays for its own build.)
 _SHARED_WORLDS = {
-    # tests/failure/conftest.py: world, reference (the other files there build nothing shared)
+    # world, reference below (the other files of tests/failure build nothing shared)
     "tests/failure/test_bad_inputs.py": "failure world",
     "tests/failure/test_concurrent_readers.py": "failure world",
     "tests/failure/test_deleted_at_source.py": "failure world",
     "tests/failure/test_idempotence.py": "failure world",
     "tests/failure/test_killed_tasks.py": "failure world",
-    "tests/security/test_secrets_and_exposure.py": "failure world",  # imports those fixtures
+    "tests/security/test_secrets_and_exposure.py": "failure world",
     "tests/generate/": "generated sample",  # tests/generate/conftest.py: generated
     "tests/dbt/test_customer_view.py": "customer warehouse",  # customer_warehouse below
     "tests/ml/experiments/": "customer warehouse",
@@ -80,6 +80,25 @@ def customer_warehouse(tmp_path_factory):
     from tests.dbt.customer_warehouse import build_customer_warehouse
 
     return build_customer_warehouse(tmp_path_factory.mktemp("customer_warehouse"))
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory):
+    """The small generated world of the failure and security tests (tests/failure/small_world.py):
+    its sources, generated once per session. Defined here, not in a conftest of either folder, so
+    both folders share one instance (a fixture imported into two conftests is built twice)."""
+    from tests.failure.small_world import World
+
+    world = World(tmp_path_factory.mktemp("failure_world"))
+    world.sources()
+    return world
+
+
+@pytest.fixture(scope="session")
+def reference(world) -> dict:
+    """The small world's days landed in order, dbt built, snapshots refreshed, gated and published,
+    with the tally of an analyst process that queried the snapshots meanwhile; tests using it are e2e."""
+    return world.reference()
 
 
 @pytest.fixture

@@ -79,7 +79,7 @@ def test_two_days_through_the_scheduler(home, airflow_database, monkeypatch):
     the API answers slowly and times out every third status read.
 
     With the metadata database on the real PostgreSQL, as docker-compose.yml deploys it (the
-    LocalExecutor; the demo's SQLite route runs in tests/deploy/test_standalone_api.py).
+    LocalExecutor; the demo's SQLite route runs in tests/deploy/test_standalone.py).
     """
     metadata_db = "postgresql+psycopg2" + airflow_database[1].removeprefix("postgresql")
     monkeypatch.setenv("SEHAT_AIRFLOW_DB_URL", metadata_db)

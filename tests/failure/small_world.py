@@ -1,7 +1,7 @@
 """One small generated world shared by the failure and security tests.
 
 A :class:`World` lives in one temporary root; the session fixtures ``world`` and
-``reference`` (tests/failure/conftest.py) build it once per test session, no module
+``reference`` (tests/conftest.py) build it once per test session, no module
 globals. ``World.sources()`` generates CleverTap files and a production SQLite database
 once; ``World.new_home(name)`` gives a fresh warehouse home reading those same sources;
 ``World.reference()`` lands every day in order (while an analyst process queries the
