@@ -42,7 +42,7 @@ _SHARED_WORLDS = {
     "tests/failure/test_deleted_at_source.py": "failure world",
     "tests/failure/test_idempotence.py": "failure world",
     "tests/failure/test_killed_tasks.py": "failure world",
-    "tests/security/test_secrets_and_exposure.py": "failure world",
+    "tests/security/": "failure world",  # test_secrets_and_exposure, test_analyst_snapshot use reference
     "tests/generate/": "generated sample",  # tests/generate/conftest.py: generated
     "tests/dbt/test_customer_view.py": "customer warehouse",  # customer_warehouse below
     "tests/ml/experiments/": "customer warehouse",
