@@ -144,10 +144,18 @@ def readme(results_dir: Path) -> str:
                      (f"load {f['load_known_s']:.1f} s ({f['load_known_peak_mb']:.0f} MB), check"
                      f" {f['segment']['check_s']:.1f} s; with a free-text column {f['free_text']['check_s']:.1f} s"),
                      "measured", "-", "[pii_gate.json](benchmarks/results/pii_gate.json)"])
+    suites = [read_results(f"test_{lane}", results_dir) for lane in ("fast", "full")]
+    for run, label in zip(suites, ("`make test-fast` (no e2e, no Spark)", "`make test` (the full suite)"), strict=True):
+        if run:
+            f = run["figures"]
+            rows.append([f"{label}, {f['workers']} workers, {_n(f['counts'].get('passed', 0))} passed",
+                         f"{f['wall_seconds']:.0f} s", f"<= {f['target_seconds']} s",
+                         _met(f["wall_seconds"] <= f["target_seconds"]),
+                         f"[test_{f['lane']}.json](benchmarks/results/test_{f['lane']}.json)"])
     if not rows:
         raise MissingResults("no benchmark results for the README table")
     measured = sorted({p["measured_at"][:10] for p in (scale, incremental, extraction, ingest, dag_parse, engines_run,
-                                                       overhead, pii) if p})
+                                                       overhead, pii, *suites) if p})
     return (_table(["figure", "measured", "target", "target met", "details"], rows)
             + f"\nMeasured between {measured[0]} and {measured[-1]}; each file names its command and machine.\n")
 
