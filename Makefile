@@ -32,7 +32,7 @@ setup-spark: $(SPARK_STAMP)  ## add the [spark] extra (pyspark, dbt-spark) to .v
 demo: setup  ## main job: generate a sample and run the daily pipeline through Airflow, then print a summary
 	$(BIN)/sehat demo
 
-# Two workers: the Airflow and dbt tests spend much of their time waiting on subprocesses.
+# Two workers, one per core: the suite is CPU-bound (measured: both cores busy through a run).
 # Tests sharing an expensive fixture stay on one worker (the scheduler in tests/conftest.py).
 TEST_WORKERS ?= 2
 
