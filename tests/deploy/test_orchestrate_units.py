@@ -5,7 +5,8 @@
 * the chain watcher is done only once every day is transformed and the last published;
 * SIGTERM stops a component group like Ctrl-C does;
 * a child started with ``die_with_parent`` dies when its parent is killed (-9);
-* dbt failing on the warehouse lock says "another writer is running (pid N)".
+* dbt failing on the warehouse lock says "another writer is running (pid N)";
+* ``sehat airflow backfill`` without ``--api-url`` starts standalone, settles, then stops it.
 """
 
 from __future__ import annotations
@@ -234,3 +235,65 @@ def test_runs_failed_on_shutdown_are_reported_only_for_the_chain():
     assert ("sehat_transform", "t1", "failed") in watcher.report()
     assert watcher.failures == ["sehat_transform t1 was still unfinished: marked failed"]
     assert "scheduled__2026-12-02" not in str(watcher.report())
+
+
+class _Components:
+    """Stands in for the local ``airflow standalone`` group of ``sehat airflow backfill``."""
+
+    def __init__(self, events: list[str]):
+        self.events = events
+
+    def __enter__(self):
+        self.events.append("start")
+        return self
+
+    def __exit__(self, *exc):
+        self.events.append("stop")
+
+    def dead(self):
+        return {}
+
+
+class _Watcher:
+    def __init__(self, failures: list[str]):
+        self.failures, self.done, self.marked = failures, not failures, None
+
+    def settled(self, marked):
+        self.marked = list(marked)
+
+    def report(self):
+        return [("sehat_ingest", "backfill__2026-11-01", "success"), ("sehat_publish", "p1", "success")]
+
+
+@pytest.mark.parametrize("failures", [[], ["sehat_publish p1 failed tasks ['gate']"]])
+def test_local_backfill_starts_standalone_waits_settles_then_stops(monkeypatch, failures):
+    """``sehat airflow backfill`` without ``--api-url``: the local standalone starts, the chain is
+    awaited, unfinished runs are settled while the components still run, then the group stops; the
+    final states are printed and a failed chain exits 1. (Through real Airflow, the ``--api-url`` route
+    runs in tests/deploy/test_standalone.py; these parts have their own tests above.)"""
+    from typer.testing import CliRunner
+
+    from sehat.orchestrate import cli
+
+    events: list[str] = []
+    watcher = _Watcher(failures)
+
+    def backfill_chain(api, start, end, *, timeout, dead):
+        events.append(f"backfill {start}..{end} on {api.base_url}")
+        assert dead() == {}  # the watcher is told when local components exit
+        return watcher
+
+    def settle(api):
+        events.append("settle")
+        return ["sehat_transform t9"]
+
+    monkeypatch.setattr(cli, "standalone", lambda port: _Components(events))
+    monkeypatch.setattr(cli, "wait_until_ready", lambda *a, **k: events.append("ready"))
+    monkeypatch.setattr(cli, "backfill_chain", backfill_chain)
+    monkeypatch.setattr(cli, "settle", settle)
+    result = CliRunner().invoke(cli.app, ["backfill", "--start", "2026-11-01", "--end", "2026-11-02",
+                                          "--port", "8123"])
+    assert events == ["start", "ready", "backfill 2026-11-01..2026-11-02 on http://127.0.0.1:8123", "settle", "stop"]
+    assert watcher.marked == ["sehat_transform t9"]
+    assert "sehat_ingest backfill__2026-11-01: success" in result.output
+    assert result.exit_code == (1 if failures else 0), result.output
