@@ -27,8 +27,8 @@ from sehat.orchestrate import DAG_IDS, ApiClient, free_port
 pytestmark = [pytest.mark.airflow, pytest.mark.e2e, pytest.mark.timeout(1500)]
 
 
-def _start(env: dict[str, str], port: int) -> tuple[subprocess.Popen, int, list[str]]:
-    """Start the standalone command; return it, its process group and its output up to "Airflow is up"."""
+def _start(env: dict[str, str], port: int) -> tuple[subprocess.Popen, int]:
+    """Start the standalone command; return it and its process group once it says "Airflow is up"."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "sehat.orchestrate", "standalone", "--port", str(port)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -44,7 +44,7 @@ def _start(env: dict[str, str], port: int) -> tuple[subprocess.Popen, int, list[
     if not (pgid and lines and "Airflow is up" in lines[-1]):
         proc.kill()
         pytest.fail("standalone did not come up:\n" + "".join(lines[-30:]))
-    return proc, pgid, lines
+    return proc, pgid
 
 
 def test_standalone_serves_the_api_on_loopback_backfills_and_stops_on_sigterm(tmp_path):
@@ -58,7 +58,7 @@ def test_standalone_serves_the_api_on_loopback_backfills_and_stops_on_sigterm(tm
         env, cfg = dict(os.environ), settings()
     generate(GenerateConfig(customers=800, days=2, start=date(2026, 11, 1), seed=11, data_dir=cfg.data_dir))
     port = free_port()
-    proc, pgid, _ = _start(env, port)
+    proc, pgid = _start(env, port)
     try:
         # 1. the API on the loopback only, every Sehat DAG listed
         listening = {
