@@ -418,16 +418,17 @@ def _render_properties(defs: list[SegmentDefinition]) -> str:
         if d.model:
             continue
         cols = [{"name": "customer_key", "description": "The customer (dim_customers.customer_key).",
-                 "data_tests": ["unique", "not_null"]},
+                 "data_tests": ["unique"]},
                 {"name": "user_id", "description": profile_docs.get("user_id", "Production user id.")},
                 {"name": "identity", "description": profile_docs.get("identity", "CleverTap identity.")}]
         cols += [{"name": c, "description": profile_docs.get(c, c)} for c in d.columns]
-        cols.append({"name": "as_of_date", "description": "The date the segment was evaluated at.",
-                     "data_tests": ["not_null"]})
+        cols.append({"name": "as_of_date", "description": "The date the segment was evaluated at."})
         models.append({
             "name": d.model_name,
             "description": f"{d.description} Condition: `{d.condition}`. Owner {d.owner}; refresh {d.refresh}; "
                            f"destination {d.destination}. Generated from {d.source}.",
+            # one test node for every not-null column (tests/generic/not_null_columns.sql)
+            "data_tests": [{"not_null_columns": {"arguments": {"columns": ["customer_key", "as_of_date"]}}}],
             "columns": cols,
         })
     doc = {"version": 2, "models": models, "exposures": exposures}

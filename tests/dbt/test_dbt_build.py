@@ -158,12 +158,16 @@ def test_failing_test_raises_with_node_names(dbt_built, tmp_path, monkeypatch):
     broken = tmp_path / "broken.duckdb"
     shutil.copyfile(dbt_built.path, broken)
     with duckdb.connect(str(broken)) as con:
-        con.execute("update raw.prod_users set gender = 'X' where user_id = 3")
+        con.execute("update raw.prod_users set gender = 'X', identity = NULL where user_id = 3")
     monkeypatch.setenv("SEHAT_WAREHOUSE", str(broken))
     with pytest.raises(DbtBuildError) as err:
         dbt_build(select="stg_production__users", target_path=dbt_built.target_path)
     assert "accepted_values_stg_production__users_gender" in str(err.value)
-    assert err.value.result.tests_failed == 1
+    # the model's one not-null test fails with one row: the one column holding a null
+    assert "test not_null_columns_stg_production__users_" in str(err.value)
+    failed = {n.name.split(".")[0]: n for n in err.value.result.failed_nodes}
+    assert len(failed) == err.value.result.tests_failed == 2
+    assert next(n for name, n in failed.items() if name.startswith("not_null_columns")).failures == 1
 
 
 def test_result_as_dict_is_compact(dbt_built):

@@ -3,6 +3,7 @@ the manifest of a real `dbt parse`; and the checker catches a model that breaks 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -44,6 +45,12 @@ def test_the_project_follows_its_conventions(tmp_path, monkeypatch):
     run, failures = bouncer(DBT_PROJECT_DIR, tmp_path)
     assert run.returncode == 0, failures or run.stdout + run.stderr
     assert "All checks passed" in run.stdout
+    # not-null checks are one not_null_columns node per model (dbt_project/README.md), never one per column
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    per_column = sorted(n["name"] for n in manifest["nodes"].values()
+                        if (n.get("test_metadata") or {}).get("name") == "not_null")
+    assert not per_column, f"write these columns into the model's not_null_columns test: {per_column}"
+    assert any((n.get("test_metadata") or {}).get("name") == "not_null_columns" for n in manifest["nodes"].values())
 
 
 def test_a_staging_model_reading_a_model_and_a_mart_without_grain_test_fail(tmp_path, monkeypatch):
