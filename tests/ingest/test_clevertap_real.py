@@ -158,7 +158,7 @@ def test_the_catalogue_is_the_one_list():
     assert list(EVENTS) == names == list(load_catalogue())
     models = (DBT_PROJECT_DIR / "models/staging/clevertap/_clevertap__models.yml").read_text()
     column = next(c for c in yaml.safe_load(models)["models"][0]["columns"] if c["name"] == "event_name")
-    assert not any(isinstance(t, dict) and "accepted_values" in t for t in column["data_tests"])
+    assert not any(isinstance(t, dict) and "accepted_values" in t for t in column.get("data_tests") or [])
     mentioned = [name for name in names if any(f in models for f in (f"'{name}'", f": {name}", f"- {name}\n"))]
     assert len(mentioned) <= 2, f"the staging yml lists catalogue events again: {mentioned}"  # an example is fine
 
