@@ -1,7 +1,7 @@
 {#- A model's not-null checks in one test node: one row per listed column that holds a null, with
     how many rows. dbt runs every test as its own node, and a node costs about as much in dbt's own
-    Python as in the engine, so one node per column (the plain `not_null`) was a third of every
-    daily build's nodes. One scan of the model counts the nulls of every column at once.
+    Python as in the engine, so one node per column (the plain `not_null`) was nearly half of every
+    daily build's nodes (173 of 368). One scan of the model counts the nulls of every column at once.
     A grain column needs no entry here: unique_combination_of_columns already fails on its nulls.
 
         data_tests:
