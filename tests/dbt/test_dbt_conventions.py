@@ -47,10 +47,10 @@ def test_the_project_follows_its_conventions(tmp_path, monkeypatch):
     assert "All checks passed" in run.stdout
     # not-null checks are one not_null_columns node per model (dbt_project/README.md), never one per column
     manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
-    per_column = sorted(n["name"] for n in manifest["nodes"].values()
-                        if (n.get("test_metadata") or {}).get("name") == "not_null")
+    generic = [(n["name"], (n.get("test_metadata") or {}).get("name")) for n in manifest["nodes"].values()]
+    per_column = sorted(name for name, test in generic if test == "not_null")
     assert not per_column, f"write these columns into the model's not_null_columns test: {per_column}"
-    assert any((n.get("test_metadata") or {}).get("name") == "not_null_columns" for n in manifest["nodes"].values())
+    assert any(test == "not_null_columns" for _, test in generic)
 
 
 def test_a_staging_model_reading_a_model_and_a_mart_without_grain_test_fail(tmp_path, monkeypatch):
